@@ -1,0 +1,74 @@
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use super::{Dialect, EngineError};
+use crate::value::Value;
+
+/// A Cypher statement with its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub text: String,
+    pub params: BTreeMap<String, Value>,
+}
+
+impl Query {
+    pub fn new(text: impl Into<String>) -> Self {
+        Query {
+            text: text.into(),
+            params: BTreeMap::new(),
+        }
+    }
+
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.params.insert(name.into(), value.into());
+        self
+    }
+}
+
+/// A server notification (deprecation warnings and the like), as far as the engine reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub code: String,
+    pub title: String,
+    pub description: String,
+}
+
+/// The complete, materialised result of one statement.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryResult {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    pub notifications: Vec<Notification>,
+}
+
+impl QueryResult {
+    /// The single value of a one-row, one-column result.
+    pub fn single(&self) -> Option<&Value> {
+        match (self.rows.len(), self.rows.first()) {
+            (1, Some(row)) if row.len() == 1 => row.first(),
+            _ => None,
+        }
+    }
+}
+
+/// One connection to one graph (database) on one server.
+///
+/// Everything above the engines (fixtures, movers, checks) goes through this trait, so the
+/// same code path runs against Neo4j (Bolt, neo4rs) and FalkorDB (RESP, `GRAPH.QUERY`).
+#[async_trait]
+pub trait GraphConnection: Send + Sync {
+    /// A human-readable, secret-free name for errors and reports, e.g.
+    /// `source (falkordb 4.16.3 at 127.0.0.1:32771, graph "harness")`.
+    fn describe(&self) -> String;
+
+    /// The statements that differ between engines and versions.
+    fn dialect(&self) -> &Dialect;
+
+    /// Runs one statement in its own transaction and collects every row.
+    async fn execute(&self, query: &Query) -> Result<QueryResult, EngineError>;
+
+    /// Removes every node, relationship, index and constraint of the graph. Only ever called on
+    /// servers the harness started, or when the user passed `--allow-destructive`.
+    async fn wipe(&self) -> Result<(), EngineError>;
+}

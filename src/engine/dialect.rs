@@ -1,0 +1,173 @@
+use std::fmt;
+
+/// The graph engines the harness can drive.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    Neo4j,
+    Falkordb,
+}
+
+impl fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EngineKind::Neo4j => "neo4j",
+            EngineKind::Falkordb => "falkordb",
+        })
+    }
+}
+
+/// A server version as far as it matters for dialect choices: `4.4`, `5.26.1`, `2025.01`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl Version {
+    /// Parses the leading dotted numbers of a version or image tag (`5.26.1-enterprise` gives
+    /// 5.26.1). Returns `None` when the text does not start with a number (`latest`).
+    pub fn parse_lenient(text: &str) -> Option<Version> {
+        let numeric: String = text
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let mut parts = numeric
+            .split('.')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse::<u32>());
+        let major = parts.next()?.ok()?;
+        let minor = parts.next().and_then(Result::ok).unwrap_or(0);
+        let patch = parts.next().and_then(Result::ok).unwrap_or(0);
+        Some(Version {
+            major,
+            minor,
+            patch,
+        })
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// What differs between engines and versions in the statements the harness itself issues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialect {
+    pub engine: EngineKind,
+    /// `None` when the version is unknown (e.g. an image tag like `latest`); the newest syntax is used.
+    pub version: Option<Version>,
+}
+
+impl Dialect {
+    pub fn new(engine: EngineKind, version: Option<Version>) -> Self {
+        Dialect { engine, version }
+    }
+
+    /// A single-property index on `label.property`, created only when missing.
+    pub fn create_index(&self, label: &str, property: &str) -> String {
+        let (l, p) = (escape_name(label), escape_name(property));
+        match self.engine {
+            EngineKind::Neo4j => {
+                format!(
+                    "CREATE INDEX {} IF NOT EXISTS FOR (n:{l}) ON (n.{p})",
+                    index_name(label, property)
+                )
+            }
+            EngineKind::Falkordb => format!("CREATE INDEX FOR (n:{l}) ON (n.{p})"),
+        }
+    }
+
+    /// Drops the index made by [`Dialect::create_index`].
+    pub fn drop_index(&self, label: &str, property: &str) -> String {
+        match self.engine {
+            EngineKind::Neo4j => format!("DROP INDEX {} IF EXISTS", index_name(label, property)),
+            EngineKind::Falkordb => {
+                format!(
+                    "DROP INDEX ON :{}({})",
+                    escape_name(label),
+                    escape_name(property)
+                )
+            }
+        }
+    }
+
+    /// A statement that waits until new indexes are online, where the engine needs one.
+    pub fn await_indexes(&self) -> Option<&'static str> {
+        match self.engine {
+            EngineKind::Neo4j => Some("CALL db.awaitIndexes(300)"),
+            EngineKind::Falkordb => None,
+        }
+    }
+}
+
+fn index_name(label: &str, property: &str) -> String {
+    let clean = |s: &str| {
+        s.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect::<String>()
+    };
+    format!("mh_{}_{}", clean(label), clean(property))
+}
+
+/// Quotes a label, relationship type or property key for Cypher when needed.
+pub fn escape_name(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        name.to_owned()
+    } else {
+        format!("`{}`", name.replace('`', "``"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_from_tags() {
+        assert_eq!(
+            Version::parse_lenient("5.26.1-enterprise"),
+            Some(Version {
+                major: 5,
+                minor: 26,
+                patch: 1
+            })
+        );
+        assert_eq!(
+            Version::parse_lenient("2025.01"),
+            Some(Version {
+                major: 2025,
+                minor: 1,
+                patch: 0
+            })
+        );
+        assert_eq!(
+            Version::parse_lenient("4.4"),
+            Some(Version {
+                major: 4,
+                minor: 4,
+                patch: 0
+            })
+        );
+        assert_eq!(Version::parse_lenient("latest"), None);
+    }
+
+    #[test]
+    fn names_are_escaped_only_when_needed() {
+        assert_eq!(escape_name("Person"), "Person");
+        assert_eq!(escape_name("my label"), "`my label`");
+        assert_eq!(escape_name("we`ird"), "`we``ird`");
+        assert_eq!(escape_name("1st"), "`1st`");
+    }
+}

@@ -1,0 +1,14 @@
+//! neo4j-migration-harness: tells a team, before they bump a graph database version, exactly
+//! what the upgrade will break.
+//!
+//! Layout (one job per module; see docs/ARCHITECTURE.md):
+//! - [`scenario`]: the YAML file format, its parsing and static validation.
+//! - [`engine`]: starting or reaching servers, and the [`engine::GraphConnection`] trait.
+//! - [`transfer`]: data movers (logical copy over the connection).
+//! - [`checks`]: what is compared between source and target.
+//! - [`run`]: orchestration of one scenario: plan, servers, fixtures, transfer, checks.
+//! - [`report`]: turning run events into terminal output and files.
+//! - [`value`]: the engine-neutral typed value model.
+
+pub mod engine;
+pub mod value;
