@@ -11,4 +11,5 @@
 //! - [`value`]: the engine-neutral typed value model.
 
 pub mod engine;
+pub mod scenario;
 pub mod value;

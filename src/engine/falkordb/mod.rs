@@ -1,23 +1,18 @@
-//! Placeholder, replaced by the real engine.
-use std::sync::Arc;
+//! FalkorDB, the CI engine, reached over its native Redis protocol (`GRAPH.QUERY ... --compact`).
+//!
+//! FalkorDB's Bolt endpoint is unusable for the harness (neo4rs cannot negotiate Bolt 5, and
+//! rollback and temporal values are broken there: see shared/FALKORDB-FACTS.md), so this engine
+//! speaks RESP through the `redis` crate and parses the compact reply format itself, which keeps
+//! full control over value typing and parameter rendering.
 
-use super::server::{ServerRequest, Started};
-use super::{EngineError, GraphConnection};
+mod compact;
+mod connection;
+mod container;
+mod params;
 
-pub async fn start(request: &ServerRequest) -> Result<Started, EngineError> {
-    Err(EngineError::Unsupported {
-        server: request.label(),
-        message: "not yet".into(),
-    })
-}
+pub use connection::{connect, FalkorConnection};
+pub use container::start;
 
-pub async fn connect(
-    request: &ServerRequest,
-    _endpoint: &str,
-) -> Result<Arc<dyn GraphConnection>, EngineError> {
-    Err(EngineError::Unsupported {
-        server: request.label(),
-        message: "not yet".into(),
-    })
-}
+/// Local images are named `migration-harness/falkordb:<falkordb version>`; `scripts/local-images.sh`
+/// builds them from PyPI packages.
 pub const IMAGE_NAME: &str = "migration-harness/falkordb";

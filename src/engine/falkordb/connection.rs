@@ -1,0 +1,148 @@
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use redis::aio::MultiplexedConnection;
+use tokio::sync::RwLock;
+
+use super::compact::{self, ParseError, Schema};
+use super::params;
+use crate::engine::dialect::{Dialect, EngineKind};
+use crate::engine::secret::redact_uri;
+use crate::engine::server::ServerRequest;
+use crate::engine::{EngineError, GraphConnection, Query, QueryResult};
+use crate::value::Value;
+
+/// Default graph key when the scenario names none.
+pub const DEFAULT_GRAPH: &str = "harness";
+
+/// One FalkorDB graph (a Redis key) on one server.
+pub struct FalkorConnection {
+    conn: MultiplexedConnection,
+    graph: String,
+    dialect: Dialect,
+    description: String,
+    schema: RwLock<Schema>,
+}
+
+/// Connects to an existing FalkorDB server, e.g. `redis://:password@host:6379`. The password,
+/// if any, never appears in descriptions or errors.
+pub async fn connect(request: &ServerRequest, endpoint: &str) -> Result<Arc<dyn GraphConnection>, EngineError> {
+    let graph = request.graph.clone().unwrap_or_else(|| DEFAULT_GRAPH.to_owned());
+    let description = format!("{} at {}, graph {graph:?}", request.label(), redact_uri(endpoint));
+    let conn = FalkorConnection::open(endpoint, graph, Dialect::new(EngineKind::Falkordb, request.version()), description).await?;
+    Ok(Arc::new(conn))
+}
+
+impl FalkorConnection {
+    pub async fn open(endpoint: &str, graph: String, dialect: Dialect, description: String) -> Result<Self, EngineError> {
+        let connect_err = |e: redis::RedisError| EngineError::Connect { server: description.clone(), message: e.to_string() };
+        let client = redis::Client::open(endpoint).map_err(connect_err)?;
+        let mut conn = client.get_multiplexed_async_connection().await.map_err(connect_err)?;
+        // Fail early, with a clear message, when the server is Redis without the graph module.
+        let modules: redis::Value = redis::cmd("MODULE").arg("LIST").query_async(&mut conn).await.map_err(connect_err)?;
+        if !format!("{modules:?}").to_lowercase().contains("graph") {
+            return Err(EngineError::Connect {
+                server: description,
+                message: "the server answers but has no FalkorDB (graph) module loaded".into(),
+            });
+        }
+        Ok(FalkorConnection { conn, graph, dialect, description, schema: RwLock::new(Schema::default()) })
+    }
+
+    async fn raw_query(&self, text: &str, original: &str) -> Result<redis::Value, EngineError> {
+        let mut conn = self.conn.clone();
+        redis::cmd("GRAPH.QUERY")
+            .arg(&self.graph)
+            .arg(text)
+            .arg("--compact")
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.redis_error(e, original))
+    }
+
+    fn redis_error(&self, e: redis::RedisError, query: &str) -> EngineError {
+        if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_timeout() {
+            EngineError::Connect { server: self.description.clone(), message: e.to_string() }
+        } else {
+            let message = e.detail().map(str::to_owned).unwrap_or_else(|| e.to_string());
+            EngineError::query(self.description.clone(), query, e.code().map(str::to_owned), message)
+        }
+    }
+
+    /// Reads label, relationship type and property key names, which compact replies refer to by id.
+    async fn refresh_schema(&self) -> Result<(), EngineError> {
+        let mut fresh = Schema::default();
+        for (procedure, target) in [
+            ("CALL db.labels()", &mut fresh.labels),
+            ("CALL db.relationshipTypes()", &mut fresh.relationship_types),
+            ("CALL db.propertyKeys()", &mut fresh.property_keys),
+        ] {
+            let raw = self.raw_query(procedure, procedure).await?;
+            let reply = compact::parse_reply(&raw, &Schema::default()).map_err(|e| self.parse_error(e, procedure))?;
+            *target = reply
+                .rows
+                .into_iter()
+                .map(|row| match row.into_iter().next() {
+                    Some(Value::String(s)) => Ok(s),
+                    other => Err(EngineError::query(self.description.clone(), procedure, None, format!("unexpected row {other:?}"))),
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        *self.schema.write().await = fresh;
+        Ok(())
+    }
+
+    fn parse_error(&self, e: ParseError, query: &str) -> EngineError {
+        match e {
+            ParseError::Server(message) => EngineError::query(self.description.clone(), query, None, message),
+            ParseError::Malformed(message) => {
+                EngineError::query(self.description.clone(), query, None, format!("unreadable reply: {message}"))
+            }
+            ParseError::UnknownSchemaId => {
+                EngineError::query(self.description.clone(), query, None, "reply names an unknown label, type or property id")
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl GraphConnection for FalkorConnection {
+    fn describe(&self) -> String {
+        self.description.clone()
+    }
+
+    fn dialect(&self) -> &Dialect {
+        &self.dialect
+    }
+
+    async fn execute(&self, query: &Query) -> Result<QueryResult, EngineError> {
+        let text = params::with_params(&query.text, &query.params).map_err(|e| {
+            EngineError::query(self.description.clone(), &query.text, None, format!("parameter ${}: {}", e.param, e.reason))
+        })?;
+        let raw = self.raw_query(&text, &query.text).await?;
+        let parsed = match compact::parse_reply(&raw, &*self.schema.read().await) {
+            Err(ParseError::UnknownSchemaId) => None,
+            other => Some(other),
+        };
+        let reply = match parsed {
+            Some(result) => result,
+            None => {
+                self.refresh_schema().await?;
+                compact::parse_reply(&raw, &*self.schema.read().await)
+            }
+        }
+        .map_err(|e| self.parse_error(e, &query.text))?;
+        Ok(QueryResult { columns: reply.columns, rows: reply.rows, notifications: Vec::new() })
+    }
+
+    async fn wipe(&self) -> Result<(), EngineError> {
+        let mut conn = self.conn.clone();
+        let deleted: Result<redis::Value, _> = redis::cmd("GRAPH.DELETE").arg(&self.graph).query_async(&mut conn).await;
+        match deleted {
+            Ok(_) => Ok(()),
+            // Deleting a graph that does not exist yet is fine: it is already empty.
+            Err(e) if e.to_string().contains("empty key") || e.to_string().contains("does not exist") => Ok(()),
+            Err(e) => Err(self.redis_error(e, "GRAPH.DELETE")),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Parameters travel to FalkorDB as a `CYPHER name=value ...` prefix of the query text, so every
+//! value must be rendered as a Cypher literal that parses back to exactly the same value.
+
+use std::fmt::Write;
+
+use crate::engine::dialect::escape_name;
+use crate::value::Value;
+
+/// Why a parameter could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unrenderable {
+    pub param: String,
+    pub reason: String,
+}
+
+/// Prepends the parameters to `text` as `CYPHER a=1 b="x" <text>`.
+pub fn with_params<'a>(
+    text: &str,
+    params: impl IntoIterator<Item = (&'a String, &'a Value)>,
+) -> Result<String, Unrenderable> {
+    let mut out = String::new();
+    for (name, value) in params {
+        if out.is_empty() {
+            out.push_str("CYPHER ");
+        }
+        out.push_str(&escape_name(name));
+        out.push('=');
+        render(value, &mut out).map_err(|reason| Unrenderable { param: name.clone(), reason })?;
+        out.push(' ');
+    }
+    out.push_str(text);
+    Ok(out)
+}
+
+/// Renders one value as a Cypher literal.
+pub fn render(value: &Value, out: &mut String) -> Result<(), String> {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) if *i == i64::MIN => {
+            // `-9223372036854775808` overflows while the literal is parsed as a positive number.
+            out.push_str("(-9223372036854775807 - 1)")
+        }
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => render_float(*f, out),
+        Value::String(s) => render_string(s, out),
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                render(item, out)?;
+            }
+            out.push(']');
+        }
+        Value::Map(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&escape_name(k));
+                out.push(':');
+                render(v, out)?;
+            }
+            out.push('}');
+        }
+        Value::Date(d) => {
+            let _ = write!(out, "date('{}')", d.format("%Y-%m-%d"));
+        }
+        Value::LocalTime(t) => {
+            let _ = write!(out, "localtime('{}')", t.format("%H:%M:%S%.f"));
+        }
+        Value::LocalDateTime(dt) => {
+            let _ = write!(out, "localdatetime('{}')", dt.format("%Y-%m-%dT%H:%M:%S%.f"));
+        }
+        Value::Point(p) if p.srid == 4326 && p.z.is_none() => {
+            out.push_str("point({latitude:");
+            render_float(p.y, out);
+            out.push_str(",longitude:");
+            render_float(p.x, out);
+            out.push_str("})");
+        }
+        other => return Err(format!("FalkorDB cannot take a {} parameter", other.type_name())),
+    }
+    Ok(())
+}
+
+fn render_float(f: f64, out: &mut String) {
+    if f.is_nan() {
+        out.push_str("(0.0/0.0)");
+    } else if f.is_infinite() {
+        out.push_str(if f > 0.0 { "(1.0/0.0)" } else { "(-1.0/0.0)" });
+    } else if f == 0.0 && f.is_sign_negative() {
+        out.push_str("-0.0");
+    } else {
+        // `{:e}` is Rust's shortest round-trip representation in scientific form, e.g. `1.5e-10`,
+        // which Cypher parses as a float; `{:?}` could print `1e16` style too, but this is uniform.
+        let _ = write!(out, "{f:e}");
+    }
+}
+
+fn render_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn lit(v: Value) -> String {
+        let mut s = String::new();
+        render(&v, &mut s).unwrap();
+        s
+    }
+
+    #[test]
+    fn scalars_render_as_exact_literals() {
+        assert_eq!(lit(Value::Int(-3)), "-3");
+        assert_eq!(lit(Value::Int(i64::MIN)), "(-9223372036854775807 - 1)");
+        assert_eq!(lit(Value::Float(0.1234567891234)), "1.234567891234e-1");
+        assert_eq!(lit(Value::Float(1.0)), "1e0");
+        assert_eq!(lit(Value::Float(-0.0)), "-0.0");
+        assert_eq!(lit(Value::String("it's \"q\" \\".into())), r#""it's \"q\" \\""#);
+    }
+
+    #[test]
+    fn params_become_a_cypher_prefix() {
+        let mut p = BTreeMap::new();
+        p.insert("rows".to_string(), Value::List(vec![Value::Map(BTreeMap::from([("a b".to_string(), Value::Bool(true))]))]));
+        p.insert("n".to_string(), Value::Int(5));
+        assert_eq!(with_params("RETURN $n", &p).unwrap(), "CYPHER n=5 rows=[{`a b`:true}] RETURN $n");
+        assert_eq!(with_params("RETURN 1", &BTreeMap::new()).unwrap(), "RETURN 1");
+    }
+
+    #[test]
+    fn unsupported_values_are_refused_by_name() {
+        let p = BTreeMap::from([("b".to_string(), Value::Bytes(vec![1]))]);
+        let err = with_params("RETURN $b", &p).unwrap_err();
+        assert_eq!(err.param, "b");
+        assert!(err.reason.contains("BYTES"), "{}", err.reason);
+    }
+}

@@ -1,0 +1,11 @@
+//! The scenario file format (YAML): what to start, what to seed, how to move the data and what
+//! to check. Parsing and static validation only; nothing here touches a server.
+
+mod error;
+mod load;
+mod model;
+pub mod statements;
+
+pub use error::ScenarioError;
+pub use load::{discover, load_file, parse_str};
+pub use model::*;

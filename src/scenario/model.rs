@@ -1,0 +1,171 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+
+use crate::engine::dialect::EngineKind;
+use crate::engine::server::Edition;
+
+/// A whole scenario file. Unknown keys anywhere are errors (with file:line:column).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Short identifier, used in reports and test names.
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub source: ServerSpec,
+    pub target: ServerSpec,
+    /// Seed data loaded into the source before the transfer, in order.
+    #[serde(default)]
+    pub fixtures: Vec<Fixture>,
+    #[serde(default)]
+    pub transfer: Transfer,
+    /// What must hold after the transfer. An empty list means the default `counts` check.
+    #[serde(default)]
+    pub checks: Vec<Check>,
+}
+
+/// One server: started from an image, or reached at `endpoint`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSpec {
+    pub engine: EngineKind,
+    /// Server version, also the image tag (`5.26`, `2025.01`, `4.18.3`).
+    pub version: Spanned<String>,
+    #[serde(default)]
+    pub edition: Edition,
+    /// Full image reference instead of the default (`neo4j:<version>`, `migration-harness/falkordb:<version>`).
+    #[serde(default)]
+    pub image: Option<String>,
+    /// Container environment, e.g. Neo4j settings as `NEO4J_server_memory_heap_max__size`.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Use this running server instead of starting one (`bolt://host:7687`, `redis://host:6379`).
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Database (Neo4j) or graph key (FalkorDB).
+    #[serde(default)]
+    pub graph: Option<String>,
+    /// Seconds to wait for the server to become ready (default 120).
+    #[serde(default)]
+    pub startup_timeout: Option<Spanned<u64>>,
+}
+
+/// A fixture: a Cypher file (relative to the scenario file) or inline Cypher. Statements are
+/// separated by `;`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fixture {
+    File(Spanned<PathBuf>),
+    Cypher(String),
+}
+
+/// How data moves from source to target.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    #[serde(default)]
+    pub strategy: Strategy,
+    /// Entities per read page and per write batch.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: Spanned<u64>,
+}
+
+impl Default for Transfer {
+    fn default() -> Self {
+        Transfer { strategy: Strategy::default(), batch_size: default_batch_size() }
+    }
+}
+
+fn default_batch_size() -> Spanned<u64> {
+    Spanned::new(1000, Location::UNKNOWN, Location::UNKNOWN)
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// Read every node and relationship over the connection and write them in batches.
+    #[default]
+    Logical,
+}
+
+/// One check. Written as a one-key map: `- counts: {}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Check {
+    Counts(CountsCheck),
+    ContentHash(ContentHashCheck),
+}
+
+impl Check {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Check::Counts(_) => "counts",
+            Check::ContentHash(_) => "content_hash",
+        }
+    }
+}
+
+/// Node counts per label and relationship counts per type must be equal on both sides, and,
+/// when `expect` is given, equal to those numbers.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountsCheck {
+    #[serde(default)]
+    pub expect: Option<ExpectedCounts>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedCounts {
+    /// Total node count.
+    #[serde(default)]
+    pub total_nodes: Option<u64>,
+    /// Total relationship count.
+    #[serde(default)]
+    pub total_relationships: Option<u64>,
+    #[serde(default)]
+    pub nodes: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub relationships: BTreeMap<String, u64>,
+}
+
+/// Content identity: every node (labels + properties) and relationship (type + properties +
+/// both endpoints' content) must be on both sides, compared by typed value.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentHashCheck {
+    /// Business keys per label (`Person: [id]`): entities are matched by these, so a report says
+    /// "Person {id: 7}: property age changed" instead of "one node missing, one extra".
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
+    /// How many differences to list in full (default 20).
+    #[serde(default)]
+    pub max_diffs: Option<usize>,
+}
+
+/// A loaded, validated scenario with its origin.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub path: PathBuf,
+    pub file: ScenarioFile,
+    /// The fixture statements, read and split, in order, each with where it came from.
+    pub fixture_statements: Vec<super::statements::Statement>,
+}
+
+impl Scenario {
+    pub fn name(&self) -> &str {
+        &self.file.name
+    }
+
+    /// The checks to run: the declared ones, or `counts` when none are declared.
+    pub fn checks(&self) -> Vec<Check> {
+        if self.file.checks.is_empty() {
+            vec![Check::Counts(CountsCheck::default())]
+        } else {
+            self.file.checks.clone()
+        }
+    }
+}
