@@ -10,6 +10,8 @@
 //! - [`report`]: turning run events into terminal output and files.
 //! - [`value`]: the engine-neutral typed value model.
 
+pub mod checks;
 pub mod engine;
 pub mod scenario;
+pub mod transfer;
 pub mod value;

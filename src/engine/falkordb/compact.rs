@@ -48,6 +48,12 @@ const T_PATH: i64 = 9;
 const T_MAP: i64 = 10;
 const T_POINT: i64 = 11;
 const T_VECTORF32: i64 = 12;
+// Temporal values (FalkorDB 4.x), measured on 4.14.11 and 4.18.3: seconds since the Unix epoch;
+// a local time comes as 1900-01-01 plus the time of day; a duration as total seconds.
+const T_DATETIME: i64 = 13;
+const T_DATE: i64 = 14;
+const T_TIME: i64 = 15;
+const T_DURATION: i64 = 16;
 
 pub fn parse_reply(reply: &Resp, schema: &Schema) -> Result<Reply, ParseError> {
     let parts = array(reply, "reply")?;
@@ -197,8 +203,16 @@ fn typed(t: i64, v: &Resp, schema: &Schema) -> Result<Value, ParseError> {
             _ => return Err(malformed("path is not [nodes, edges]")),
         },
         T_VECTORF32 => Value::List(array(v, "vector")?.iter().map(|x| double(x).map(Value::Float)).collect::<Result<_, _>>()?),
+        T_DATETIME => Value::LocalDateTime(epoch(int(v)?)?.naive_utc()),
+        T_DATE => Value::Date(epoch(int(v)?)?.date_naive()),
+        T_TIME => Value::LocalTime(epoch(int(v)?)?.time()),
+        T_DURATION => Value::Duration { months: 0, days: 0, seconds: int(v)?, nanoseconds: 0 },
         other => return Err(malformed(&format!("unknown value type {other} (value {v:?})"))),
     })
+}
+
+fn epoch(seconds: i64) -> Result<chrono::DateTime<chrono::Utc>, ParseError> {
+    chrono::DateTime::from_timestamp(seconds, 0).ok_or_else(|| malformed(&format!("timestamp {seconds} out of range")))
 }
 
 fn properties(v: &Resp, schema: &Schema) -> Result<BTreeMap<String, Value>, ParseError> {
@@ -298,6 +312,35 @@ mod tests {
         assert_eq!(node.labels, ["Person"]);
         assert_eq!(node.properties["name"], Value::String("Ada".into()));
         assert_eq!(parse_reply(&reply(&["n"], vec![vec![n]]), &Schema::default()), Err(ParseError::UnknownSchemaId));
+    }
+
+    #[test]
+    fn temporal_values_as_measured_on_4_14_and_4_18() {
+        // `RETURN date('2024-01-02'), localdatetime('2024-01-02T03:04:05'), duration('P1D'),
+        // localtime('12:00:00')` answered [[14, 1704153600], [13, 1704164645], [16, 86400], [15, -2208945600]].
+        let r = reply(
+            &["d", "ldt", "dur", "lt"],
+            vec![vec![
+                cell(T_DATE, Resp::Int(1704153600)),
+                cell(T_DATETIME, Resp::Int(1704164645)),
+                cell(T_DURATION, Resp::Int(86400)),
+                cell(T_TIME, Resp::Int(-2208945600)),
+            ]],
+        );
+        let row = &parse_reply(&r, &Schema::default()).unwrap().rows[0];
+        assert_eq!(row[0].to_string(), "date('2024-01-02')");
+        assert_eq!(row[1].to_string(), "localdatetime('2024-01-02T03:04:05')");
+        assert_eq!(row[2], Value::Duration { months: 0, days: 0, seconds: 86400, nanoseconds: 0 });
+        assert_eq!(row[3].to_string(), "localtime('12:00:00')");
+    }
+
+    #[test]
+    fn special_floats_as_measured() {
+        // `RETURN 0.0/0.0, -0.0` answered [5, '-nan'], [5, '-0'].
+        let r = reply(&["nan", "negzero"], vec![vec![cell(T_DOUBLE, bulk("-nan")), cell(T_DOUBLE, bulk("-0"))]]);
+        let row = &parse_reply(&r, &Schema::default()).unwrap().rows[0];
+        assert_eq!(row[0], Value::Float(f64::NAN));
+        assert_eq!(row[1], Value::Float(-0.0));
     }
 
     #[test]

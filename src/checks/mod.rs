@@ -1,0 +1,26 @@
+//! Checks: what must hold between source and target after a transfer.
+//!
+//! - [`counts`]: node counts per label, relationship counts per type (and optional expectations).
+//! - [`content`]: content identity of every node and relationship, with exact diffs.
+
+pub mod content;
+pub mod counts;
+mod outcome;
+
+pub use outcome::{CheckError, CheckOutcome};
+
+use crate::engine::GraphConnection;
+use crate::scenario::Check;
+
+/// Runs one declared check against both sides.
+pub async fn run_check(
+    check: &Check,
+    source: &dyn GraphConnection,
+    target: &dyn GraphConnection,
+    batch_size: u64,
+) -> Result<CheckOutcome, CheckError> {
+    match check {
+        Check::Counts(spec) => counts::run(spec, source, target).await,
+        Check::ContentHash(spec) => content::run(spec, source, target, batch_size).await,
+    }
+}

@@ -1,0 +1,51 @@
+//! Data movers: how the graph gets from the source server to the target server.
+//!
+//! - [`export`]: page through a whole graph (used by movers and checks).
+//! - [`logical`]: read every node and relationship over the connection, write them in batches.
+
+mod error;
+pub mod export;
+pub mod logical;
+
+pub use error::TransferError;
+
+/// Label and property the logical mover puts on target nodes while it copies, to resolve
+/// relationship endpoints without internal ids; both are removed when the copy ends.
+pub const TEMP_LABEL: &str = "__MH_Node";
+pub const TEMP_ID: &str = "__mh_id";
+
+/// True for labels, types and keys the harness itself creates, which checks leave out.
+pub fn is_internal_name(name: &str) -> bool {
+    name.starts_with("__MH_") || name.starts_with("__mh_")
+}
+
+/// Progress of a running transfer, reported after every batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub phase: Phase,
+    pub done: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Nodes,
+    Relationships,
+    Cleanup,
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Phase::Nodes => "nodes",
+            Phase::Relationships => "relationships",
+            Phase::Cleanup => "cleanup",
+        })
+    }
+}
+
+/// What a finished transfer moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TransferStats {
+    pub nodes: u64,
+    pub relationships: u64,
+}
