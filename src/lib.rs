@@ -12,6 +12,8 @@
 
 pub mod checks;
 pub mod engine;
+pub mod report;
+pub mod run;
 pub mod scenario;
 pub mod transfer;
 pub mod value;

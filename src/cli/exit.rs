@@ -1,0 +1,18 @@
+/// Exit codes, documented in README.md ("Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Every scenario passed (or every file validated).
+    Pass = 0,
+    /// A run completed and at least one check failed.
+    CheckFailed = 1,
+    /// A scenario file, a fixture or an argument is invalid; nothing was started.
+    BadInput = 2,
+    /// A run could not complete: Docker, an image, a server, a connection or a statement failed.
+    Infrastructure = 3,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(e as u8)
+    }
+}

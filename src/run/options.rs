@@ -1,0 +1,76 @@
+use std::time::Duration;
+
+use crate::engine::server::{ServerRequest, ServerRole};
+use crate::scenario::{Scenario, ServerSpec};
+
+/// Settings of a run that come from the command line (or the library caller), overriding the
+/// scenario file.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Use this existing server as the source instead of starting one.
+    pub source_uri: Option<String>,
+    /// Use this existing server as the target instead of starting one.
+    pub target_uri: Option<String>,
+    /// Override the source version (image tag).
+    pub source_version: Option<String>,
+    /// Override the target version (image tag).
+    pub target_version: Option<String>,
+    /// Allow wiping servers the harness did not start.
+    pub allow_destructive: bool,
+    /// Do not try `docker pull` when an image is missing locally.
+    pub no_pull: bool,
+    /// Override every server's startup timeout.
+    pub startup_timeout: Option<Duration>,
+}
+
+const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl RunOptions {
+    /// The server requests for a scenario: the file's specs with these overrides applied.
+    pub fn requests(&self, scenario: &Scenario) -> (ServerRequest, ServerRequest) {
+        (
+            self.request(
+                ServerRole::Source,
+                &scenario.file.source,
+                &self.source_uri,
+                &self.source_version,
+            ),
+            self.request(
+                ServerRole::Target,
+                &scenario.file.target,
+                &self.target_uri,
+                &self.target_version,
+            ),
+        )
+    }
+
+    fn request(
+        &self,
+        role: ServerRole,
+        spec: &ServerSpec,
+        uri: &Option<String>,
+        version: &Option<String>,
+    ) -> ServerRequest {
+        ServerRequest {
+            role,
+            engine: spec.engine,
+            version: version
+                .clone()
+                .unwrap_or_else(|| spec.version.value.clone()),
+            edition: spec.edition,
+            image: spec.image.clone(),
+            env: spec.env.clone(),
+            endpoint: uri.clone().or_else(|| spec.endpoint.clone()),
+            graph: spec.graph.clone(),
+            startup_timeout: self
+                .startup_timeout
+                .or_else(|| {
+                    spec.startup_timeout
+                        .as_ref()
+                        .map(|t| Duration::from_secs(t.value))
+                })
+                .unwrap_or(DEFAULT_STARTUP_TIMEOUT),
+            pull: !self.no_pull,
+        }
+    }
+}
