@@ -43,14 +43,22 @@ fn digest(bytes: &[u8]) -> Hash {
 
 fn node_digest(node: &NodeContent) -> Hash {
     let mut buf = Vec::new();
-    canonical::encode(&Value::List(node.labels.iter().cloned().map(Value::String).collect()), &mut buf);
+    canonical::encode(
+        &Value::List(node.labels.iter().cloned().map(Value::String).collect()),
+        &mut buf,
+    );
     canonical::encode(&Value::Map(node.properties.clone()), &mut buf);
     digest(&buf)
 }
 
 fn describe_node(node: &NodeContent, keys: &BTreeMap<String, Vec<String>>) -> String {
     let labels: String = node.labels.iter().map(|l| format!(":{l}")).collect();
-    let key_props: Vec<&String> = node.labels.iter().filter_map(|l| keys.get(l)).flatten().collect();
+    let key_props: Vec<&String> = node
+        .labels
+        .iter()
+        .filter_map(|l| keys.get(l))
+        .flatten()
+        .collect();
     let shown: Vec<String> = node
         .properties
         .iter()
@@ -65,8 +73,15 @@ fn describe_node(node: &NodeContent, keys: &BTreeMap<String, Vec<String>>) -> St
 }
 
 /// Reads a whole graph and computes its content digests.
-pub async fn snapshot(conn: &dyn GraphConnection, batch: u64, keys: &BTreeMap<String, Vec<String>>) -> Result<Snapshot, CheckError> {
-    let read_err = |source| CheckError::Read { check: "content_hash".into(), source };
+pub async fn snapshot(
+    conn: &dyn GraphConnection,
+    batch: u64,
+    keys: &BTreeMap<String, Vec<String>>,
+) -> Result<Snapshot, CheckError> {
+    let read_err = |source| CheckError::Read {
+        check: "content_hash".into(),
+        source,
+    };
     let mut by_id: HashMap<i64, (Hash, String)> = HashMap::new();
     let mut snap = Snapshot::default();
     let mut pager = NodePager::new(batch);
@@ -76,9 +91,17 @@ pub async fn snapshot(conn: &dyn GraphConnection, batch: u64, keys: &BTreeMap<St
             break;
         }
         for n in page {
-            let mut labels: Vec<String> = n.labels.into_iter().filter(|l| !is_internal_name(l)).collect();
+            let mut labels: Vec<String> = n
+                .labels
+                .into_iter()
+                .filter(|l| !is_internal_name(l))
+                .collect();
             labels.sort();
-            let properties = n.properties.into_iter().filter(|(k, _)| !is_internal_name(k)).collect();
+            let properties = n
+                .properties
+                .into_iter()
+                .filter(|(k, _)| !is_internal_name(k))
+                .collect();
             let content = NodeContent { labels, properties };
             let h = node_digest(&content);
             by_id.insert(n.id, (h, describe_node(&content, keys)));
@@ -95,24 +118,40 @@ pub async fn snapshot(conn: &dyn GraphConnection, batch: u64, keys: &BTreeMap<St
             let (Some((sh, sd)), Some((th, td))) = (by_id.get(&r.start), by_id.get(&r.end)) else {
                 continue; // an endpoint created while reading; not part of this snapshot
             };
-            let properties: BTreeMap<String, Value> = r.properties.into_iter().filter(|(k, _)| !is_internal_name(k)).collect();
+            let properties: BTreeMap<String, Value> = r
+                .properties
+                .into_iter()
+                .filter(|(k, _)| !is_internal_name(k))
+                .collect();
             let mut buf = Vec::new();
             canonical::encode(&Value::String(r.rel_type.clone()), &mut buf);
             canonical::encode(&Value::Map(properties.clone()), &mut buf);
             buf.extend_from_slice(sh);
             buf.extend_from_slice(th);
-            let props: Vec<String> = properties.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            let props: Vec<String> = properties
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
             let description = format!("{sd}-[:{} {{{}}}]->{td}", r.rel_type, props.join(", "));
             snap.relationships.push((digest(&buf), description));
         }
     }
-    let mut all: Vec<&Hash> = snap.nodes.iter().map(|(h, _)| h).chain(snap.relationships.iter().map(|(h, _)| h)).collect();
+    let mut all: Vec<&Hash> = snap
+        .nodes
+        .iter()
+        .map(|(h, _)| h)
+        .chain(snap.relationships.iter().map(|(h, _)| h))
+        .collect();
     all.sort();
     let mut hasher = Sha256::new();
     for h in all {
         hasher.update(h);
     }
-    snap.graph_hash = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    snap.graph_hash = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(snap)
 }
 
@@ -125,7 +164,11 @@ pub async fn run(
     let s = snapshot(source, batch, &spec.keys).await?;
     let t = snapshot(target, batch, &spec.keys).await?;
     let passed = s.graph_hash == t.graph_hash;
-    let mut details = if passed { Vec::new() } else { diff(&s, &t, &spec.keys) };
+    let mut details = if passed {
+        Vec::new()
+    } else {
+        diff(&s, &t, &spec.keys)
+    };
     let max = spec.max_diffs.unwrap_or(DEFAULT_MAX_DIFFS);
     if details.len() > max {
         let more = details.len() - max;
@@ -139,12 +182,20 @@ pub async fn run(
         &s.graph_hash[..16],
         &t.graph_hash[..16]
     );
-    Ok(CheckOutcome { check: "content_hash".into(), passed, summary, details })
+    Ok(CheckOutcome {
+        check: "content_hash".into(),
+        passed,
+        summary,
+        details,
+    })
 }
 
 /// The key of a node under the declared business keys: its first keyed label and that label's
 /// key values. `None` when no key is declared for its labels or a key property is absent.
-fn business_key(node: &NodeContent, keys: &BTreeMap<String, Vec<String>>) -> Option<(String, Vec<(String, String)>)> {
+fn business_key(
+    node: &NodeContent,
+    keys: &BTreeMap<String, Vec<String>>,
+) -> Option<(String, Vec<(String, String)>)> {
     node.labels.iter().find_map(|label| {
         let props = keys.get(label)?;
         let values = props
@@ -158,8 +209,12 @@ fn business_key(node: &NodeContent, keys: &BTreeMap<String, Vec<String>>) -> Opt
 fn diff(s: &Snapshot, t: &Snapshot, keys: &BTreeMap<String, Vec<String>>) -> Vec<String> {
     let mut out = Vec::new();
     // Nodes: the multiset difference by digest, then pair up by business key where declared.
-    let (missing, extra) = multiset_diff(s.nodes.iter().map(|(h, n)| (*h, n)), t.nodes.iter().map(|(h, n)| (*h, n)));
-    let mut extra_by_key: BTreeMap<(String, Vec<(String, String)>), Vec<&NodeContent>> = BTreeMap::new();
+    let (missing, extra) = multiset_diff(
+        s.nodes.iter().map(|(h, n)| (*h, n)),
+        t.nodes.iter().map(|(h, n)| (*h, n)),
+    );
+    let mut extra_by_key: BTreeMap<(String, Vec<(String, String)>), Vec<&NodeContent>> =
+        BTreeMap::new();
     let mut extra_unkeyed = Vec::new();
     for n in &extra {
         match business_key(n, keys) {
@@ -168,25 +223,46 @@ fn diff(s: &Snapshot, t: &Snapshot, keys: &BTreeMap<String, Vec<String>>) -> Vec
         }
     }
     for n in &missing {
-        let paired = business_key(n, keys).and_then(|k| extra_by_key.get_mut(&k).and_then(Vec::pop));
+        let paired =
+            business_key(n, keys).and_then(|k| extra_by_key.get_mut(&k).and_then(Vec::pop));
         match paired {
-            Some(new) => out.push(format!("changed node {}: {}", describe_node(n, keys), property_changes(n, new))),
-            None => out.push(format!("missing on target: node {}", describe_node(n, keys))),
+            Some(new) => out.push(format!(
+                "changed node {}: {}",
+                describe_node(n, keys),
+                property_changes(n, new)
+            )),
+            None => out.push(format!(
+                "missing on target: node {}",
+                describe_node(n, keys)
+            )),
         }
     }
     for n in extra_by_key.values().flatten().chain(extra_unkeyed.iter()) {
         out.push(format!("extra on target: node {}", describe_node(n, keys)));
     }
     // Relationships: multiset difference by digest (which includes both endpoints' content).
-    let (missing, extra) =
-        multiset_diff(s.relationships.iter().map(|(h, d)| (*h, d)), t.relationships.iter().map(|(h, d)| (*h, d)));
-    out.extend(missing.iter().map(|d| format!("missing on target: relationship {d}")));
-    out.extend(extra.iter().map(|d| format!("extra on target: relationship {d}")));
+    let (missing, extra) = multiset_diff(
+        s.relationships.iter().map(|(h, d)| (*h, d)),
+        t.relationships.iter().map(|(h, d)| (*h, d)),
+    );
+    out.extend(
+        missing
+            .iter()
+            .map(|d| format!("missing on target: relationship {d}")),
+    );
+    out.extend(
+        extra
+            .iter()
+            .map(|d| format!("extra on target: relationship {d}")),
+    );
     out
 }
 
 /// Items of `a` not matched in `b` and items of `b` not matched in `a`, counting duplicates.
-fn multiset_diff<'a, T>(a: impl Iterator<Item = (Hash, &'a T)>, b: impl Iterator<Item = (Hash, &'a T)>) -> (Vec<&'a T>, Vec<&'a T>) {
+fn multiset_diff<'a, T>(
+    a: impl Iterator<Item = (Hash, &'a T)>,
+    b: impl Iterator<Item = (Hash, &'a T)>,
+) -> (Vec<&'a T>, Vec<&'a T>) {
     let mut counts: HashMap<Hash, (i64, Vec<&'a T>, Vec<&'a T>)> = HashMap::new();
     for (h, item) in a {
         let e = counts.entry(h).or_default();
@@ -220,11 +296,17 @@ fn property_changes(old: &NodeContent, new: &NodeContent) -> String {
     let keys: BTreeSet<&String> = old.properties.keys().chain(new.properties.keys()).collect();
     for k in keys {
         match (old.properties.get(k), new.properties.get(k)) {
-            (Some(a), Some(b)) if a != b => {
-                changes.push(format!("property {k}: {a} ({}) -> {b} ({})", a.type_name(), b.type_name()))
+            (Some(a), Some(b)) if a != b => changes.push(format!(
+                "property {k}: {a} ({}) -> {b} ({})",
+                a.type_name(),
+                b.type_name()
+            )),
+            (Some(a), None) => {
+                changes.push(format!("property {k}: {a} ({}) -> absent", a.type_name()))
             }
-            (Some(a), None) => changes.push(format!("property {k}: {a} ({}) -> absent", a.type_name())),
-            (None, Some(b)) => changes.push(format!("property {k}: absent -> {b} ({})", b.type_name())),
+            (None, Some(b)) => {
+                changes.push(format!("property {k}: absent -> {b} ({})", b.type_name()))
+            }
             _ => {}
         }
     }
@@ -238,29 +320,53 @@ mod tests {
     fn node(labels: &[&str], props: &[(&str, Value)]) -> NodeContent {
         NodeContent {
             labels: labels.iter().map(|s| s.to_string()).collect(),
-            properties: props.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            properties: props
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
         }
     }
 
     fn snap(nodes: Vec<NodeContent>) -> Snapshot {
-        Snapshot { nodes: nodes.into_iter().map(|n| (node_digest(&n), n)).collect(), ..Snapshot::default() }
+        Snapshot {
+            nodes: nodes.into_iter().map(|n| (node_digest(&n), n)).collect(),
+            ..Snapshot::default()
+        }
     }
 
     #[test]
     fn a_type_change_is_reported_per_property_when_keys_are_declared() {
         let keys = BTreeMap::from([("Person".to_string(), vec!["id".to_string()])]);
-        let s = snap(vec![node(&["Person"], &[("id", Value::Int(1)), ("age", Value::Int(42))])]);
-        let t = snap(vec![node(&["Person"], &[("id", Value::Int(1)), ("age", Value::Float(42.0))])]);
-        assert_eq!(diff(&s, &t, &keys), ["changed node (:Person {id: 1}): property age: 42 (INTEGER) -> 42.0 (FLOAT)"]);
+        let s = snap(vec![node(
+            &["Person"],
+            &[("id", Value::Int(1)), ("age", Value::Int(42))],
+        )]);
+        let t = snap(vec![node(
+            &["Person"],
+            &[("id", Value::Int(1)), ("age", Value::Float(42.0))],
+        )]);
+        assert_eq!(
+            diff(&s, &t, &keys),
+            ["changed node (:Person {id: 1}): property age: 42 (INTEGER) -> 42.0 (FLOAT)"]
+        );
     }
 
     #[test]
     fn without_keys_differences_are_missing_and_extra_by_content() {
-        let s = snap(vec![node(&["A"], &[("x", Value::Int(1))]), node(&["A"], &[("x", Value::Int(1))])]);
-        let t = snap(vec![node(&["A"], &[("x", Value::Int(1))]), node(&["A"], &[("x", Value::String("1".into()))])]);
+        let s = snap(vec![
+            node(&["A"], &[("x", Value::Int(1))]),
+            node(&["A"], &[("x", Value::Int(1))]),
+        ]);
+        let t = snap(vec![
+            node(&["A"], &[("x", Value::Int(1))]),
+            node(&["A"], &[("x", Value::String("1".into()))]),
+        ]);
         assert_eq!(
             diff(&s, &t, &BTreeMap::new()),
-            ["missing on target: node (:A {x: 1})", "extra on target: node (:A {x: \"1\"})"]
+            [
+                "missing on target: node (:A {x: 1})",
+                "extra on target: node (:A {x: \"1\"})"
+            ]
         );
     }
 }

@@ -17,7 +17,10 @@ pub struct GraphCounts {
 
 /// Counts one graph with three aggregate queries.
 pub async fn count(conn: &dyn GraphConnection) -> Result<GraphCounts, CheckError> {
-    let err = |source| CheckError::Engine { check: "counts".into(), source };
+    let err = |source| CheckError::Engine {
+        check: "counts".into(),
+        source,
+    };
     let total = |q: &'static str| async move {
         let r = conn.execute(&Query::new(q)).await.map_err(err)?;
         Ok::<u64, CheckError>(r.single().and_then(Value::as_int).unwrap_or(0).max(0) as u64)
@@ -42,7 +45,11 @@ pub async fn count(conn: &dyn GraphConnection) -> Result<GraphCounts, CheckError
     })
 }
 
-pub async fn run(spec: &CountsCheck, source: &dyn GraphConnection, target: &dyn GraphConnection) -> Result<CheckOutcome, CheckError> {
+pub async fn run(
+    spec: &CountsCheck,
+    source: &dyn GraphConnection,
+    target: &dyn GraphConnection,
+) -> Result<CheckOutcome, CheckError> {
     let (s, t) = (count(source).await?, count(target).await?);
     let mut details = Vec::new();
     compare_side_by_side(&s, &t, &mut details);
@@ -50,20 +57,34 @@ pub async fn run(spec: &CountsCheck, source: &dyn GraphConnection, target: &dyn 
         for (side, counts) in [("source", &s), ("target", &t)] {
             let mut check = |what: String, expected: u64, actual: u64| {
                 if expected != actual {
-                    details.push(format!("{side}: expected {expected} {what}, found {actual}"));
+                    details.push(format!(
+                        "{side}: expected {expected} {what}, found {actual}"
+                    ));
                 }
             };
             if let Some(n) = expect.total_nodes {
                 check("nodes in total".into(), n, counts.total_nodes);
             }
             if let Some(n) = expect.total_relationships {
-                check("relationships in total".into(), n, counts.total_relationships);
+                check(
+                    "relationships in total".into(),
+                    n,
+                    counts.total_relationships,
+                );
             }
             for (label, n) in &expect.nodes {
-                check(format!(":{label} nodes"), *n, counts.nodes.get(label).copied().unwrap_or(0));
+                check(
+                    format!(":{label} nodes"),
+                    *n,
+                    counts.nodes.get(label).copied().unwrap_or(0),
+                );
             }
             for (rel_type, n) in &expect.relationships {
-                check(format!(":{rel_type} relationships"), *n, counts.relationships.get(rel_type).copied().unwrap_or(0));
+                check(
+                    format!(":{rel_type} relationships"),
+                    *n,
+                    counts.relationships.get(rel_type).copied().unwrap_or(0),
+                );
             }
         }
     }
@@ -74,22 +95,43 @@ pub async fn run(spec: &CountsCheck, source: &dyn GraphConnection, target: &dyn 
         s.total_relationships,
         t.total_nodes,
         t.total_relationships,
-        if passed { String::new() } else { format!(": {} difference(s)", details.len()) }
+        if passed {
+            String::new()
+        } else {
+            format!(": {} difference(s)", details.len())
+        }
     );
-    Ok(CheckOutcome { check: "counts".into(), passed, summary, details })
+    Ok(CheckOutcome {
+        check: "counts".into(),
+        passed,
+        summary,
+        details,
+    })
 }
 
 fn compare_side_by_side(s: &GraphCounts, t: &GraphCounts, details: &mut Vec<String>) {
     if s.total_nodes != t.total_nodes {
-        details.push(format!("nodes in total: source {}, target {}", s.total_nodes, t.total_nodes));
+        details.push(format!(
+            "nodes in total: source {}, target {}",
+            s.total_nodes, t.total_nodes
+        ));
     }
     if s.total_relationships != t.total_relationships {
-        details.push(format!("relationships in total: source {}, target {}", s.total_relationships, t.total_relationships));
+        details.push(format!(
+            "relationships in total: source {}, target {}",
+            s.total_relationships, t.total_relationships
+        ));
     }
-    for (kind, sm, tm) in [("nodes", &s.nodes, &t.nodes), ("relationships", &s.relationships, &t.relationships)] {
+    for (kind, sm, tm) in [
+        ("nodes", &s.nodes, &t.nodes),
+        ("relationships", &s.relationships, &t.relationships),
+    ] {
         let names: std::collections::BTreeSet<&String> = sm.keys().chain(tm.keys()).collect();
         for name in names {
-            let (a, b) = (sm.get(name).copied().unwrap_or(0), tm.get(name).copied().unwrap_or(0));
+            let (a, b) = (
+                sm.get(name).copied().unwrap_or(0),
+                tm.get(name).copied().unwrap_or(0),
+            );
             if a != b {
                 details.push(format!(":{name} {kind}: source {a}, target {b}"));
             }
@@ -109,7 +151,11 @@ mod tests {
             nodes: BTreeMap::from([("A".into(), 2), ("B".into(), 1)]),
             relationships: BTreeMap::from([("R".into(), 1)]),
         };
-        let t = GraphCounts { total_nodes: 2, nodes: BTreeMap::from([("A".into(), 2)]), ..GraphCounts::default() };
+        let t = GraphCounts {
+            total_nodes: 2,
+            nodes: BTreeMap::from([("A".into(), 2)]),
+            ..GraphCounts::default()
+        };
         let mut d = Vec::new();
         compare_side_by_side(&s, &t, &mut d);
         assert_eq!(

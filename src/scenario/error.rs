@@ -13,7 +13,12 @@ pub struct ScenarioError {
 
 impl ScenarioError {
     pub fn new(path: &Path, position: Option<(u64, u64)>, message: impl Into<String>) -> Self {
-        ScenarioError { path: path.to_owned(), position, message: message.into(), hint: None }
+        ScenarioError {
+            path: path.to_owned(),
+            position,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

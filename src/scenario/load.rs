@@ -22,7 +22,11 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
     let file: ScenarioFile = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
     validate(&file, path)?;
     let fixture_statements = read_fixtures(&file, path)?;
-    Ok(Scenario { path: path.to_owned(), file, fixture_statements })
+    Ok(Scenario {
+        path: path.to_owned(),
+        file,
+        fixture_statements,
+    })
 }
 
 /// Expands files and directories into scenario files (`*.yaml`, `*.yml`), directories
@@ -42,7 +46,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScenarioError> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ScenarioError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| ScenarioError::new(dir, None, format!("failed to list directory: {e}")))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| ScenarioError::new(dir, None, format!("failed to list directory: {e}")))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
@@ -67,7 +72,11 @@ fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> ScenarioError {
         Some(i) => first[..i].to_owned(),
         None => first.to_owned(),
     };
-    let mut err = ScenarioError::new(path, e.location().as_ref().and_then(position), message.clone());
+    let mut err = ScenarioError::new(
+        path,
+        e.location().as_ref().and_then(position),
+        message.clone(),
+    );
     if let Some(hint) = unknown_key_hint(&message) {
         err = err.with_hint(hint);
     }
@@ -76,11 +85,23 @@ fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> ScenarioError {
 
 /// For "unknown field `x`, expected one of a, b", suggests the closest valid key.
 fn unknown_key_hint(message: &str) -> Option<String> {
-    let rest = message.split("unknown field `").nth(1).or_else(|| message.split("unknown variant `").nth(1))?;
+    let rest = message
+        .split("unknown field `")
+        .nth(1)
+        .or_else(|| message.split("unknown variant `").nth(1))?;
     let (bad, rest) = rest.split_once('`')?;
-    let list = rest.split_once("expected one of ").or_else(|| rest.split_once("expected "))?.1;
-    let expected: Vec<&str> = list.split(", ").map(|s| s.trim_matches(|c| c == '`' || c == ' ')).filter(|s| !s.is_empty()).collect();
-    let best = expected.iter().min_by_key(|cand| edit_distance(bad, cand))?;
+    let list = rest
+        .split_once("expected one of ")
+        .or_else(|| rest.split_once("expected "))?
+        .1;
+    let expected: Vec<&str> = list
+        .split(", ")
+        .map(|s| s.trim_matches(|c| c == '`' || c == ' '))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let best = expected
+        .iter()
+        .min_by_key(|cand| edit_distance(bad, cand))?;
     if edit_distance(bad, best) <= bad.len().max(3) / 2 {
         Some(format!("did you mean `{best}`?"))
     } else {
@@ -94,7 +115,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -113,13 +136,20 @@ fn validate(file: &ScenarioFile, path: &Path) -> Result<(), ScenarioError> {
         return Err(ScenarioError::new(
             path,
             position(&batch.referenced),
-            format!("transfer.batch_size must be between 1 and {MAX_BATCH_SIZE}, got {}", batch.value),
+            format!(
+                "transfer.batch_size must be between 1 and {MAX_BATCH_SIZE}, got {}",
+                batch.value
+            ),
         ));
     }
     for check in &file.checks {
         if let Check::ContentHash(c) = check {
             if let Some((label, _)) = c.keys.iter().find(|(_, props)| props.is_empty()) {
-                return Err(ScenarioError::new(path, None, format!("content_hash.keys.{label} lists no properties")));
+                return Err(ScenarioError::new(
+                    path,
+                    None,
+                    format!("content_hash.keys.{label} lists no properties"),
+                ));
             }
         }
     }
@@ -129,19 +159,38 @@ fn validate(file: &ScenarioFile, path: &Path) -> Result<(), ScenarioError> {
 fn validate_server(side: &str, spec: &ServerSpec, path: &Path) -> Result<(), ScenarioError> {
     let at = position(&spec.version.referenced);
     if spec.version.value.trim().is_empty() {
-        return Err(ScenarioError::new(path, at, format!("{side}.version must not be empty")));
+        return Err(ScenarioError::new(
+            path,
+            at,
+            format!("{side}.version must not be empty"),
+        ));
     }
     if spec.edition == Edition::Enterprise && spec.engine != EngineKind::Neo4j {
-        return Err(ScenarioError::new(path, at, format!("{side}.edition: enterprise exists only for neo4j")));
+        return Err(ScenarioError::new(
+            path,
+            at,
+            format!("{side}.edition: enterprise exists only for neo4j"),
+        ));
     }
     if let Some(timeout) = &spec.startup_timeout {
         if timeout.value == 0 {
-            return Err(ScenarioError::new(path, position(&timeout.referenced), format!("{side}.startup_timeout must be at least 1 second")));
+            return Err(ScenarioError::new(
+                path,
+                position(&timeout.referenced),
+                format!("{side}.startup_timeout must be at least 1 second"),
+            ));
         }
     }
     if let Some(endpoint) = &spec.endpoint {
         let schemes: &[&str] = match spec.engine {
-            EngineKind::Neo4j => &["bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"],
+            EngineKind::Neo4j => &[
+                "bolt",
+                "bolt+s",
+                "bolt+ssc",
+                "neo4j",
+                "neo4j+s",
+                "neo4j+ssc",
+            ],
             EngineKind::Falkordb => &["redis", "rediss"],
         };
         let scheme = endpoint.split_once("://").map(|(s, _)| s).unwrap_or("");
@@ -149,7 +198,11 @@ fn validate_server(side: &str, spec: &ServerSpec, path: &Path) -> Result<(), Sce
             return Err(ScenarioError::new(
                 path,
                 at,
-                format!("{side}.endpoint must be a URI with scheme {} for engine {}", schemes.join("/"), spec.engine),
+                format!(
+                    "{side}.endpoint must be a URI with scheme {} for engine {}",
+                    schemes.join("/"),
+                    spec.engine
+                ),
             ));
         }
     }
@@ -164,14 +217,23 @@ fn read_fixtures(file: &ScenarioFile, path: &Path) -> Result<Vec<Statement>, Sce
             Fixture::File(rel) => {
                 let full = base.join(&rel.value);
                 let text = std::fs::read_to_string(&full).map_err(|e| {
-                    ScenarioError::new(path, position(&rel.referenced), format!("failed to read fixture {}: {e}", full.display()))
+                    ScenarioError::new(
+                        path,
+                        position(&rel.referenced),
+                        format!("failed to read fixture {}: {e}", full.display()),
+                    )
                 })?;
                 (text, full.display().to_string(), full)
             }
-            Fixture::Cypher(text) => (text.clone(), format!("{}#fixtures[{i}]", path.display()), path.to_owned()),
+            Fixture::Cypher(text) => (
+                text.clone(),
+                format!("{}#fixtures[{i}]", path.display()),
+                path.to_owned(),
+            ),
         };
-        let statements = statements::split(&text, &origin)
-            .map_err(|(line, message)| ScenarioError::new(&fixture_path, Some((line as u64, 1)), message))?;
+        let statements = statements::split(&text, &origin).map_err(|(line, message)| {
+            ScenarioError::new(&fixture_path, Some((line as u64, 1)), message)
+        })?;
         out.extend(statements);
     }
     Ok(out)
@@ -213,7 +275,10 @@ mod tests {
 
     #[test]
     fn missing_fixture_files_are_reported_at_their_reference() {
-        let bad = GOOD.replace("  - cypher: \"CREATE (:A); CREATE (:B)\"", "  - file: nope.cypher");
+        let bad = GOOD.replace(
+            "  - cypher: \"CREATE (:A); CREATE (:B)\"",
+            "  - file: nope.cypher",
+        );
         let err = parse_str(&bad, Path::new("dir/t.yaml")).unwrap_err();
         assert_eq!(err.position.map(|p| p.0), Some(9), "{err}");
         assert!(err.message.contains("dir/nope.cypher"), "{err}");

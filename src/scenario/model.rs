@@ -75,7 +75,10 @@ pub struct Transfer {
 
 impl Default for Transfer {
     fn default() -> Self {
-        Transfer { strategy: Strategy::default(), batch_size: default_batch_size() }
+        Transfer {
+            strategy: Strategy::default(),
+            batch_size: default_batch_size(),
+        }
     }
 }
 

@@ -41,7 +41,11 @@ pub fn split(script: &str, origin: &str) -> Result<Vec<Statement>, (usize, Strin
             State::Code => match c {
                 ';' => {
                     if has_code {
-                        out.push(Statement { text: current.trim().to_owned(), origin: origin.to_owned(), line: start_line });
+                        out.push(Statement {
+                            text: current.trim().to_owned(),
+                            origin: origin.to_owned(),
+                            line: start_line,
+                        });
                     }
                     current.clear();
                     has_code = false;
@@ -96,7 +100,11 @@ pub fn split(script: &str, origin: &str) -> Result<Vec<Statement>, (usize, Strin
         State::BlockComment(at) => Err((at, "unterminated /* comment starting here".into())),
         _ => {
             if has_code {
-                out.push(Statement { text: current.trim().to_owned(), origin: origin.to_owned(), line: start_line });
+                out.push(Statement {
+                    text: current.trim().to_owned(),
+                    origin: origin.to_owned(),
+                    line: start_line,
+                });
             }
             Ok(out)
         }
@@ -108,7 +116,11 @@ mod tests {
     use super::*;
 
     fn texts(s: &str) -> Vec<(String, usize)> {
-        split(s, "f").unwrap().into_iter().map(|s| (s.text, s.line)).collect()
+        split(s, "f")
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.text, s.line))
+            .collect()
     }
 
     #[test]
@@ -127,6 +139,9 @@ mod tests {
     #[test]
     fn empty_statements_vanish_and_unterminated_strings_are_located() {
         assert!(texts(" ;; // only a comment\n").is_empty());
-        assert_eq!(split("RETURN 1;\nRETURN 'oops", "f"), Err((2, "unterminated ' quote starting here".into())));
+        assert_eq!(
+            split("RETURN 1;\nRETURN 'oops", "f"),
+            Err((2, "unterminated ' quote starting here".into()))
+        );
     }
 }

@@ -33,26 +33,51 @@ pub struct NodePager {
 
 impl NodePager {
     pub fn new(batch: u64) -> Self {
-        NodePager { after: -1, batch: i64::try_from(batch.max(1)).unwrap_or(i64::MAX) }
+        NodePager {
+            after: -1,
+            batch: i64::try_from(batch.max(1)).unwrap_or(i64::MAX),
+        }
     }
 
     /// The next page, empty when all nodes have been read.
-    pub async fn next_page(&mut self, conn: &dyn GraphConnection) -> Result<Vec<ExportedNode>, TransferError> {
+    pub async fn next_page(
+        &mut self,
+        conn: &dyn GraphConnection,
+    ) -> Result<Vec<ExportedNode>, TransferError> {
         let step = "read nodes";
         let query = Query::new("MATCH (n) WHERE id(n) > $after RETURN id(n), labels(n), properties(n) ORDER BY id(n) LIMIT $batch")
             .param("after", self.after)
             .param("batch", self.batch);
-        let page = conn.execute(&query).await.map_err(|source| TransferError::Engine { step: step.into(), source })?;
+        let page = conn
+            .execute(&query)
+            .await
+            .map_err(|source| TransferError::Engine {
+                step: step.into(),
+                source,
+            })?;
         let mut out = Vec::with_capacity(page.rows.len());
         for row in page.rows {
-            let [Value::Int(id), Value::List(labels), Value::Map(properties)] = <[Value; 3]>::try_from(row)
-                .map_err(|row| TransferError::Unexpected { step: step.into(), message: format!("unexpected row {row:?}") })?
+            let [Value::Int(id), Value::List(labels), Value::Map(properties)] =
+                <[Value; 3]>::try_from(row).map_err(|row| TransferError::Unexpected {
+                    step: step.into(),
+                    message: format!("unexpected row {row:?}"),
+                })?
             else {
-                return Err(TransferError::Unexpected { step: step.into(), message: "unexpected column types".into() });
+                return Err(TransferError::Unexpected {
+                    step: step.into(),
+                    message: "unexpected column types".into(),
+                });
             };
-            let labels = labels.into_iter().filter_map(|l| l.as_str().map(str::to_owned)).collect();
+            let labels = labels
+                .into_iter()
+                .filter_map(|l| l.as_str().map(str::to_owned))
+                .collect();
             self.after = self.after.max(id);
-            out.push(ExportedNode { id, labels, properties });
+            out.push(ExportedNode {
+                id,
+                labels,
+                properties,
+            });
         }
         Ok(out)
     }
@@ -66,10 +91,16 @@ pub struct RelationshipPager {
 
 impl RelationshipPager {
     pub fn new(batch: u64) -> Self {
-        RelationshipPager { after: -1, batch: i64::try_from(batch.max(1)).unwrap_or(i64::MAX) }
+        RelationshipPager {
+            after: -1,
+            batch: i64::try_from(batch.max(1)).unwrap_or(i64::MAX),
+        }
     }
 
-    pub async fn next_page(&mut self, conn: &dyn GraphConnection) -> Result<Vec<ExportedRelationship>, TransferError> {
+    pub async fn next_page(
+        &mut self,
+        conn: &dyn GraphConnection,
+    ) -> Result<Vec<ExportedRelationship>, TransferError> {
         let step = "read relationships";
         let query = Query::new(
             "MATCH (a)-[r]->(b) WHERE id(r) > $after \
@@ -77,17 +108,34 @@ impl RelationshipPager {
         )
         .param("after", self.after)
         .param("batch", self.batch);
-        let page = conn.execute(&query).await.map_err(|source| TransferError::Engine { step: step.into(), source })?;
+        let page = conn
+            .execute(&query)
+            .await
+            .map_err(|source| TransferError::Engine {
+                step: step.into(),
+                source,
+            })?;
         let mut out = Vec::with_capacity(page.rows.len());
         for row in page.rows {
             let [Value::Int(id), Value::Int(start), Value::Int(end), Value::String(rel_type), Value::Map(properties)] =
-                <[Value; 5]>::try_from(row)
-                    .map_err(|row| TransferError::Unexpected { step: step.into(), message: format!("unexpected row {row:?}") })?
+                <[Value; 5]>::try_from(row).map_err(|row| TransferError::Unexpected {
+                    step: step.into(),
+                    message: format!("unexpected row {row:?}"),
+                })?
             else {
-                return Err(TransferError::Unexpected { step: step.into(), message: "unexpected column types".into() });
+                return Err(TransferError::Unexpected {
+                    step: step.into(),
+                    message: "unexpected column types".into(),
+                });
             };
             self.after = self.after.max(id);
-            out.push(ExportedRelationship { id, start, end, rel_type, properties });
+            out.push(ExportedRelationship {
+                id,
+                start,
+                end,
+                rel_type,
+                properties,
+            });
         }
         Ok(out)
     }

@@ -20,7 +20,12 @@ pub async fn copy(
 ) -> Result<TransferStats, TransferError> {
     let batch = batch_size.max(1);
     let dialect = target.dialect().clone();
-    exec(target, Query::new(dialect.create_index(TEMP_LABEL, TEMP_ID)), "create the temporary id index on the target").await?;
+    exec(
+        target,
+        Query::new(dialect.create_index(TEMP_LABEL, TEMP_ID)),
+        "create the temporary id index on the target",
+    )
+    .await?;
     if let Some(wait) = dialect.await_indexes() {
         exec(target, Query::new(wait), "wait for the temporary id index").await?;
     }
@@ -28,16 +33,33 @@ pub async fn copy(
     stats.nodes = copy_nodes(source, target, batch, progress).await?;
     stats.relationships = copy_relationships(source, target, batch, progress).await?;
     cleanup(target, batch, progress).await?;
-    exec(target, Query::new(dialect.drop_index(TEMP_LABEL, TEMP_ID)), "drop the temporary id index on the target").await?;
+    exec(
+        target,
+        Query::new(dialect.drop_index(TEMP_LABEL, TEMP_ID)),
+        "drop the temporary id index on the target",
+    )
+    .await?;
     Ok(stats)
 }
 
-async fn exec(conn: &dyn GraphConnection, query: Query, step: &str) -> Result<crate::engine::QueryResult, TransferError> {
-    conn.execute(&query).await.map_err(|source| TransferError::Engine { step: step.to_owned(), source })
+async fn exec(
+    conn: &dyn GraphConnection,
+    query: Query,
+    step: &str,
+) -> Result<crate::engine::QueryResult, TransferError> {
+    conn.execute(&query)
+        .await
+        .map_err(|source| TransferError::Engine {
+            step: step.to_owned(),
+            source,
+        })
 }
 
 fn unexpected(step: &str, message: impl Into<String>) -> TransferError {
-    TransferError::Unexpected { step: step.to_owned(), message: message.into() }
+    TransferError::Unexpected {
+        step: step.to_owned(),
+        message: message.into(),
+    }
 }
 
 async fn copy_nodes(
@@ -56,17 +78,31 @@ async fn copy_nodes(
         // Group by label set: labels cannot be parameters, so each set gets its own statement.
         let mut groups: BTreeMap<Vec<String>, Vec<Value>> = BTreeMap::new();
         for node in page {
-            let row = BTreeMap::from([("id".to_owned(), Value::Int(node.id)), ("p".to_owned(), Value::Map(node.properties))]);
+            let row = BTreeMap::from([
+                ("id".to_owned(), Value::Int(node.id)),
+                ("p".to_owned(), Value::Map(node.properties)),
+            ]);
             groups.entry(node.labels).or_default().push(Value::Map(row));
         }
         for (labels, rows) in groups {
             let count = rows.len() as u64;
-            let label_text: String = labels.iter().map(|l| format!(":{}", escape_name(l))).collect();
+            let label_text: String = labels
+                .iter()
+                .map(|l| format!(":{}", escape_name(l)))
+                .collect();
             let text = format!("UNWIND $rows AS row CREATE (n:{TEMP_LABEL}{label_text} {{{TEMP_ID}: row.id}}) SET n += row.p");
-            exec(target, Query::new(text).param("rows", Value::List(rows)), "write nodes to the target").await?;
+            exec(
+                target,
+                Query::new(text).param("rows", Value::List(rows)),
+                "write nodes to the target",
+            )
+            .await?;
             done += count;
         }
-        progress(Progress { phase: Phase::Nodes, done });
+        progress(Progress {
+            phase: Phase::Nodes,
+            done,
+        });
     }
 }
 
@@ -90,7 +126,10 @@ async fn copy_relationships(
                 ("t".to_owned(), Value::Int(rel.end)),
                 ("p".to_owned(), Value::Map(rel.properties)),
             ]);
-            groups.entry(rel.rel_type).or_default().push(Value::Map(row));
+            groups
+                .entry(rel.rel_type)
+                .or_default()
+                .push(Value::Map(row));
         }
         for (rel_type, rows) in groups {
             let expected = rows.len() as u64;
@@ -101,7 +140,12 @@ async fn copy_relationships(
                 escape_name(&rel_type)
             );
             let step = "write relationships to the target";
-            let written = exec(target, Query::new(text).param("rows", Value::List(rows)), step).await?;
+            let written = exec(
+                target,
+                Query::new(text).param("rows", Value::List(rows)),
+                step,
+            )
+            .await?;
             let created = written.single().and_then(Value::as_int).unwrap_or(-1);
             if created != expected as i64 {
                 return Err(unexpected(
@@ -111,11 +155,18 @@ async fn copy_relationships(
             }
             done += expected;
         }
-        progress(Progress { phase: Phase::Relationships, done });
+        progress(Progress {
+            phase: Phase::Relationships,
+            done,
+        });
     }
 }
 
-async fn cleanup(target: &dyn GraphConnection, batch: u64, progress: &(dyn Fn(Progress) + Send + Sync)) -> Result<(), TransferError> {
+async fn cleanup(
+    target: &dyn GraphConnection,
+    batch: u64,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<(), TransferError> {
     let mut done = 0u64;
     loop {
         let result = exec(
@@ -132,6 +183,9 @@ async fn cleanup(target: &dyn GraphConnection, batch: u64, progress: &(dyn Fn(Pr
             return Ok(());
         }
         done += cleaned as u64;
-        progress(Progress { phase: Phase::Cleanup, done });
+        progress(Progress {
+            phase: Phase::Cleanup,
+            done,
+        });
     }
 }

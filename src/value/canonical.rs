@@ -13,7 +13,11 @@ pub fn encode(value: &Value, out: &mut Vec<u8>) {
         out.extend_from_slice(b);
     }
     fn float(out: &mut Vec<u8>, f: f64) {
-        let bits = if f.is_nan() { f64::NAN.to_bits() } else { f.to_bits() };
+        let bits = if f.is_nan() {
+            f64::NAN.to_bits()
+        } else {
+            f.to_bits()
+        };
         out.extend_from_slice(&bits.to_be_bytes());
     }
     match value {
@@ -63,18 +67,27 @@ pub fn encode(value: &Value, out: &mut Vec<u8>) {
             tag(out, 9);
             bytes(out, t.format("%H:%M:%S%.9f").to_string().as_bytes());
         }
-        Value::Time { time, offset_seconds } => {
+        Value::Time {
+            time,
+            offset_seconds,
+        } => {
             tag(out, 10);
             bytes(out, time.format("%H:%M:%S%.9f").to_string().as_bytes());
             out.extend_from_slice(&offset_seconds.to_be_bytes());
         }
         Value::LocalDateTime(dt) => {
             tag(out, 11);
-            bytes(out, dt.format("%Y-%m-%dT%H:%M:%S%.9f").to_string().as_bytes());
+            bytes(
+                out,
+                dt.format("%Y-%m-%dT%H:%M:%S%.9f").to_string().as_bytes(),
+            );
         }
         Value::DateTime { local, zone } => {
             tag(out, 12);
-            bytes(out, local.format("%Y-%m-%dT%H:%M:%S%.9f").to_string().as_bytes());
+            bytes(
+                out,
+                local.format("%Y-%m-%dT%H:%M:%S%.9f").to_string().as_bytes(),
+            );
             match zone {
                 Zone::Offset(o) => {
                     out.push(0);
@@ -86,7 +99,12 @@ pub fn encode(value: &Value, out: &mut Vec<u8>) {
                 }
             }
         }
-        Value::Duration { months, days, seconds, nanoseconds } => {
+        Value::Duration {
+            months,
+            days,
+            seconds,
+            nanoseconds,
+        } => {
             tag(out, 13);
             for n in [*months, *days, *seconds, i64::from(*nanoseconds)] {
                 out.extend_from_slice(&n.to_be_bytes());
@@ -110,7 +128,10 @@ pub fn encode(value: &Value, out: &mut Vec<u8>) {
             tag(out, 15);
             let mut labels = n.labels.clone();
             labels.sort();
-            encode(&Value::List(labels.into_iter().map(Value::String).collect()), out);
+            encode(
+                &Value::List(labels.into_iter().map(Value::String).collect()),
+                out,
+            );
             encode(&Value::Map(n.properties.clone()), out);
         }
         Value::Relationship(r) => {
@@ -118,10 +139,25 @@ pub fn encode(value: &Value, out: &mut Vec<u8>) {
             bytes(out, r.rel_type.as_bytes());
             encode(&Value::Map(r.properties.clone()), out);
         }
-        Value::Path { nodes, relationships } => {
+        Value::Path {
+            nodes,
+            relationships,
+        } => {
             tag(out, 17);
-            encode(&Value::List(nodes.iter().cloned().map(Value::Node).collect()), out);
-            encode(&Value::List(relationships.iter().cloned().map(Value::Relationship).collect()), out);
+            encode(
+                &Value::List(nodes.iter().cloned().map(Value::Node).collect()),
+                out,
+            );
+            encode(
+                &Value::List(
+                    relationships
+                        .iter()
+                        .cloned()
+                        .map(Value::Relationship)
+                        .collect(),
+                ),
+                out,
+            );
         }
     }
 }
@@ -140,7 +176,13 @@ mod tests {
     fn types_never_collide() {
         assert_ne!(enc(&Value::Int(1)), enc(&Value::Float(1.0)));
         assert_ne!(enc(&Value::String("1".into())), enc(&Value::Int(1)));
-        assert_ne!(enc(&Value::List(vec![Value::String("ab".into())])), enc(&Value::List(vec![Value::String("a".into()), Value::String("b".into())])));
+        assert_ne!(
+            enc(&Value::List(vec![Value::String("ab".into())])),
+            enc(&Value::List(vec![
+                Value::String("a".into()),
+                Value::String("b".into())
+            ]))
+        );
         assert_eq!(enc(&Value::Float(f64::NAN)), enc(&Value::Float(-f64::NAN)));
     }
 }

@@ -61,7 +61,10 @@ pub fn parse_reply(reply: &Resp, schema: &Schema) -> Result<Reply, ParseError> {
         return Err(ParseError::Server(server_error_text(e)));
     }
     match parts {
-        [stats] => Ok(Reply { stats: strings(stats)?, ..Reply::default() }),
+        [stats] => Ok(Reply {
+            stats: strings(stats)?,
+            ..Reply::default()
+        }),
         [header, rows, stats] => {
             let columns = array(header, "header")?
                 .iter()
@@ -72,11 +75,23 @@ pub fn parse_reply(reply: &Resp, schema: &Schema) -> Result<Reply, ParseError> {
                 .collect::<Result<Vec<_>, _>>()?;
             let rows = array(rows, "rows")?
                 .iter()
-                .map(|row| array(row, "row")?.iter().map(|cell| scalar(cell, schema)).collect())
+                .map(|row| {
+                    array(row, "row")?
+                        .iter()
+                        .map(|cell| scalar(cell, schema))
+                        .collect()
+                })
                 .collect::<Result<Vec<Vec<Value>>, _>>()?;
-            Ok(Reply { columns, rows, stats: strings(stats)? })
+            Ok(Reply {
+                columns,
+                rows,
+                stats: strings(stats)?,
+            })
         }
-        other => Err(malformed(&format!("reply has {} parts, expected 1 or 3", other.len()))),
+        other => Err(malformed(&format!(
+            "reply has {} parts, expected 1 or 3",
+            other.len()
+        ))),
     }
 }
 
@@ -101,7 +116,9 @@ fn array<'a>(v: &'a Resp, what: &str) -> Result<&'a [Resp], ParseError> {
 
 fn text(v: &Resp) -> Result<String, ParseError> {
     match v {
-        Resp::BulkString(b) => String::from_utf8(b.clone()).map_err(|_| malformed("string is not UTF-8")),
+        Resp::BulkString(b) => {
+            String::from_utf8(b.clone()).map_err(|_| malformed("string is not UTF-8"))
+        }
         Resp::SimpleString(s) => Ok(s.clone()),
         Resp::VerbatimString { text, .. } => Ok(text.clone()),
         Resp::Okay => Ok("OK".into()),
@@ -117,7 +134,9 @@ fn strings(v: &Resp) -> Result<Vec<String>, ParseError> {
 fn int(v: &Resp) -> Result<i64, ParseError> {
     match v {
         Resp::Int(i) => Ok(*i),
-        other => text(other)?.parse().map_err(|_| malformed(&format!("expected an integer, got {other:?}"))),
+        other => text(other)?
+            .parse()
+            .map_err(|_| malformed(&format!("expected an integer, got {other:?}"))),
     }
 }
 
@@ -130,14 +149,20 @@ fn double(v: &Resp) -> Result<f64, ParseError> {
                 "nan" | "-nan" | "NaN" => Ok(f64::NAN),
                 "inf" | "Infinity" => Ok(f64::INFINITY),
                 "-inf" | "-Infinity" => Ok(f64::NEG_INFINITY),
-                _ => t.parse().map_err(|_| malformed(&format!("expected a double, got {t:?}"))),
+                _ => t
+                    .parse()
+                    .map_err(|_| malformed(&format!("expected a double, got {t:?}"))),
             }
         }
     }
 }
 
 fn name(names: &[String], id: i64) -> Result<String, ParseError> {
-    usize::try_from(id).ok().and_then(|i| names.get(i)).cloned().ok_or(ParseError::UnknownSchemaId)
+    usize::try_from(id)
+        .ok()
+        .and_then(|i| names.get(i))
+        .cloned()
+        .ok_or(ParseError::UnknownSchemaId)
 }
 
 /// One `[type, value]` cell.
@@ -155,7 +180,12 @@ fn typed(t: i64, v: &Resp, schema: &Schema) -> Result<Value, ParseError> {
         T_INTEGER => Value::Int(int(v)?),
         T_BOOLEAN => Value::Bool(text(v)? == "true"),
         T_DOUBLE => Value::Float(double(v)?),
-        T_ARRAY => Value::List(array(v, "array")?.iter().map(|c| scalar(c, schema)).collect::<Result<_, _>>()?),
+        T_ARRAY => Value::List(
+            array(v, "array")?
+                .iter()
+                .map(|c| scalar(c, schema))
+                .collect::<Result<_, _>>()?,
+        ),
         T_MAP => {
             let items = array(v, "map")?;
             let mut map = BTreeMap::new();
@@ -171,7 +201,12 @@ fn typed(t: i64, v: &Resp, schema: &Schema) -> Result<Value, ParseError> {
         }
         T_POINT => match array(v, "point")? {
             // FalkorDB points are WGS-84 geographic: [latitude, longitude].
-            [lat, lon] => Value::Point(Point { srid: 4326, x: double(lon)?, y: double(lat)?, z: None }),
+            [lat, lon] => Value::Point(Point {
+                srid: 4326,
+                x: double(lon)?,
+                y: double(lat)?,
+                z: None,
+            }),
             _ => return Err(malformed("point is not [latitude, longitude]")),
         },
         T_NODE => Value::Node(node(v, schema)?),
@@ -198,21 +233,39 @@ fn typed(t: i64, v: &Resp, schema: &Schema) -> Result<Value, ParseError> {
                         .collect::<Result<_, _>>()?,
                     _ => return Err(malformed("path edges are not a list")),
                 };
-                Value::Path { nodes, relationships }
+                Value::Path {
+                    nodes,
+                    relationships,
+                }
             }
             _ => return Err(malformed("path is not [nodes, edges]")),
         },
-        T_VECTORF32 => Value::List(array(v, "vector")?.iter().map(|x| double(x).map(Value::Float)).collect::<Result<_, _>>()?),
+        T_VECTORF32 => Value::List(
+            array(v, "vector")?
+                .iter()
+                .map(|x| double(x).map(Value::Float))
+                .collect::<Result<_, _>>()?,
+        ),
         T_DATETIME => Value::LocalDateTime(epoch(int(v)?)?.naive_utc()),
         T_DATE => Value::Date(epoch(int(v)?)?.date_naive()),
         T_TIME => Value::LocalTime(epoch(int(v)?)?.time()),
-        T_DURATION => Value::Duration { months: 0, days: 0, seconds: int(v)?, nanoseconds: 0 },
-        other => return Err(malformed(&format!("unknown value type {other} (value {v:?})"))),
+        T_DURATION => Value::Duration {
+            months: 0,
+            days: 0,
+            seconds: int(v)?,
+            nanoseconds: 0,
+        },
+        other => {
+            return Err(malformed(&format!(
+                "unknown value type {other} (value {v:?})"
+            )))
+        }
     })
 }
 
 fn epoch(seconds: i64) -> Result<chrono::DateTime<chrono::Utc>, ParseError> {
-    chrono::DateTime::from_timestamp(seconds, 0).ok_or_else(|| malformed(&format!("timestamp {seconds} out of range")))
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .ok_or_else(|| malformed(&format!("timestamp {seconds} out of range")))
 }
 
 fn properties(v: &Resp, schema: &Schema) -> Result<BTreeMap<String, Value>, ParseError> {
@@ -220,7 +273,10 @@ fn properties(v: &Resp, schema: &Schema) -> Result<BTreeMap<String, Value>, Pars
     for prop in array(v, "properties")? {
         match array(prop, "property")? {
             [key, t, val] => {
-                props.insert(name(&schema.property_keys, int(key)?)?, typed(int(t)?, val, schema)?);
+                props.insert(
+                    name(&schema.property_keys, int(key)?)?,
+                    typed(int(t)?, val, schema)?,
+                );
             }
             _ => return Err(malformed("property is not [key, type, value]")),
         }
@@ -270,9 +326,16 @@ mod tests {
     // header of [column type, name], rows of [type, value] cells, then statistics.
     fn reply(columns: &[&str], rows: Vec<Vec<Resp>>) -> Resp {
         Resp::Array(vec![
-            Resp::Array(columns.iter().map(|c| Resp::Array(vec![Resp::Int(1), bulk(c)])).collect()),
+            Resp::Array(
+                columns
+                    .iter()
+                    .map(|c| Resp::Array(vec![Resp::Int(1), bulk(c)]))
+                    .collect(),
+            ),
             Resp::Array(rows.into_iter().map(Resp::Array).collect()),
-            Resp::Array(vec![bulk("Query internal execution time: 0.1 milliseconds")]),
+            Resp::Array(vec![bulk(
+                "Query internal execution time: 0.1 milliseconds",
+            )]),
         ])
     }
 
@@ -292,26 +355,45 @@ mod tests {
         assert_eq!(parsed.columns, ["i", "f", "s", "b", "n"]);
         assert_eq!(
             parsed.rows[0],
-            vec![Value::Int(1), Value::Float(1.0), Value::String("1".into()), Value::Bool(true), Value::Null]
+            vec![
+                Value::Int(1),
+                Value::Float(1.0),
+                Value::String("1".into()),
+                Value::Bool(true),
+                Value::Null
+            ]
         );
     }
 
     #[test]
     fn nodes_resolve_names_and_ask_for_a_refresh_on_unknown_ids() {
-        let schema = Schema { labels: vec!["Person".into()], relationship_types: vec![], property_keys: vec!["name".into()] };
+        let schema = Schema {
+            labels: vec!["Person".into()],
+            relationship_types: vec![],
+            property_keys: vec!["name".into()],
+        };
         let n = cell(
             T_NODE,
             Resp::Array(vec![
                 Resp::Int(7),
                 Resp::Array(vec![Resp::Int(0)]),
-                Resp::Array(vec![Resp::Array(vec![Resp::Int(0), Resp::Int(T_STRING), bulk("Ada")])]),
+                Resp::Array(vec![Resp::Array(vec![
+                    Resp::Int(0),
+                    Resp::Int(T_STRING),
+                    bulk("Ada"),
+                ])]),
             ]),
         );
         let parsed = parse_reply(&reply(&["n"], vec![vec![n.clone()]]), &schema).unwrap();
-        let Value::Node(node) = &parsed.rows[0][0] else { panic!("not a node") };
+        let Value::Node(node) = &parsed.rows[0][0] else {
+            panic!("not a node")
+        };
         assert_eq!(node.labels, ["Person"]);
         assert_eq!(node.properties["name"], Value::String("Ada".into()));
-        assert_eq!(parse_reply(&reply(&["n"], vec![vec![n]]), &Schema::default()), Err(ParseError::UnknownSchemaId));
+        assert_eq!(
+            parse_reply(&reply(&["n"], vec![vec![n]]), &Schema::default()),
+            Err(ParseError::UnknownSchemaId)
+        );
     }
 
     #[test]
@@ -330,14 +412,28 @@ mod tests {
         let row = &parse_reply(&r, &Schema::default()).unwrap().rows[0];
         assert_eq!(row[0].to_string(), "date('2024-01-02')");
         assert_eq!(row[1].to_string(), "localdatetime('2024-01-02T03:04:05')");
-        assert_eq!(row[2], Value::Duration { months: 0, days: 0, seconds: 86400, nanoseconds: 0 });
+        assert_eq!(
+            row[2],
+            Value::Duration {
+                months: 0,
+                days: 0,
+                seconds: 86400,
+                nanoseconds: 0
+            }
+        );
         assert_eq!(row[3].to_string(), "localtime('12:00:00')");
     }
 
     #[test]
     fn special_floats_as_measured() {
         // `RETURN 0.0/0.0, -0.0` answered [5, '-nan'], [5, '-0'].
-        let r = reply(&["nan", "negzero"], vec![vec![cell(T_DOUBLE, bulk("-nan")), cell(T_DOUBLE, bulk("-0"))]]);
+        let r = reply(
+            &["nan", "negzero"],
+            vec![vec![
+                cell(T_DOUBLE, bulk("-nan")),
+                cell(T_DOUBLE, bulk("-0")),
+            ]],
+        );
         let row = &parse_reply(&r, &Schema::default()).unwrap().rows[0];
         assert_eq!(row[0], Value::Float(f64::NAN));
         assert_eq!(row[1], Value::Float(-0.0));
@@ -346,7 +442,13 @@ mod tests {
     #[test]
     fn statistics_only_replies_and_malformed_replies() {
         let stats = Resp::Array(vec![Resp::Array(vec![bulk("Nodes created: 1")])]);
-        assert_eq!(parse_reply(&stats, &Schema::default()).unwrap().stats, ["Nodes created: 1"]);
-        assert!(matches!(parse_reply(&Resp::Int(3), &Schema::default()), Err(ParseError::Malformed(_))));
+        assert_eq!(
+            parse_reply(&stats, &Schema::default()).unwrap().stats,
+            ["Nodes created: 1"]
+        );
+        assert!(matches!(
+            parse_reply(&Resp::Int(3), &Schema::default()),
+            Err(ParseError::Malformed(_))
+        ));
     }
 }

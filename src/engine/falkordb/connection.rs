@@ -26,27 +26,64 @@ pub struct FalkorConnection {
 
 /// Connects to an existing FalkorDB server, e.g. `redis://:password@host:6379`. The password,
 /// if any, never appears in descriptions or errors.
-pub async fn connect(request: &ServerRequest, endpoint: &str) -> Result<Arc<dyn GraphConnection>, EngineError> {
-    let graph = request.graph.clone().unwrap_or_else(|| DEFAULT_GRAPH.to_owned());
-    let description = format!("{} at {}, graph {graph:?}", request.label(), redact_uri(endpoint));
-    let conn = FalkorConnection::open(endpoint, graph, Dialect::new(EngineKind::Falkordb, request.version()), description).await?;
+pub async fn connect(
+    request: &ServerRequest,
+    endpoint: &str,
+) -> Result<Arc<dyn GraphConnection>, EngineError> {
+    let graph = request
+        .graph
+        .clone()
+        .unwrap_or_else(|| DEFAULT_GRAPH.to_owned());
+    let description = format!(
+        "{} at {}, graph {graph:?}",
+        request.label(),
+        redact_uri(endpoint)
+    );
+    let conn = FalkorConnection::open(
+        endpoint,
+        graph,
+        Dialect::new(EngineKind::Falkordb, request.version()),
+        description,
+    )
+    .await?;
     Ok(Arc::new(conn))
 }
 
 impl FalkorConnection {
-    pub async fn open(endpoint: &str, graph: String, dialect: Dialect, description: String) -> Result<Self, EngineError> {
-        let connect_err = |e: redis::RedisError| EngineError::Connect { server: description.clone(), message: e.to_string() };
+    pub async fn open(
+        endpoint: &str,
+        graph: String,
+        dialect: Dialect,
+        description: String,
+    ) -> Result<Self, EngineError> {
+        let connect_err = |e: redis::RedisError| EngineError::Connect {
+            server: description.clone(),
+            message: e.to_string(),
+        };
         let client = redis::Client::open(endpoint).map_err(connect_err)?;
-        let mut conn = client.get_multiplexed_async_connection().await.map_err(connect_err)?;
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .map_err(connect_err)?;
         // Fail early, with a clear message, when the server is Redis without the graph module.
-        let modules: redis::Value = redis::cmd("MODULE").arg("LIST").query_async(&mut conn).await.map_err(connect_err)?;
+        let modules: redis::Value = redis::cmd("MODULE")
+            .arg("LIST")
+            .query_async(&mut conn)
+            .await
+            .map_err(connect_err)?;
         if !format!("{modules:?}").to_lowercase().contains("graph") {
             return Err(EngineError::Connect {
                 server: description,
                 message: "the server answers but has no FalkorDB (graph) module loaded".into(),
             });
         }
-        Ok(FalkorConnection { conn, graph, dialect, description, schema: RwLock::new(Schema::default()) })
+        Ok(FalkorConnection {
+            conn,
+            graph,
+            dialect,
+            description,
+            schema: RwLock::new(Schema::default()),
+        })
     }
 
     async fn raw_query(&self, text: &str, original: &str) -> Result<redis::Value, EngineError> {
@@ -61,11 +98,26 @@ impl FalkorConnection {
     }
 
     fn redis_error(&self, e: redis::RedisError, query: &str) -> EngineError {
-        if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_timeout() {
-            EngineError::Connect { server: self.description.clone(), message: e.to_string() }
+        if e.is_io_error()
+            || e.is_connection_dropped()
+            || e.is_connection_refusal()
+            || e.is_timeout()
+        {
+            EngineError::Connect {
+                server: self.description.clone(),
+                message: e.to_string(),
+            }
         } else {
-            let message = e.detail().map(str::to_owned).unwrap_or_else(|| e.to_string());
-            EngineError::query(self.description.clone(), query, e.code().map(str::to_owned), message)
+            let message = e
+                .detail()
+                .map(str::to_owned)
+                .unwrap_or_else(|| e.to_string());
+            EngineError::query(
+                self.description.clone(),
+                query,
+                e.code().map(str::to_owned),
+                message,
+            )
         }
     }
 
@@ -78,13 +130,19 @@ impl FalkorConnection {
             ("CALL db.propertyKeys()", &mut fresh.property_keys),
         ] {
             let raw = self.raw_query(procedure, procedure).await?;
-            let reply = compact::parse_reply(&raw, &Schema::default()).map_err(|e| self.parse_error(e, procedure))?;
+            let reply = compact::parse_reply(&raw, &Schema::default())
+                .map_err(|e| self.parse_error(e, procedure))?;
             *target = reply
                 .rows
                 .into_iter()
                 .map(|row| match row.into_iter().next() {
                     Some(Value::String(s)) => Ok(s),
-                    other => Err(EngineError::query(self.description.clone(), procedure, None, format!("unexpected row {other:?}"))),
+                    other => Err(EngineError::query(
+                        self.description.clone(),
+                        procedure,
+                        None,
+                        format!("unexpected row {other:?}"),
+                    )),
                 })
                 .collect::<Result<_, _>>()?;
         }
@@ -94,13 +152,21 @@ impl FalkorConnection {
 
     fn parse_error(&self, e: ParseError, query: &str) -> EngineError {
         match e {
-            ParseError::Server(message) => EngineError::query(self.description.clone(), query, None, message),
-            ParseError::Malformed(message) => {
-                EngineError::query(self.description.clone(), query, None, format!("unreadable reply: {message}"))
+            ParseError::Server(message) => {
+                EngineError::query(self.description.clone(), query, None, message)
             }
-            ParseError::UnknownSchemaId => {
-                EngineError::query(self.description.clone(), query, None, "reply names an unknown label, type or property id")
-            }
+            ParseError::Malformed(message) => EngineError::query(
+                self.description.clone(),
+                query,
+                None,
+                format!("unreadable reply: {message}"),
+            ),
+            ParseError::UnknownSchemaId => EngineError::query(
+                self.description.clone(),
+                query,
+                None,
+                "reply names an unknown label, type or property id",
+            ),
         }
     }
 }
@@ -117,7 +183,12 @@ impl GraphConnection for FalkorConnection {
 
     async fn execute(&self, query: &Query) -> Result<QueryResult, EngineError> {
         let text = params::with_params(&query.text, &query.params).map_err(|e| {
-            EngineError::query(self.description.clone(), &query.text, None, format!("parameter ${}: {}", e.param, e.reason))
+            EngineError::query(
+                self.description.clone(),
+                &query.text,
+                None,
+                format!("parameter ${}: {}", e.param, e.reason),
+            )
         })?;
         let raw = self.raw_query(&text, &query.text).await?;
         let parsed = match compact::parse_reply(&raw, &*self.schema.read().await) {
@@ -132,16 +203,28 @@ impl GraphConnection for FalkorConnection {
             }
         }
         .map_err(|e| self.parse_error(e, &query.text))?;
-        Ok(QueryResult { columns: reply.columns, rows: reply.rows, notifications: Vec::new() })
+        Ok(QueryResult {
+            columns: reply.columns,
+            rows: reply.rows,
+            notifications: Vec::new(),
+        })
     }
 
     async fn wipe(&self) -> Result<(), EngineError> {
         let mut conn = self.conn.clone();
-        let deleted: Result<redis::Value, _> = redis::cmd("GRAPH.DELETE").arg(&self.graph).query_async(&mut conn).await;
+        let deleted: Result<redis::Value, _> = redis::cmd("GRAPH.DELETE")
+            .arg(&self.graph)
+            .query_async(&mut conn)
+            .await;
         match deleted {
             Ok(_) => Ok(()),
             // Deleting a graph that does not exist yet is fine: it is already empty.
-            Err(e) if e.to_string().contains("empty key") || e.to_string().contains("does not exist") => Ok(()),
+            Err(e)
+                if e.to_string().contains("empty key")
+                    || e.to_string().contains("does not exist") =>
+            {
+                Ok(())
+            }
             Err(e) => Err(self.redis_error(e, "GRAPH.DELETE")),
         }
     }

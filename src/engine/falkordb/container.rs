@@ -25,16 +25,33 @@ pub async fn start(request: &ServerRequest) -> Result<Started, EngineError> {
     for (k, v) in &request.env {
         image = image.with_env_var(k, v);
     }
-    let start_err = |message: String| EngineError::Start { server: request.label(), image: image_ref.clone(), message };
+    let start_err = |message: String| EngineError::Start {
+        server: request.label(),
+        image: image_ref.clone(),
+        message,
+    };
     let container = image.start().await.map_err(|e| start_err(e.to_string()))?;
-    let port = container.get_host_port_ipv4(PORT.tcp()).await.map_err(|e| start_err(e.to_string()))?;
-    let graph = request.graph.clone().unwrap_or_else(|| DEFAULT_GRAPH.to_owned());
+    let port = container
+        .get_host_port_ipv4(PORT.tcp())
+        .await
+        .map_err(|e| start_err(e.to_string()))?;
+    let graph = request
+        .graph
+        .clone()
+        .unwrap_or_else(|| DEFAULT_GRAPH.to_owned());
     let endpoint = format!("redis://127.0.0.1:{port}");
     let description = format!("{} at 127.0.0.1:{port}, graph {graph:?}", request.label());
     let dialect = Dialect::new(EngineKind::Falkordb, request.version());
     let mut attempt = 0;
     let connection = loop {
-        match FalkorConnection::open(&endpoint, graph.clone(), dialect.clone(), description.clone()).await {
+        match FalkorConnection::open(
+            &endpoint,
+            graph.clone(),
+            dialect.clone(),
+            description.clone(),
+        )
+        .await
+        {
             Ok(c) => break c,
             // The log line can precede the module being fully loaded by a few milliseconds.
             Err(_) if attempt < 20 => {
@@ -44,7 +61,10 @@ pub async fn start(request: &ServerRequest) -> Result<Started, EngineError> {
             Err(e) => return Err(e),
         }
     };
-    Ok(Started { connection: Arc::new(connection), container: Box::new(container) })
+    Ok(Started {
+        connection: Arc::new(connection),
+        container: Box::new(container),
+    })
 }
 
 fn split_image(image: &str) -> (String, String) {
@@ -61,7 +81,13 @@ mod tests {
 
     #[test]
     fn image_references_split_into_name_and_tag() {
-        assert_eq!(split_image("migration-harness/falkordb:4.18.3"), ("migration-harness/falkordb".into(), "4.18.3".into()));
-        assert_eq!(split_image("localhost:5000/falkordb"), ("localhost:5000/falkordb".into(), "latest".into()));
+        assert_eq!(
+            split_image("migration-harness/falkordb:4.18.3"),
+            ("migration-harness/falkordb".into(), "4.18.3".into())
+        );
+        assert_eq!(
+            split_image("localhost:5000/falkordb"),
+            ("localhost:5000/falkordb".into(), "latest".into())
+        );
     }
 }

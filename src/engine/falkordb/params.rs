@@ -25,7 +25,10 @@ pub fn with_params<'a>(
         }
         out.push_str(&escape_name(name));
         out.push('=');
-        render(value, &mut out).map_err(|reason| Unrenderable { param: name.clone(), reason })?;
+        render(value, &mut out).map_err(|reason| Unrenderable {
+            param: name.clone(),
+            reason,
+        })?;
         out.push(' ');
     }
     out.push_str(text);
@@ -46,7 +49,9 @@ pub fn render(value: &Value, out: &mut String) -> Result<(), String> {
             let _ = write!(out, "{i}");
         }
         Value::Float(f) if !f.is_finite() => {
-            return Err(format!("FalkorDB cannot take {f} as a parameter: parameters must be literals"));
+            return Err(format!(
+                "FalkorDB cannot take {f} as a parameter: parameters must be literals"
+            ));
         }
         Value::Float(f) => render_float(*f, out),
         Value::String(s) => render_string(s, out),
@@ -79,7 +84,12 @@ pub fn render(value: &Value, out: &mut String) -> Result<(), String> {
             render_float(p.x, out);
             out.push_str("})");
         }
-        other => return Err(format!("FalkorDB cannot take a {} parameter", other.type_name())),
+        other => {
+            return Err(format!(
+                "FalkorDB cannot take a {} parameter",
+                other.type_name()
+            ))
+        }
     }
     Ok(())
 }
@@ -126,16 +136,31 @@ mod tests {
         assert_eq!(lit(Value::Float(0.1234567891234)), "1.234567891234e-1");
         assert_eq!(lit(Value::Float(1.0)), "1e0");
         assert_eq!(lit(Value::Float(-0.0)), "-0.0");
-        assert_eq!(lit(Value::String("it's \"q\" \\".into())), r#""it's \"q\" \\""#);
+        assert_eq!(
+            lit(Value::String("it's \"q\" \\".into())),
+            r#""it's \"q\" \\""#
+        );
     }
 
     #[test]
     fn params_become_a_cypher_prefix() {
         let mut p = BTreeMap::new();
-        p.insert("rows".to_string(), Value::List(vec![Value::Map(BTreeMap::from([("a b".to_string(), Value::Bool(true))]))]));
+        p.insert(
+            "rows".to_string(),
+            Value::List(vec![Value::Map(BTreeMap::from([(
+                "a b".to_string(),
+                Value::Bool(true),
+            )]))]),
+        );
         p.insert("n".to_string(), Value::Int(5));
-        assert_eq!(with_params("RETURN $n", &p).unwrap(), "CYPHER n=5 rows=[{`a b`:true}] RETURN $n");
-        assert_eq!(with_params("RETURN 1", &BTreeMap::new()).unwrap(), "RETURN 1");
+        assert_eq!(
+            with_params("RETURN $n", &p).unwrap(),
+            "CYPHER n=5 rows=[{`a b`:true}] RETURN $n"
+        );
+        assert_eq!(
+            with_params("RETURN 1", &BTreeMap::new()).unwrap(),
+            "RETURN 1"
+        );
     }
 
     #[test]
