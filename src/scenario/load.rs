@@ -21,7 +21,7 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
 pub fn parse_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
     let file: ScenarioFile = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
     validate(&file, path)?;
-    let fixture_statements = read_fixtures(&file, path)?;
+    let fixture_statements = read_fixtures(&file, path, text)?;
     Ok(Scenario {
         path: path.to_owned(),
         file,
@@ -79,6 +79,8 @@ fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> ScenarioError {
     );
     if let Some(hint) = unknown_key_hint(&message) {
         err = err.with_hint(hint);
+    } else if message.starts_with("invalid u64") {
+        err = err.with_hint("expected a whole number, e.g. 1000");
     }
     err
 }
@@ -105,7 +107,7 @@ fn unknown_key_hint(message: &str) -> Option<String> {
     if edit_distance(bad, best) <= bad.len().max(3) / 2 {
         Some(format!("did you mean `{best}`?"))
     } else {
-        Some(format!("valid keys here: {}", expected.join(", ")))
+        Some(format!("valid choices here: {}", expected.join(", ")))
     }
 }
 
@@ -209,11 +211,15 @@ fn validate_server(side: &str, spec: &ServerSpec, path: &Path) -> Result<(), Sce
     Ok(())
 }
 
-fn read_fixtures(file: &ScenarioFile, path: &Path) -> Result<Vec<Statement>, ScenarioError> {
+fn read_fixtures(
+    file: &ScenarioFile,
+    path: &Path,
+    text: &str,
+) -> Result<Vec<Statement>, ScenarioError> {
     let base = path.parent().unwrap_or(Path::new("."));
     let mut out = Vec::new();
     for (i, fixture) in file.fixtures.iter().enumerate() {
-        let (text, origin, fixture_path) = match fixture {
+        match fixture {
             Fixture::File(rel) => {
                 let full = base.join(&rel.value);
                 let text = std::fs::read_to_string(&full).map_err(|e| {
@@ -223,18 +229,33 @@ fn read_fixtures(file: &ScenarioFile, path: &Path) -> Result<Vec<Statement>, Sce
                         format!("failed to read fixture {}: {e}", full.display()),
                     )
                 })?;
-                (text, full.display().to_string(), full)
+                let statements = statements::split(&text, &full.display().to_string()).map_err(
+                    |(line, message)| ScenarioError::new(&full, Some((line as u64, 1)), message),
+                )?;
+                out.extend(statements);
             }
-            Fixture::Cypher(text) => (
-                text.clone(),
-                format!("{}#fixtures[{i}]", path.display()),
-                path.to_owned(),
-            ),
-        };
-        let statements = statements::split(&text, &origin).map_err(|(line, message)| {
-            ScenarioError::new(&fixture_path, Some((line as u64, 1)), message)
-        })?;
-        out.extend(statements);
+            Fixture::Cypher(inline) => {
+                // Statement lines are relative to the inline text; shift them to scenario lines.
+                // A block scalar (`|`, `>`) starts on the line after its indicator.
+                let at = inline.referenced.line().max(1);
+                let indicator_line = text.lines().nth(at as usize - 1).unwrap_or_default();
+                let first = if indicator_line.trim_end().ends_with(['|', '>', '-', '+']) {
+                    at + 1
+                } else {
+                    at
+                };
+                let origin = format!("{}#fixtures[{i}]", path.display());
+                let mut statements =
+                    statements::split(&inline.value, &origin).map_err(|(line, message)| {
+                        ScenarioError::new(path, Some((first + line as u64 - 1, 1)), message)
+                    })?;
+                for st in &mut statements {
+                    st.line += first as usize - 1;
+                    st.origin = path.display().to_string();
+                }
+                out.extend(statements);
+            }
+        }
     }
     Ok(out)
 }

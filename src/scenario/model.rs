@@ -59,7 +59,7 @@ pub struct ServerSpec {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fixture {
     File(Spanned<PathBuf>),
-    Cypher(String),
+    Cypher(Spanned<String>),
 }
 
 /// How data moves from source to target.

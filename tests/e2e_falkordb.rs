@@ -1,0 +1,266 @@
+//! End-to-end runs against real FalkorDB servers of two versions, started by testcontainers from
+//! the local images that scripts/local-images.sh builds (the CI engine: no registry needed).
+
+mod support;
+
+use std::process::Command;
+
+use migration_harness::checks::{self, CheckOutcome};
+use migration_harness::engine::dialect::{Dialect, EngineKind};
+use migration_harness::engine::falkordb::FalkorConnection;
+use migration_harness::engine::server::{Edition, ServerRequest, ServerRole};
+use migration_harness::engine::{GraphConnection, Query, Server};
+use migration_harness::run::{events::NoEvents, run_scenario, RunOptions, Verdict};
+use migration_harness::scenario::{self, Check, ContentHashCheck, CountsCheck};
+use migration_harness::transfer;
+use support::{repo_path, require_falkordb_images};
+
+const SOURCE: &str = "4.16.3";
+const TARGET: &str = "4.18.3";
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_migration-harness"));
+    cmd.current_dir(support::repo_root());
+    cmd
+}
+
+#[tokio::test]
+async fn quickstart_passes_end_to_end_on_two_versions() {
+    require_falkordb_images(&[SOURCE, TARGET]).await;
+    let scenario = scenario::load_file(&repo_path("scenarios/quickstart.yaml")).unwrap();
+    let outcome = run_scenario(&scenario, &RunOptions::default(), &NoEvents).await;
+    assert_eq!(outcome.verdict, Verdict::Pass, "{outcome:#?}");
+    let kinds: Vec<&str> = outcome.checks.iter().map(|c| c.check.as_str()).collect();
+    assert_eq!(kinds, ["counts", "content_hash"]);
+    assert!(outcome.checks[0]
+        .summary
+        .starts_with("6 nodes / 6 relationships on the source, 6 / 6 on the target"));
+}
+
+#[test]
+fn a_wrong_expectation_exits_with_the_check_failure_code() {
+    let out = bin()
+        .args(["run", "tests/scenarios/wrong-expectation.yaml"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("source: expected 5 :Person nodes, found 4"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("target: expected 5 :Person nodes, found 4"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("FAIL wrong-expectation"), "{stderr}");
+}
+
+#[test]
+fn the_quickstart_command_prints_a_verdict_and_exits_zero() {
+    let out = bin()
+        .args(["run", "scenarios/quickstart.yaml"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("PASS quickstart"), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "1 passed, 0 failed, 0 errored\n"
+    );
+}
+
+#[test]
+fn validate_reports_file_line_column_and_exits_with_bad_input() {
+    let out = bin()
+        .args(["validate", "tests/validate/typo-key.yaml"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("tests/validate/typo-key.yaml:7:3: unknown field `verison`"),
+        "{stderr}"
+    );
+    let out = bin()
+        .args(["run", "tests/validate/typo-key.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "run must refuse bad input before starting anything"
+    );
+}
+
+fn request(role: ServerRole, version: &str) -> ServerRequest {
+    ServerRequest {
+        role,
+        engine: EngineKind::Falkordb,
+        version: version.into(),
+        edition: Edition::Community,
+        image: None,
+        env: Default::default(),
+        endpoint: None,
+        graph: None,
+        startup_timeout: std::time::Duration::from_secs(60),
+        pull: false,
+    }
+}
+
+fn failing_details(outcome: &CheckOutcome) -> String {
+    outcome.details.join("\n")
+}
+
+/// A copy that silently changes one property's type and drops one relationship must fail the
+/// content check with a report naming that entity and property; counts alone would miss the type.
+#[tokio::test]
+async fn content_hash_names_the_changed_property_and_the_dropped_relationship() {
+    require_falkordb_images(&[SOURCE, TARGET]).await;
+    let (source, target) = tokio::join!(
+        Server::start(request(ServerRole::Source, SOURCE)),
+        Server::start(request(ServerRole::Target, TARGET))
+    );
+    let (source, target) = (source.unwrap(), target.unwrap());
+    let scenario = scenario::load_file(&repo_path("scenarios/quickstart.yaml")).unwrap();
+    let (src, tgt): (&dyn GraphConnection, &dyn GraphConnection) =
+        (source.connection.as_ref(), target.connection.as_ref());
+    for st in &scenario.fixture_statements {
+        src.execute(&Query::new(st.text.clone())).await.unwrap();
+    }
+    transfer::logical::copy(src, tgt, 2, &|_| {}).await.unwrap();
+    let keys = [
+        ("Person".to_string(), vec!["id".to_string()]),
+        ("Movie".to_string(), vec!["id".to_string()]),
+    ];
+    let content = Check::ContentHash(ContentHashCheck {
+        keys: keys.into_iter().collect(),
+        max_diffs: None,
+    });
+    let clean = checks::run_check(&content, src, tgt, 2).await.unwrap();
+    assert!(
+        clean.passed,
+        "a faithful copy must pass: {}",
+        failing_details(&clean)
+    );
+
+    // The faults: an integer that became a float, and one relationship gone. (FalkorDB skips a
+    // SET to a numerically equal value of another type, measured on 4.18.3, so remove first.)
+    tgt.execute(&Query::new("MATCH (p:Person {id: 4}) REMOVE p.born"))
+        .await
+        .unwrap();
+    tgt.execute(&Query::new("MATCH (p:Person {id: 4}) SET p.born = 1990.0"))
+        .await
+        .unwrap();
+    tgt.execute(&Query::new(
+        "MATCH (:Person {id: 1})-[r:KNOWS]->(:Person {id: 2}) DELETE r",
+    ))
+    .await
+    .unwrap();
+
+    let counts = checks::run_check(&Check::Counts(CountsCheck::default()), src, tgt, 2)
+        .await
+        .unwrap();
+    assert!(!counts.passed);
+    assert_eq!(
+        failing_details(&counts),
+        "relationships in total: source 6, target 5\n:KNOWS relationships: source 2, target 1"
+    );
+    let report = checks::run_check(&content, src, tgt, 2).await.unwrap();
+    assert!(!report.passed);
+    assert_eq!(
+        report.details,
+        [
+            "changed node (:Person {id: 4}): property born: 1990 (INTEGER) -> 1990.0 (FLOAT)",
+            "missing on target: relationship (:Person {id: 1})-[:KNOWS {since: 1998}]->(:Person {id: 2})",
+        ]
+    );
+}
+
+/// An external endpoint holding data the harness did not create is never wiped without
+/// --allow-destructive: the run stops with an infrastructure error and the data is intact.
+#[tokio::test]
+async fn an_external_endpoint_with_data_is_left_untouched() {
+    require_falkordb_images(&[SOURCE, TARGET]).await;
+    let external = ExternalServer::start(TARGET);
+    let uri = format!("redis://127.0.0.1:{}", external.port);
+    let dialect = Dialect::new(EngineKind::Falkordb, None);
+    let conn = FalkorConnection::open(&uri, "harness".into(), dialect, "external".into())
+        .await
+        .unwrap();
+    conn.execute(&Query::new("CREATE (:Precious {keep: true})"))
+        .await
+        .unwrap();
+
+    let out = bin()
+        .args(["run", "scenarios/quickstart.yaml", "--target-uri", &uri])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("holds 1 node(s) the harness did not create"),
+        "{stderr}"
+    );
+    let left = conn
+        .execute(&Query::new("MATCH (n:Precious) RETURN count(n)"))
+        .await
+        .unwrap();
+    assert_eq!(
+        left.rows,
+        vec![vec![migration_harness::value::Value::Int(1)]]
+    );
+}
+
+/// A FalkorDB container started outside the harness, removed on drop.
+struct ExternalServer {
+    id: String,
+    port: u16,
+}
+
+impl ExternalServer {
+    fn start(version: &str) -> Self {
+        let image = format!("migration-harness/falkordb:{version}");
+        let out = Command::new("docker")
+            .args(["run", "-d", "--rm", "-p", "127.0.0.1::6379", &image])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let mut server = ExternalServer { id, port: 0 };
+        let port = Command::new("docker")
+            .args(["port", &server.id, "6379"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&port.stdout);
+        let port: u16 = text
+            .lines()
+            .next()
+            .and_then(|l| l.rsplit(':').next())
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap();
+        for _ in 0..50 {
+            let logs = Command::new("docker")
+                .args(["logs", &server.id])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&logs.stdout).contains("Ready to accept connections") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        server.port = port;
+        server
+    }
+}
+
+impl Drop for ExternalServer {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.id]).output();
+    }
+}
