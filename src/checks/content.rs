@@ -19,6 +19,8 @@ use crate::transfer::is_internal_name;
 use crate::value::{canonical, Value};
 
 type Hash = [u8; 32];
+/// A node's business key: its keyed label and (property, value) pairs.
+type BusinessKey = (String, Vec<(String, String)>);
 const DEFAULT_MAX_DIFFS: usize = 20;
 
 /// One node's content, ids stripped.
@@ -192,10 +194,7 @@ pub async fn run(
 
 /// The key of a node under the declared business keys: its first keyed label and that label's
 /// key values. `None` when no key is declared for its labels or a key property is absent.
-fn business_key(
-    node: &NodeContent,
-    keys: &BTreeMap<String, Vec<String>>,
-) -> Option<(String, Vec<(String, String)>)> {
+fn business_key(node: &NodeContent, keys: &BTreeMap<String, Vec<String>>) -> Option<BusinessKey> {
     node.labels.iter().find_map(|label| {
         let props = keys.get(label)?;
         let values = props
@@ -213,8 +212,7 @@ fn diff(s: &Snapshot, t: &Snapshot, keys: &BTreeMap<String, Vec<String>>) -> Vec
         s.nodes.iter().map(|(h, n)| (*h, n)),
         t.nodes.iter().map(|(h, n)| (*h, n)),
     );
-    let mut extra_by_key: BTreeMap<(String, Vec<(String, String)>), Vec<&NodeContent>> =
-        BTreeMap::new();
+    let mut extra_by_key: BTreeMap<BusinessKey, Vec<&NodeContent>> = BTreeMap::new();
     let mut extra_unkeyed = Vec::new();
     for n in &extra {
         match business_key(n, keys) {
@@ -277,7 +275,7 @@ fn multiset_diff<'a, T>(
     let mut missing = Vec::new();
     let mut extra = Vec::new();
     let mut entries: Vec<_> = counts.into_iter().collect();
-    entries.sort_by(|x, y| x.0.cmp(&y.0));
+    entries.sort_by_key(|e| e.0);
     for (_, (n, left, right)) in entries {
         if n > 0 {
             missing.extend(left.into_iter().take(n as usize));

@@ -29,9 +29,10 @@ pub async fn copy(
     if let Some(wait) = dialect.await_indexes() {
         exec(target, Query::new(wait), "wait for the temporary id index").await?;
     }
-    let mut stats = TransferStats::default();
-    stats.nodes = copy_nodes(source, target, batch, progress).await?;
-    stats.relationships = copy_relationships(source, target, batch, progress).await?;
+    let stats = TransferStats {
+        nodes: copy_nodes(source, target, batch, progress).await?,
+        relationships: copy_relationships(source, target, batch, progress).await?,
+    };
     cleanup(target, batch, progress).await?;
     exec(
         target,
