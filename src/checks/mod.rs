@@ -2,10 +2,14 @@
 //!
 //! - [`counts`]: node counts per label, relationship counts per type (and optional expectations).
 //! - [`content`]: content identity of every node and relationship, with exact diffs.
+//! - [`schema`]: indexes and constraints, normalized across versions, diffed.
+//! - [`queries`]: the scenario's queries on both sides: results, errors, latency.
 
 pub mod content;
 pub mod counts;
 mod outcome;
+pub mod queries;
+pub mod schema;
 
 pub use outcome::{CheckError, CheckOutcome};
 
@@ -22,5 +26,6 @@ pub async fn run_check(
     match check {
         Check::Counts(spec) => counts::run(spec, source, target).await,
         Check::ContentHash(spec) => content::run(spec, source, target, batch_size).await,
+        Check::Schema(spec) => schema::run(spec, source, target).await,
     }
 }

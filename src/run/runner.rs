@@ -207,6 +207,16 @@ async fn run_steps(
         step.finish(sink, outcome, None);
         outcome.checks.push(result);
     }
+    if !scenario.file.queries.is_empty() {
+        let step = Step::start(name, "check queries", sink);
+        let result = checks::queries::run(&scenario.file.queries, src, tgt).await?;
+        sink.emit(&Event::CheckFinished {
+            scenario: name,
+            outcome: &result,
+        });
+        step.finish(sink, outcome, None);
+        outcome.checks.push(result);
+    }
     drop((source, target));
     Ok(())
 }

@@ -4,6 +4,8 @@
 mod error;
 mod load;
 mod model;
+mod query_spec;
+mod schema_spec;
 pub mod statements;
 
 pub use error::ScenarioError;

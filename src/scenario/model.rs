@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
+pub use super::query_spec::*;
+pub use super::schema_spec::*;
 use crate::engine::dialect::EngineKind;
 use crate::engine::server::Edition;
 
@@ -25,6 +27,9 @@ pub struct ScenarioFile {
     /// What must hold after the transfer. An empty list means the default `counts` check.
     #[serde(default)]
     pub checks: Vec<Check>,
+    /// Queries run on both sides after the transfer, compared by result, error and latency.
+    #[serde(default)]
+    pub queries: Vec<QuerySpec>,
 }
 
 /// One server: started from an image, or reached at `endpoint`.
@@ -100,6 +105,7 @@ pub enum Strategy {
 pub enum Check {
     Counts(CountsCheck),
     ContentHash(ContentHashCheck),
+    Schema(SchemaCheck),
 }
 
 impl Check {
@@ -107,6 +113,7 @@ impl Check {
         match self {
             Check::Counts(_) => "counts",
             Check::ContentHash(_) => "content_hash",
+            Check::Schema(_) => "schema",
         }
     }
 }
