@@ -10,15 +10,16 @@ pub struct JsonReport<'a> {
     pub scenarios: &'a [ScenarioOutcome],
 }
 
-/// Writes the report atomically (temporary file, then rename), so a reader never sees half a file.
-pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
+pub fn render(outcomes: &[ScenarioOutcome]) -> String {
     let report = JsonReport {
         tool: env!("CARGO_PKG_NAME"),
         version: env!("CARGO_PKG_VERSION"),
         scenarios: outcomes,
     };
-    let text = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n")?;
-    std::fs::rename(&tmp, path)
+    // Serializing plain data with string keys cannot fail.
+    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+}
+
+pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
+    super::write_atomic(path, render(outcomes).as_bytes())
 }

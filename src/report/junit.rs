@@ -1,0 +1,63 @@
+use std::path::Path;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::run::{ScenarioOutcome, Verdict};
+
+/// JUnit XML: one suite, one test case per scenario (classname = scenario file). A failed check
+/// is a `<failure>` listing every difference; a run that could not complete is an `<error>`.
+pub fn render(outcomes: &[ScenarioOutcome]) -> String {
+    let mut suite = TestSuite::new("migration-harness");
+    let mut total = Duration::ZERO;
+    for o in outcomes {
+        let time = Duration::from_secs_f64(o.timings.iter().map(|(_, s)| *s).sum::<f64>().max(0.0));
+        total += time;
+        let status = match o.verdict {
+            Verdict::Pass => TestCaseStatus::success(),
+            Verdict::Fail => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                let failed: Vec<&str> = o
+                    .checks
+                    .iter()
+                    .filter(|c| !c.passed)
+                    .map(|c| c.check.as_str())
+                    .collect();
+                s.set_message(format!("failed checks: {}", failed.join(", ")));
+                s.set_description(describe_failures(o));
+                s
+            }
+            Verdict::Error => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+                s.set_message(
+                    o.error
+                        .clone()
+                        .unwrap_or_else(|| "the run could not complete".into()),
+                );
+                s
+            }
+        };
+        let mut case = TestCase::new(o.scenario.clone(), status);
+        case.set_classname(o.path.clone()).set_time(time);
+        suite.add_test_case(case);
+    }
+    suite.set_time(total);
+    let mut report = Report::new("migration-harness");
+    report.set_time(total).add_test_suite(suite);
+    report.to_string().unwrap_or_default()
+}
+
+fn describe_failures(o: &ScenarioOutcome) -> String {
+    let mut out = String::new();
+    for c in o.checks.iter().filter(|c| !c.passed) {
+        out.push_str(&format!("{}: {}\n", c.check, c.summary));
+        for d in &c.details {
+            out.push_str(&format!("  {d}\n"));
+        }
+    }
+    out
+}
+
+pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
+    super::write_atomic(path, render(outcomes).as_bytes())
+}
