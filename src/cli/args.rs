@@ -33,13 +33,25 @@ pub enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         servers: ServerArgs,
-        /// Write a JSON report to this file.
-        #[arg(long, env = "MH_JSON_REPORT", value_name = "FILE")]
-        json: Option<PathBuf>,
+        #[command(flatten)]
+        reports: ReportArgs,
         /// Also print when each step starts.
         #[arg(long, short, env = "MH_VERBOSE")]
         verbose: bool,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Write a JSON report (verdicts, check details, step timings) to this file.
+    #[arg(long, env = "MH_JSON_REPORT", value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a JUnit XML report (one test case per scenario) to this file.
+    #[arg(long, env = "MH_JUNIT_REPORT", value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a Markdown summary to this file (e.g. "$GITHUB_STEP_SUMMARY").
+    #[arg(long, env = "MH_MARKDOWN_REPORT", value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

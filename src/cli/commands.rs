@@ -1,11 +1,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use migration_harness::report::{json, terminal::TerminalReporter};
+use migration_harness::report::{json, junit, markdown, terminal::TerminalReporter};
 use migration_harness::run::{self, plan::plan, RunOptions, Verdict};
 use migration_harness::scenario::{self, Scenario};
 
-use super::args::{Cli, Command, ServerArgs};
+use super::args::{Cli, Command, ReportArgs, ServerArgs};
 use super::exit::Exit;
 
 pub async fn dispatch(cli: Cli) -> Exit {
@@ -24,10 +24,10 @@ pub async fn dispatch(cli: Cli) -> Exit {
         Command::Run {
             paths,
             servers,
-            json,
+            reports,
             verbose,
         } => match load_all(&paths) {
-            Ok(scenarios) => run_all(&scenarios, &options(&servers), json, verbose).await,
+            Ok(scenarios) => run_all(&scenarios, &options(&servers), &reports, verbose).await,
             Err(code) => code,
         },
     }
@@ -105,7 +105,7 @@ fn validate(paths: &[PathBuf]) -> Exit {
 async fn run_all(
     scenarios: &[Scenario],
     options: &RunOptions,
-    json_path: Option<PathBuf>,
+    reports: &ReportArgs,
     verbose: bool,
 ) -> Exit {
     // Ctrl-C: testcontainers' watchdog stops and removes every container the harness started.
@@ -121,10 +121,21 @@ async fn run_all(
         count(Verdict::Error),
     );
     println!("{pass} passed, {fail} failed, {error} errored");
-    if let Some(path) = json_path {
-        if let Err(e) = json::write(&path, &outcomes) {
-            eprintln!("error: failed to write JSON report {}: {e}", path.display());
-            return Exit::Infrastructure;
+    type Writer = fn(&std::path::Path, &[run::ScenarioOutcome]) -> std::io::Result<()>;
+    let writers: [(&Option<PathBuf>, &str, Writer); 3] = [
+        (&reports.json, "JSON", json::write),
+        (&reports.junit, "JUnit", junit::write),
+        (&reports.markdown, "Markdown", markdown::write),
+    ];
+    for (path, kind, write) in writers {
+        if let Some(path) = path {
+            if let Err(e) = write(path, &outcomes) {
+                eprintln!(
+                    "error: failed to write {kind} report {}: {e}",
+                    path.display()
+                );
+                return Exit::Infrastructure;
+            }
         }
     }
     if error > 0 {
