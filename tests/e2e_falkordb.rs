@@ -264,3 +264,44 @@ impl Drop for ExternalServer {
         let _ = Command::new("docker").args(["rm", "-f", &self.id]).output();
     }
 }
+
+/// Ctrl-C stops a run with exit code 130 and leaves none of its containers behind, even when it
+/// arrives while the servers are still starting.
+#[test]
+fn ctrl_c_removes_the_servers_of_the_run() {
+    let mut child = bin()
+        .args(["run", "scenarios/quickstart.yaml"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "the run should have been interrupted mid-start"
+    );
+    let label = migration_harness::engine::cleanup::RUN_LABEL;
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label={label}"),
+            "--format",
+            &format!("{{{{.Label \"{label}\"}}}}"),
+        ])
+        .output()
+        .unwrap();
+    let left: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|run| run.starts_with(&format!("{pid}-")))
+        .map(str::to_owned)
+        .collect();
+    assert!(left.is_empty(), "containers left behind: {left:?}");
+}

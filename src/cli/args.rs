@@ -38,6 +38,10 @@ pub enum Command {
         /// Also print when each step starts.
         #[arg(long, short, env = "MH_VERBOSE")]
         verbose: bool,
+        /// Write missing or different query snapshots (snapshots/<scenario>__<query>.snap next
+        /// to the scenario) instead of failing; review the diff before committing them.
+        #[arg(long, env = "MH_UPDATE_SNAPSHOTS")]
+        update_snapshots: bool,
     },
 }
 

@@ -26,8 +26,15 @@ pub async fn dispatch(cli: Cli) -> Exit {
             servers,
             reports,
             verbose,
+            update_snapshots,
         } => match load_all(&paths) {
-            Ok(scenarios) => run_all(&scenarios, &options(&servers), &reports, verbose).await,
+            Ok(scenarios) => {
+                let options = RunOptions {
+                    update_snapshots,
+                    ..options(&servers)
+                };
+                run_all(&scenarios, &options, &reports, verbose).await
+            }
             Err(code) => code,
         },
     }
@@ -42,6 +49,7 @@ fn options(args: &ServerArgs) -> RunOptions {
         allow_destructive: args.allow_destructive,
         no_pull: args.no_pull,
         startup_timeout: args.startup_timeout.map(Duration::from_secs),
+        update_snapshots: false,
     }
 }
 
@@ -108,12 +116,28 @@ async fn run_all(
     reports: &ReportArgs,
     verbose: bool,
 ) -> Exit {
-    // Ctrl-C: testcontainers' watchdog stops and removes every container the harness started.
     let reporter = TerminalReporter::stderr(verbose);
-    let mut outcomes = Vec::new();
-    for s in scenarios {
-        outcomes.push(run::run_scenario(s, options, &reporter).await);
-    }
+    let run = async {
+        let mut outcomes = Vec::new();
+        for s in scenarios {
+            outcomes.push(run::run_scenario(s, options, &reporter).await);
+        }
+        outcomes
+    };
+    // Ctrl-C drops the running scenario (its servers are removed on drop), then removes any
+    // container of this run that was still being started.
+    let outcomes = tokio::select! {
+        outcomes = run => outcomes,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted: removing the servers this run started");
+            match migration_harness::engine::cleanup::remove_run_containers().await {
+                Ok(n) if n > 0 => eprintln!("removed {n} container(s) left mid-start"),
+                Ok(_) => {}
+                Err(e) => eprintln!("error: failed to remove containers: {e}"),
+            }
+            return Exit::Interrupted;
+        }
+    };
     let count = |v: Verdict| outcomes.iter().filter(|o| o.verdict == v).count();
     let (pass, fail, error) = (
         count(Verdict::Pass),

@@ -9,6 +9,8 @@ pub enum Exit {
     BadInput = 2,
     /// A run could not complete: Docker, an image, a server, a connection or a statement failed.
     Infrastructure = 3,
+    /// Interrupted by Ctrl-C; the servers the run started were removed.
+    Interrupted = 130,
 }
 
 impl From<Exit> for std::process::ExitCode {

@@ -3,9 +3,11 @@
 //!
 //! - [`connection`]: the [`GraphConnection`] trait every step above the engine uses.
 //! - [`dialect`]: the few statements that differ between engines and versions.
+//! - [`cleanup`]: removing this process's containers after an interruption.
 //! - [`server`]: turning a scenario's server spec into a running, connected [`Server`].
 //! - [`falkordb`], [`neo4j`]: the two engines.
 
+pub mod cleanup;
 pub mod connection;
 pub mod dialect;
 mod error;

@@ -21,7 +21,8 @@ pub async fn start(request: &ServerRequest) -> Result<Started, EngineError> {
     let mut image = GenericImage::new(name, tag)
         .with_exposed_port(PORT.tcp())
         .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
-        .with_startup_timeout(request.startup_timeout);
+        .with_startup_timeout(request.startup_timeout)
+        .with_label(crate::engine::cleanup::RUN_LABEL, crate::engine::cleanup::run_id());
     for (k, v) in &request.env {
         image = image.with_env_var(k, v);
     }
