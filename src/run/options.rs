@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub no_pull: bool,
     /// Override every server's startup timeout.
     pub startup_timeout: Option<Duration>,
+    /// Write missing or different query snapshots instead of failing (`--update-snapshots`).
+    pub update_snapshots: bool,
 }
 
 const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(120);

@@ -209,7 +209,8 @@ async fn run_steps(
     }
     if !scenario.file.queries.is_empty() {
         let step = Step::start(name, "check queries", sink);
-        let result = checks::queries::run(&scenario.file.queries, src, tgt).await?;
+        let settings = checks::queries::Settings::for_scenario(scenario, options.update_snapshots);
+        let result = checks::queries::run(&scenario.file.queries, src, tgt, &settings).await?;
         sink.emit(&Event::CheckFinished {
             scenario: name,
             outcome: &result,

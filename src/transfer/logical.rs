@@ -20,6 +20,9 @@ pub async fn copy(
 ) -> Result<TransferStats, TransferError> {
     let batch = batch_size.max(1);
     let dialect = target.dialect().clone();
+    // Indexes (and the constraints the target's Cypher can create) first; what cannot be
+    // created is left for the schema check to report (see transfer::schema).
+    super::schema::copy_schema(source, target).await?;
     exec(
         target,
         Query::new(dialect.create_index(TEMP_LABEL, TEMP_ID)),

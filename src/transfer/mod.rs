@@ -2,10 +2,12 @@
 //!
 //! - [`export`]: page through a whole graph (used by movers and checks).
 //! - [`logical`]: read every node and relationship over the connection, write them in batches.
+//! - [`schema`]: recreate the source's indexes (and what constraints it can) on the target.
 
 mod error;
 pub mod export;
 pub mod logical;
+pub mod schema;
 
 pub use error::TransferError;
 

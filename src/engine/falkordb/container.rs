@@ -22,7 +22,10 @@ pub async fn start(request: &ServerRequest) -> Result<Started, EngineError> {
         .with_exposed_port(PORT.tcp())
         .with_wait_for(WaitFor::message_on_stdout("Ready to accept connections"))
         .with_startup_timeout(request.startup_timeout)
-        .with_label(crate::engine::cleanup::RUN_LABEL, crate::engine::cleanup::run_id());
+        .with_label(
+            crate::engine::cleanup::RUN_LABEL,
+            crate::engine::cleanup::run_id(),
+        );
     for (k, v) in &request.env {
         image = image.with_env_var(k, v);
     }

@@ -42,7 +42,10 @@ pub async fn start(request: &ServerRequest) -> Result<Started, EngineError> {
         .with_wait_for(WaitFor::message_on_stdout("Started."))
         .with_startup_timeout(request.startup_timeout)
         .with_log_consumer(logs.consumer())
-        .with_label(crate::engine::cleanup::RUN_LABEL, crate::engine::cleanup::run_id());
+        .with_label(
+            crate::engine::cleanup::RUN_LABEL,
+            crate::engine::cleanup::run_id(),
+        );
     if enterprise {
         image = image.with_env_var("NEO4J_ACCEPT_LICENSE_AGREEMENT", "yes");
     }

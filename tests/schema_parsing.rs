@@ -1,0 +1,996 @@
+//! Schema parsing and diffing without a server: rows shaped like the documented outputs of
+//! `SHOW INDEXES YIELD *` / `SHOW CONSTRAINTS YIELD *` (Neo4j 4.4, 5.x, 2025.x / Cypher 25) and
+//! `CALL db.indexes()` / `CALL db.constraints()` (FalkorDB, as measured on 4.16.3 / 4.18.3),
+//! built as `QueryResult`s and fed to the parsers and the diff.
+//!
+//! Column names and the example rows (names, types, labels, properties, providers) follow the
+//! documentation page named beside each fixture; columns a page's example does not print
+//! (`options`, `createStatement`, ...) are filled with values of the documented shape.
+
+use std::collections::BTreeMap;
+
+use migration_harness::checks::schema::{
+    self, diff, parse, EntityType, IndexKind, ItemKind, SchemaItem, SchemaSnapshot, Verdict,
+};
+use migration_harness::engine::dialect::{EngineKind, Version};
+use migration_harness::engine::{Dialect, QueryResult};
+use migration_harness::scenario::{AllowedSchemaChange, SchemaChange};
+use migration_harness::value::Value;
+
+fn s(text: &str) -> Value {
+    Value::String(text.into())
+}
+
+fn list(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|i| s(i)).collect())
+}
+
+fn map(entries: &[(&str, Value)]) -> Value {
+    Value::Map(
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect::<BTreeMap<_, _>>(),
+    )
+}
+
+fn result(columns: &[&str], rows: Vec<Vec<Value>>) -> QueryResult {
+    for row in &rows {
+        assert_eq!(row.len(), columns.len(), "fixture row width");
+    }
+    QueryResult {
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+        rows,
+        notifications: vec![],
+    }
+}
+
+const NULL: Value = Value::Null;
+
+fn neo4j(version: &str) -> Dialect {
+    Dialect::new(EngineKind::Neo4j, Version::parse_lenient(version))
+}
+
+fn described(items: &[SchemaItem]) -> Vec<String> {
+    let mut d: Vec<String> = items.iter().map(|i| i.to_string()).collect();
+    d.sort();
+    d
+}
+
+// ---------------------------------------------------------------------------------------------
+// Neo4j 4.4
+// Columns of SHOW INDEXES YIELD * in 4.4 (with the `uniqueness` column and BTREE indexes);
+// index kinds B-tree, full-text, lookup and text as listed on
+// https://neo4j.com/docs/cypher-manual/4.4/indexes-for-search-performance
+// (the exact 4.4 column list is from memory of the 4.4 manual: [unverified] verbatim).
+const INDEX_COLUMNS_44: &[&str] = &[
+    "id",
+    "name",
+    "state",
+    "populationPercent",
+    "uniqueness",
+    "type",
+    "entityType",
+    "labelsOrTypes",
+    "properties",
+    "indexProvider",
+    "options",
+    "failureMessage",
+    "createStatement",
+];
+
+fn btree_options() -> Value {
+    // 4.4 B-tree indexes carry spatial defaults in indexConfig (shortened); the provider and
+    // this config are not part of a normalized item.
+    map(&[
+        ("indexProvider", s("native-btree-1.0")),
+        (
+            "indexConfig",
+            map(&[(
+                "spatial.cartesian.min",
+                Value::List(vec![Value::Float(-1000000.0), Value::Float(-1000000.0)]),
+            )]),
+        ),
+    ])
+}
+
+// https://neo4j.com/docs/cypher-manual/4.4/indexes-for-search-performance
+fn indexes_44() -> QueryResult {
+    result(
+        INDEX_COLUMNS_44,
+        vec![
+            vec![
+                Value::Int(1),
+                s("index_343aff4e"),
+                s("ONLINE"),
+                Value::Float(100.0),
+                s("NONUNIQUE"),
+                s("LOOKUP"),
+                s("NODE"),
+                NULL,
+                NULL,
+                s("token-lookup-1.0"),
+                map(&[("indexProvider", s("token-lookup-1.0")), ("indexConfig", map(&[]))]),
+                s(""),
+                s("CREATE LOOKUP INDEX `index_343aff4e` FOR (n) ON EACH labels(n)"),
+            ],
+            vec![
+                Value::Int(2),
+                s("index_f7700477"),
+                s("ONLINE"),
+                Value::Float(100.0),
+                s("NONUNIQUE"),
+                s("LOOKUP"),
+                s("RELATIONSHIP"),
+                NULL,
+                NULL,
+                s("token-lookup-1.0"),
+                map(&[("indexProvider", s("token-lookup-1.0")), ("indexConfig", map(&[]))]),
+                s(""),
+                s("CREATE LOOKUP INDEX `index_f7700477` FOR ()-[r]-() ON EACH type(r)"),
+            ],
+            vec![
+                Value::Int(3),
+                s("composite_index_name"),
+                s("ONLINE"),
+                Value::Float(100.0),
+                s("NONUNIQUE"),
+                s("BTREE"),
+                s("NODE"),
+                list(&["Person"]),
+                list(&["age", "country"]),
+                s("native-btree-1.0"),
+                btree_options(),
+                s(""),
+                s("CREATE BTREE INDEX `composite_index_name` FOR (n:`Person`) ON (n.`age`, n.`country`)"),
+            ],
+            vec![
+                Value::Int(4),
+                s("constraint_9a8b7c6d"),
+                s("ONLINE"),
+                Value::Float(100.0),
+                s("UNIQUE"),
+                s("BTREE"),
+                s("NODE"),
+                list(&["Book"]),
+                list(&["isbn"]),
+                s("native-btree-1.0"),
+                btree_options(),
+                s(""),
+                s("CREATE CONSTRAINT `constraint_9a8b7c6d` FOR (n:`Book`) REQUIRE (n.`isbn`) IS UNIQUE"),
+            ],
+            vec![
+                Value::Int(5),
+                s("node_text_index_name"),
+                s("ONLINE"),
+                Value::Float(100.0),
+                s("NONUNIQUE"),
+                s("TEXT"),
+                s("NODE"),
+                list(&["Person"]),
+                list(&["nickname"]),
+                s("text-1.0"),
+                map(&[("indexProvider", s("text-1.0")), ("indexConfig", map(&[]))]),
+                s(""),
+                s("CREATE TEXT INDEX `node_text_index_name` FOR (n:`Person`) ON (n.`nickname`)"),
+            ],
+            // The harness's own temporary index (left out of every snapshot).
+            vec![
+                Value::Int(6),
+                s("mh___MH_Node___mh_id"),
+                s("ONLINE"),
+                Value::Float(100.0),
+                s("NONUNIQUE"),
+                s("BTREE"),
+                s("NODE"),
+                list(&["__MH_Node"]),
+                list(&["__mh_id"]),
+                s("native-btree-1.0"),
+                btree_options(),
+                s(""),
+                s("CREATE BTREE INDEX ..."),
+            ],
+        ],
+    )
+}
+
+// Columns of SHOW CONSTRAINTS YIELD * in 4.4 (`ownedIndexId`; type UNIQUENESS), shaped after
+// the 4.4 manual's constraints chapter, https://neo4j.com/docs/cypher-manual/4.4/constraints
+// ([unverified] verbatim: the search corpus has no 4.4 example output of YIELD *).
+fn constraints_44() -> QueryResult {
+    result(
+        &[
+            "id",
+            "name",
+            "type",
+            "entityType",
+            "labelsOrTypes",
+            "properties",
+            "ownedIndexId",
+            "options",
+            "createStatement",
+        ],
+        vec![vec![
+            Value::Int(7),
+            s("constraint_9a8b7c6d"),
+            s("UNIQUENESS"),
+            s("NODE"),
+            list(&["Book"]),
+            list(&["isbn"]),
+            Value::Int(4),
+            btree_options(),
+            s("CREATE CONSTRAINT `constraint_9a8b7c6d` FOR (n:`Book`) REQUIRE (n.`isbn`) IS UNIQUE"),
+        ]],
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Neo4j 5.x: columns and the first rows as in the documented example of SHOW INDEXES:
+// https://neo4j.com/docs/cypher-manual/5/indexes/search-performance-indexes/list-indexes
+const INDEX_COLUMNS_5: &[&str] = &[
+    "id",
+    "name",
+    "state",
+    "populationPercent",
+    "type",
+    "entityType",
+    "labelsOrTypes",
+    "properties",
+    "indexProvider",
+    "owningConstraint",
+    "lastRead",
+    "readCount",
+    "trackedSince",
+    "options",
+    "failureMessage",
+    "createStatement",
+];
+
+#[allow(clippy::too_many_arguments)]
+fn index_row_5(
+    id: i64,
+    name: &str,
+    kind: &str,
+    entity: &str,
+    labels: Value,
+    props: Value,
+    provider: &str,
+    owner: Value,
+    config: Value,
+    read_count: i64,
+) -> Vec<Value> {
+    vec![
+        Value::Int(id),
+        s(name),
+        s("ONLINE"),
+        Value::Float(100.0),
+        s(kind),
+        s(entity),
+        labels,
+        props,
+        s(provider),
+        owner,
+        NULL,
+        Value::Int(read_count),
+        NULL,
+        map(&[("indexProvider", s(provider)), ("indexConfig", config)]),
+        s(""),
+        s("CREATE ..."),
+    ]
+}
+
+// https://neo4j.com/docs/cypher-manual/5/indexes/search-performance-indexes/list-indexes
+fn indexes_5(read_count: i64) -> QueryResult {
+    result(
+        INDEX_COLUMNS_5,
+        vec![
+            index_row_5(
+                3,
+                "composite_range_node_index_name",
+                "RANGE",
+                "NODE",
+                list(&["Person"]),
+                list(&["age", "country"]),
+                "range-1.0",
+                NULL,
+                map(&[]),
+                read_count,
+            ),
+            index_row_5(
+                4,
+                "composite_range_rel_index_name",
+                "RANGE",
+                "RELATIONSHIP",
+                list(&["PURCHASED"]),
+                list(&["date", "amount"]),
+                "range-1.0",
+                NULL,
+                map(&[]),
+                1,
+            ),
+            index_row_5(
+                1,
+                "index_343aff4e",
+                "LOOKUP",
+                "NODE",
+                NULL,
+                NULL,
+                "token-lookup-1.0",
+                NULL,
+                map(&[]),
+                read_count,
+            ),
+            index_row_5(
+                2,
+                "index_f7700477",
+                "LOOKUP",
+                "RELATIONSHIP",
+                NULL,
+                NULL,
+                "token-lookup-1.0",
+                NULL,
+                map(&[]),
+                0,
+            ),
+            index_row_5(
+                13,
+                "node_fulltext_index_name",
+                "FULLTEXT",
+                "NODE",
+                list(&["Movie", "Book"]),
+                list(&["title", "description"]),
+                "fulltext-1.0",
+                NULL,
+                map(&[
+                    ("fulltext.analyzer", s("swedish")),
+                    ("fulltext.eventually_consistent", Value::Bool(false)),
+                ]),
+                0,
+            ),
+            index_row_5(
+                14,
+                "moviePlots",
+                "VECTOR",
+                "NODE",
+                list(&["Movie"]),
+                list(&["embedding"]),
+                "vector-2.0",
+                NULL,
+                map(&[
+                    ("vector.dimensions", Value::Int(1536)),
+                    ("vector.similarity_function", s("COSINE")),
+                ]),
+                0,
+            ),
+            index_row_5(
+                15,
+                "book_isbn",
+                "RANGE",
+                "NODE",
+                list(&["Book"]),
+                list(&["isbn"]),
+                "range-1.0",
+                s("book_isbn"),
+                map(&[]),
+                0,
+            ),
+        ],
+    )
+}
+
+// Columns and rows as in the documented example of SHOW CONSTRAINTS (5.x):
+// https://neo4j.com/docs/cypher-manual/5/constraints/list-constraints
+fn constraints_5() -> QueryResult {
+    result(
+        &[
+            "id",
+            "name",
+            "type",
+            "entityType",
+            "labelsOrTypes",
+            "properties",
+            "ownedIndex",
+            "propertyType",
+            "options",
+            "createStatement",
+        ],
+        vec![
+            vec![
+                Value::Int(10),
+                s("actor_fullname"),
+                s("NODE_KEY"),
+                s("NODE"),
+                list(&["Actor"]),
+                list(&["firstname", "surname"]),
+                s("actor_fullname"),
+                NULL,
+                map(&[("indexProvider", s("range-1.0")), ("indexConfig", map(&[]))]),
+                s("CREATE CONSTRAINT ..."),
+            ],
+            vec![
+                Value::Int(20),
+                s("author_name"),
+                s("NODE_PROPERTY_EXISTENCE"),
+                s("NODE"),
+                list(&["Author"]),
+                list(&["name"]),
+                NULL,
+                NULL,
+                NULL,
+                s("CREATE CONSTRAINT ..."),
+            ],
+            vec![
+                Value::Int(21),
+                s("book_isbn"),
+                s("UNIQUENESS"),
+                s("NODE"),
+                list(&["Book"]),
+                list(&["isbn"]),
+                s("book_isbn"),
+                NULL,
+                map(&[("indexProvider", s("range-1.0")), ("indexConfig", map(&[]))]),
+                s("CREATE CONSTRAINT ..."),
+            ],
+            vec![
+                Value::Int(22),
+                s("part_of"),
+                s("RELATIONSHIP_PROPERTY_TYPE"),
+                s("RELATIONSHIP"),
+                list(&["PART_OF"]),
+                list(&["order"]),
+                NULL,
+                s("INTEGER"),
+                NULL,
+                s("CREATE CONSTRAINT ..."),
+            ],
+        ],
+    )
+}
+
+// Cypher 25 (2025.x) renames the uniqueness types and adds `enforcedLabel`:
+// https://neo4j.com/docs/cypher-manual/25/schema/constraints/list-constraints
+fn constraints_2025() -> QueryResult {
+    result(
+        &[
+            "id",
+            "name",
+            "type",
+            "entityType",
+            "labelsOrTypes",
+            "properties",
+            "enforcedLabel",
+            "ownedIndex",
+            "propertyType",
+            "options",
+            "createStatement",
+        ],
+        vec![
+            vec![
+                Value::Int(10),
+                s("actor_fullname"),
+                s("NODE_KEY"),
+                s("NODE"),
+                list(&["Actor"]),
+                list(&["firstname", "surname"]),
+                NULL,
+                s("actor_fullname"),
+                NULL,
+                map(&[("indexProvider", s("range-1.0")), ("indexConfig", map(&[]))]),
+                s("CREATE CONSTRAINT ..."),
+            ],
+            vec![
+                Value::Int(20),
+                s("author_name"),
+                s("NODE_PROPERTY_EXISTENCE"),
+                s("NODE"),
+                list(&["Author"]),
+                list(&["name"]),
+                NULL,
+                NULL,
+                NULL,
+                NULL,
+                s("CREATE CONSTRAINT ..."),
+            ],
+            vec![
+                Value::Int(21),
+                s("book_isbn"),
+                s("NODE_PROPERTY_UNIQUENESS"),
+                s("NODE"),
+                list(&["Book"]),
+                list(&["isbn"]),
+                NULL,
+                s("book_isbn"),
+                NULL,
+                map(&[("indexProvider", s("range-1.0")), ("indexConfig", map(&[]))]),
+                s("CREATE CONSTRAINT ..."),
+            ],
+            vec![
+                Value::Int(22),
+                s("part_of"),
+                s("RELATIONSHIP_PROPERTY_TYPE"),
+                s("RELATIONSHIP"),
+                list(&["PART_OF"]),
+                list(&["order"]),
+                NULL,
+                NULL,
+                s("INTEGER"),
+                NULL,
+                s("CREATE CONSTRAINT ..."),
+            ],
+        ],
+    )
+}
+
+fn snapshot(indexes: &QueryResult, constraints: &QueryResult) -> SchemaSnapshot {
+    let mut items = parse::parse_neo4j_indexes(indexes).unwrap();
+    items.extend(parse::parse_neo4j_constraints(constraints).unwrap());
+    SchemaSnapshot::new(items)
+}
+
+#[test]
+fn neo4j_44_rows_normalize_btree_lookup_and_owned_indexes() {
+    let items = parse::parse_neo4j_indexes(&indexes_44()).unwrap();
+    assert_eq!(
+        described(&items),
+        [
+            "index BTREE :Book(isbn) owned by constraint",
+            "index BTREE :Person(age, country)",
+            "index LOOKUP (all node labels)",
+            "index LOOKUP [all relationship types]",
+            "index TEXT :Person(nickname)",
+        ]
+    );
+    let composite = items
+        .iter()
+        .find(|i| i.properties.len() == 2)
+        .expect("composite index");
+    assert_eq!(composite.name.as_deref(), Some("composite_index_name"));
+    assert!(
+        composite.options.is_empty(),
+        "provider and btree config are dropped"
+    );
+    let lookup = items
+        .iter()
+        .find(|i| i.kind == ItemKind::Index(IndexKind::Lookup))
+        .expect("lookup");
+    assert_eq!(lookup.name, None, "generated names are dropped");
+    let constraints = parse::parse_neo4j_constraints(&constraints_44()).unwrap();
+    assert_eq!(
+        described(&constraints),
+        ["constraint UNIQUENESS :Book(isbn)"]
+    );
+}
+
+#[test]
+fn neo4j_5_rows_keep_the_options_that_matter_and_drop_statistics() {
+    let items = parse::parse_neo4j_indexes(&indexes_5(0)).unwrap();
+    assert_eq!(
+        described(&items),
+        [
+            "index FULLTEXT :Book|Movie(description, title) {analyzer: swedish, eventually_consistent: false}",
+            "index LOOKUP (all node labels)",
+            "index LOOKUP [all relationship types]",
+            "index RANGE :Book(isbn) owned by constraint",
+            "index RANGE :Person(age, country)",
+            "index RANGE [:PURCHASED](date, amount)",
+            "index VECTOR :Movie(embedding) {dimensions: 1536, similarity_function: cosine}",
+        ]
+    );
+    let vector = items
+        .iter()
+        .find(|i| i.kind == ItemKind::Index(IndexKind::Vector))
+        .unwrap();
+    assert_eq!(vector.entity, EntityType::Node);
+    // Usage statistics (readCount, lastRead) are not part of the item.
+    assert_eq!(
+        SchemaSnapshot::new(items),
+        SchemaSnapshot::new(parse::parse_neo4j_indexes(&indexes_5(42)).unwrap())
+    );
+    let constraints = parse::parse_neo4j_constraints(&constraints_5()).unwrap();
+    assert_eq!(
+        described(&constraints),
+        [
+            "constraint NODE_KEY :Actor(firstname, surname)",
+            "constraint PROPERTY_EXISTENCE :Author(name)",
+            "constraint PROPERTY_TYPE [:PART_OF](order) {type: INTEGER}",
+            "constraint UNIQUENESS :Book(isbn)",
+        ]
+    );
+}
+
+#[test]
+fn cypher_25_uniqueness_is_an_alias_of_5x_uniqueness() {
+    let five = snapshot(&indexes_5(0), &constraints_5());
+    let next = snapshot(&indexes_5(7), &constraints_2025());
+    let result = diff(&five, &next, &neo4j("5.26"), &neo4j("2025.01"), &[]);
+    assert!(result.passed(), "{result:#?}");
+    assert!(result.items.iter().all(|d| d.verdict == Verdict::Same));
+    let outcome = schema::outcome(&result);
+    assert_eq!(
+        outcome.summary,
+        "11 item(s) on the source, 11 on the target: 11 same, 0 renamed, 0 mapped, 0 missing, 0 extra"
+    );
+    assert!(outcome.details.is_empty());
+}
+
+/// A 4.4 database and the same database migrated to 5.x: BTREE became RANGE (mapped, built in),
+/// the rest is the same; what 5.x added (here: nothing else) would be extra.
+#[test]
+fn btree_to_range_is_a_known_change_from_44_to_5() {
+    let old = snapshot(&indexes_44(), &constraints_44());
+    let new_indexes = result(
+        INDEX_COLUMNS_5,
+        vec![
+            index_row_5(
+                1,
+                "index_343aff4e",
+                "LOOKUP",
+                "NODE",
+                NULL,
+                NULL,
+                "token-lookup-1.0",
+                NULL,
+                map(&[]),
+                0,
+            ),
+            index_row_5(
+                2,
+                "index_f7700477",
+                "LOOKUP",
+                "RELATIONSHIP",
+                NULL,
+                NULL,
+                "token-lookup-1.0",
+                NULL,
+                map(&[]),
+                0,
+            ),
+            index_row_5(
+                3,
+                "composite_index_name",
+                "RANGE",
+                "NODE",
+                list(&["Person"]),
+                list(&["age", "country"]),
+                "range-1.0",
+                NULL,
+                map(&[]),
+                0,
+            ),
+            index_row_5(
+                4,
+                "constraint_11112222",
+                "RANGE",
+                "NODE",
+                list(&["Book"]),
+                list(&["isbn"]),
+                "range-1.0",
+                s("constraint_11112222"),
+                map(&[]),
+                0,
+            ),
+            index_row_5(
+                5,
+                "node_text_index_name",
+                "TEXT",
+                "NODE",
+                list(&["Person"]),
+                list(&["nickname"]),
+                "text-2.0",
+                NULL,
+                map(&[]),
+                0,
+            ),
+        ],
+    );
+    let new_constraints = result(
+        &[
+            "id",
+            "name",
+            "type",
+            "entityType",
+            "labelsOrTypes",
+            "properties",
+            "ownedIndex",
+            "propertyType",
+        ],
+        vec![vec![
+            Value::Int(6),
+            s("constraint_11112222"),
+            s("UNIQUENESS"),
+            s("NODE"),
+            list(&["Book"]),
+            list(&["isbn"]),
+            s("constraint_11112222"),
+            NULL,
+        ]],
+    );
+    let new = snapshot(&new_indexes, &new_constraints);
+    let result = diff(&old, &new, &neo4j("4.4"), &neo4j("5.26"), &[]);
+    assert!(result.passed(), "{result:#?}");
+    let outcome = schema::outcome(&result);
+    assert_eq!(
+        outcome.summary,
+        "6 item(s) on the source, 6 on the target: 4 same, 0 renamed, 2 mapped, 0 missing, 0 extra"
+    );
+    assert_eq!(
+        outcome.details,
+        [
+            "mapped: index BTREE :Book(isbn) owned by constraint -> index RANGE :Book(isbn) owned by constraint (allowed: BTREE -> RANGE, built in for neo4j 4.x -> 5+)",
+            "mapped: index BTREE :Person(age, country) -> index RANGE :Person(age, country) (allowed: BTREE -> RANGE, built in for neo4j 4.x -> 5+)",
+        ]
+    );
+    // The same pair between two 5.x servers is not a known change.
+    let same_major = diff(&old, &new, &neo4j("5.1"), &neo4j("5.26"), &[]);
+    assert!(!same_major.passed());
+}
+
+#[test]
+fn differences_are_listed_exactly_and_declared_ones_pass() {
+    let source = snapshot(&indexes_5(0), &constraints_5());
+    // Target: the vector index is gone, a text index appeared, one constraint was renamed.
+    let mut target_items: Vec<SchemaItem> = source
+        .items
+        .iter()
+        .filter(|i| i.kind != ItemKind::Index(IndexKind::Vector))
+        .cloned()
+        .collect();
+    for item in &mut target_items {
+        if item.name.as_deref() == Some("author_name") {
+            item.name = Some("author_name_exists".into());
+        }
+    }
+    target_items.push(SchemaItem {
+        kind: ItemKind::Index(IndexKind::Text),
+        entity: EntityType::Node,
+        labels: vec!["Person".into()],
+        properties: vec!["bio".into()],
+        options: BTreeMap::new(),
+        owned_by_constraint: false,
+        name: Some("bio_text".into()),
+    });
+    let target = SchemaSnapshot::new(target_items);
+    let v5 = neo4j("5.26");
+    let failed = schema::outcome(&diff(&source, &target, &v5, &v5, &[]));
+    assert!(!failed.passed);
+    assert_eq!(
+        failed.summary,
+        "11 item(s) on the source, 11 on the target: 9 same, 1 renamed, 0 mapped, 1 missing, 1 extra: 3 difference(s) not allowed"
+    );
+    assert_eq!(
+        failed.details,
+        [
+            "renamed on target: constraint PROPERTY_EXISTENCE :Author(name): \"author_name\" -> \"author_name_exists\"",
+            "missing on target: index VECTOR :Movie(embedding) {dimensions: 1536, similarity_function: cosine}",
+            "extra on target: index TEXT :Person(bio)",
+        ]
+    );
+
+    let allow = |item: &str, change| AllowedSchemaChange {
+        item: item.into(),
+        change,
+        to: None,
+        reason: None,
+    };
+    let allowed = [
+        allow(
+            "constraint PROPERTY_EXISTENCE :Author(name)",
+            SchemaChange::Renamed,
+        ),
+        allow(
+            "index VECTOR :Movie(embedding) {dimensions: 1536, similarity_function: cosine}",
+            SchemaChange::Missing,
+        ),
+        AllowedSchemaChange {
+            reason: Some("new in v2".into()),
+            ..allow("index TEXT :Person(bio)", SchemaChange::Extra)
+        },
+        allow("index RANGE :Nothing(here)", SchemaChange::Missing),
+    ];
+    let passed = schema::outcome(&diff(&source, &target, &v5, &v5, &allowed));
+    assert!(passed.passed, "{passed:#?}");
+    assert_eq!(
+        passed.details,
+        [
+            "renamed on target: constraint PROPERTY_EXISTENCE :Author(name): \"author_name\" -> \"author_name_exists\" (allowed: declared in the scenario)",
+            "missing on target: index VECTOR :Movie(embedding) {dimensions: 1536, similarity_function: cosine} (allowed: declared in the scenario)",
+            "extra on target: index TEXT :Person(bio) (allowed: new in v2)",
+            "note: allowed change not seen: missing index RANGE :Nothing(here)",
+        ]
+    );
+}
+
+#[test]
+fn a_declared_mapping_pairs_two_different_items() {
+    let item = |kind| SchemaItem {
+        kind: ItemKind::Index(kind),
+        entity: EntityType::Node,
+        labels: vec!["Person".into()],
+        properties: vec!["bio".into()],
+        options: BTreeMap::new(),
+        owned_by_constraint: false,
+        name: None,
+    };
+    let source = SchemaSnapshot::new(vec![item(IndexKind::Text)]);
+    let target = SchemaSnapshot::new(vec![item(IndexKind::Range)]);
+    let v = neo4j("5.26");
+    assert!(!diff(&source, &target, &v, &v, &[]).passed());
+    let mapping = AllowedSchemaChange {
+        item: "index TEXT :Person(bio)".into(),
+        change: SchemaChange::Mapped,
+        to: Some("index RANGE :Person(bio)".into()),
+        reason: Some("range is enough".into()),
+    };
+    let out = schema::outcome(&diff(&source, &target, &v, &v, &[mapping]));
+    assert!(out.passed, "{out:#?}");
+    assert_eq!(
+        out.details,
+        ["mapped: index TEXT :Person(bio) -> index RANGE :Person(bio) (allowed: range is enough)"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// FalkorDB: CALL db.indexes() / CALL db.constraints(), rows as measured on 4.16.3 and 4.18.3
+// on this machine (see /work/shared/FALKORDB-FACTS.md for the servers used).
+#[test]
+fn falkordb_rows_split_into_per_property_items() {
+    let indexes = result(
+        &[
+            "label",
+            "properties",
+            "types",
+            "options",
+            "language",
+            "stopwords",
+            "entitytype",
+            "status",
+        ],
+        vec![
+            vec![
+                s("P"),
+                list(&["a", "b"]),
+                map(&[("a", list(&["RANGE", "FULLTEXT"])), ("b", list(&["RANGE"]))]),
+                map(&[("a", map(&[])), ("b", map(&[]))]),
+                s("english"),
+                list(&[]),
+                s("NODE"),
+                s("OPERATIONAL"),
+            ],
+            vec![
+                s("KNOWS"),
+                list(&["since"]),
+                map(&[("since", list(&["RANGE"]))]),
+                map(&[("since", map(&[]))]),
+                s("english"),
+                list(&[]),
+                s("RELATIONSHIP"),
+                s("OPERATIONAL"),
+            ],
+            vec![
+                s("Doc"),
+                list(&["emb"]),
+                map(&[("emb", list(&["VECTOR"]))]),
+                map(&[(
+                    "emb",
+                    map(&[
+                        ("dimension", Value::Int(3)),
+                        ("similarityFunction", s("euclidean")),
+                        ("M", Value::Int(16)),
+                        ("efConstruction", Value::Int(200)),
+                        ("efRuntime", Value::Int(10)),
+                    ]),
+                )]),
+                s("english"),
+                list(&[]),
+                s("NODE"),
+                s("OPERATIONAL"),
+            ],
+            vec![
+                s("Book"),
+                list(&["title", "body"]),
+                map(&[
+                    ("title", list(&["FULLTEXT"])),
+                    ("body", list(&["FULLTEXT"])),
+                ]),
+                map(&[("title", map(&[])), ("body", map(&[]))]),
+                s("german"),
+                list(&["a"]),
+                s("NODE"),
+                s("OPERATIONAL"),
+            ],
+            vec![
+                s("__MH_Node"),
+                list(&["__mh_id"]),
+                map(&[("__mh_id", list(&["RANGE"]))]),
+                map(&[("__mh_id", map(&[]))]),
+                s("english"),
+                list(&[]),
+                s("NODE"),
+                s("OPERATIONAL"),
+            ],
+        ],
+    );
+    let constraints = result(
+        &["type", "label", "properties", "entitytype", "status"],
+        vec![
+            vec![
+                s("UNIQUE"),
+                s("P"),
+                list(&["a"]),
+                s("NODE"),
+                s("OPERATIONAL"),
+            ],
+            vec![
+                s("MANDATORY"),
+                s("KNOWS"),
+                list(&["since"]),
+                s("RELATIONSHIP"),
+                s("OPERATIONAL"),
+            ],
+        ],
+    );
+    let mut items = parse::parse_falkordb_indexes(&indexes).unwrap();
+    items.extend(parse::parse_falkordb_constraints(&constraints).unwrap());
+    assert_eq!(
+        described(&items),
+        [
+            "constraint PROPERTY_EXISTENCE [:KNOWS](since)",
+            "constraint UNIQUENESS :P(a)",
+            "index FULLTEXT :Book(body, title) {language: german, stopwords: [a]}",
+            "index FULLTEXT :P(a) {language: english}",
+            "index RANGE :P(a)",
+            "index RANGE :P(b)",
+            "index RANGE [:KNOWS](since)",
+            "index VECTOR :Doc(emb) {M: 16, dimension: 3, efConstruction: 200, efRuntime: 10, similarityFunction: euclidean}",
+        ]
+    );
+}
+
+#[test]
+fn malformed_rows_are_errors_not_panics() {
+    let bad = result(&["name"], vec![vec![s("x")]]);
+    assert!(parse::parse_neo4j_indexes(&bad)
+        .unwrap_err()
+        .contains("column type"));
+    assert!(parse::parse_falkordb_constraints(&bad).is_err());
+    let odd = result(
+        &["type", "labelsOrTypes", "properties"],
+        vec![vec![Value::Int(3), NULL, NULL]],
+    );
+    assert!(parse::parse_neo4j_constraints(&odd).is_err());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario syntax: `checks: - schema: {expect: equal, allow: [...]}`, strict like every key.
+const SCENARIO: &str = "name: t\nsource:\n  engine: falkordb\n  version: '4.16.3'\ntarget:\n  engine: falkordb\n  version: '4.18.3'\nchecks:\n  - schema:\n      expect: equal\n      allow:\n        - item: \"index RANGE :Person(name)\"\n          change: missing\n";
+
+#[test]
+fn scenario_schema_checks_parse_with_allow_entries() {
+    use migration_harness::scenario::{parse_str, Check};
+    let s = parse_str(SCENARIO, std::path::Path::new("t.yaml")).unwrap();
+    let Some(Check::Schema(check)) = s.checks().into_iter().next() else {
+        panic!("expected a schema check");
+    };
+    assert_eq!(check.allow.len(), 1);
+    assert_eq!(check.allow[0].change, SchemaChange::Missing);
+}
+
+#[test]
+fn scenario_schema_typos_are_located_errors() {
+    use migration_harness::scenario::parse_str;
+    let path = std::path::Path::new("t.yaml");
+    let typo = SCENARIO.replace("          change: missing", "          chnage: missing");
+    let err = parse_str(&typo, path).unwrap_err();
+    assert!(err.to_string().starts_with("t.yaml:13:"), "{err}");
+    assert!(err.message.contains("unknown field `chnage`"), "{err}");
+    assert_eq!(err.hint.as_deref(), Some("did you mean `change`?"));
+    let key = SCENARIO.replace(
+        "      expect: equal",
+        "      expect: equal\n      strict: true",
+    );
+    let err = parse_str(&key, path).unwrap_err();
+    assert!(err.message.contains("unknown field `strict`"), "{err}");
+    let mapped = SCENARIO.replace("change: missing", "change: mapped");
+    let err = parse_str(&mapped, path).unwrap_err();
+    assert!(err.message.contains("change `mapped` needs `to`"), "{err}");
+}
