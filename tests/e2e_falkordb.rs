@@ -31,7 +31,7 @@ async fn quickstart_passes_end_to_end_on_two_versions() {
     let outcome = run_scenario(&scenario, &RunOptions::default(), &NoEvents).await;
     assert_eq!(outcome.verdict, Verdict::Pass, "{outcome:#?}");
     let kinds: Vec<&str> = outcome.checks.iter().map(|c| c.check.as_str()).collect();
-    assert_eq!(kinds, ["counts", "content_hash"]);
+    assert_eq!(kinds, ["counts", "content_hash", "schema", "queries"]);
     assert!(outcome.checks[0]
         .summary
         .starts_with("6 nodes / 6 relationships on the source, 6 / 6 on the target"));

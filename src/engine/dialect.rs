@@ -30,6 +30,12 @@ pub struct Version {
 impl Version {
     /// Parses the leading dotted numbers of a version or image tag (`5.26.1-enterprise` gives
     /// 5.26.1). Returns `None` when the text does not start with a number (`latest`).
+    ///
+    /// ```
+    /// use migration_harness::engine::dialect::Version;
+    /// assert_eq!(Version::parse_lenient("2025.01").map(|v| v.to_string()), Some("2025.1.0".into()));
+    /// assert_eq!(Version::parse_lenient("latest"), None);
+    /// ```
     pub fn parse_lenient(text: &str) -> Option<Version> {
         let numeric: String = text
             .chars()

@@ -34,6 +34,11 @@ impl fmt::Display for Secret {
 }
 
 /// Removes the password from a URI such as `bolt://neo4j:pw@host:7687` before it is printed.
+///
+/// ```
+/// use migration_harness::engine::secret::redact_uri;
+/// assert_eq!(redact_uri("bolt://neo4j:s3cret@db:7687"), "bolt://neo4j:***@db:7687");
+/// ```
 pub fn redact_uri(uri: &str) -> String {
     let Some((scheme, rest)) = uri.split_once("://") else {
         return uri.to_owned();

@@ -133,6 +133,16 @@ fn validate(file: &ScenarioFile, path: &Path) -> Result<(), ScenarioError> {
     for (side, spec) in [("source", &file.source), ("target", &file.target)] {
         validate_server(side, spec, path)?;
     }
+    if let Some(problem) = super::query_spec::validate_queries(&file.queries)
+        .into_iter()
+        .next()
+    {
+        return Err(ScenarioError::new(
+            path,
+            None,
+            format!("queries: {problem}"),
+        ));
+    }
     let batch = &file.transfer.batch_size;
     if batch.value == 0 || batch.value > MAX_BATCH_SIZE {
         return Err(ScenarioError::new(

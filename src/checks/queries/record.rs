@@ -26,8 +26,6 @@ impl QueryFailure {
     pub fn describe(&self) -> String {
         let message = one_line(&self.message, 240);
         match &self.code {
-            // FalkorDB's replies reach us split at the first word (`errMsg:` + the rest).
-            Some(code) if code.ends_with(':') => format!("{code} {message}"),
             Some(code) => format!("{code}: {message}"),
             None => message,
         }

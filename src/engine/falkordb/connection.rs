@@ -108,16 +108,13 @@ impl FalkorConnection {
                 message: e.to_string(),
             }
         } else {
-            let message = e
-                .detail()
-                .map(str::to_owned)
-                .unwrap_or_else(|| e.to_string());
-            EngineError::query(
-                self.description.clone(),
-                query,
-                e.code().map(str::to_owned),
-                message,
-            )
+            // FalkorDB errors have no code: the redis crate takes the message's first word
+            // ("errMsg:", "Division", ...) as one, so the whole text is the message.
+            let message = match (e.code(), e.detail()) {
+                (Some(code), Some(detail)) => format!("{code} {detail}"),
+                _ => e.to_string(),
+            };
+            EngineError::query(self.description.clone(), query, None, message)
         }
     }
 
