@@ -10,6 +10,7 @@
 //!     cypher_version: { source: "5", target: "25" }   # or "5" for both: prepends `CYPHER 5 `
 //!     expect: { rows: 3 }                # or { error: { side: target, code_contains: "Syntax" } }
 //!     fail_on: [new_deprecation]         # also fail on these (reported but passing by default)
+//!     allow: [different_results]         # known, accepted differences: reported, but passing
 //!     latency: { warmup: 2, runs: 10, max_p99_ratio: 1.2 }
 //!     snapshot: true                     # compare with snapshots/<scenario>__<name>.snap
 //! ```
@@ -49,6 +50,10 @@ pub struct QuerySpec {
     /// Outcomes that are reported but pass by default, made to fail this query.
     #[serde(default)]
     pub fail_on: Vec<FailOn>,
+    /// Outcomes that would fail, declared as known and accepted for this version pair: still
+    /// reported with the exact rows/errors, but the query passes.
+    #[serde(default)]
+    pub allow: Vec<AllowOutcome>,
     #[serde(default)]
     pub latency: Option<LatencySpec>,
     /// Compare the normalized result with `<scenario dir>/snapshots/<scenario>__<name>.snap`.
@@ -116,6 +121,18 @@ pub enum FailOn {
     NewDeprecation,
     /// The query failed on the source and succeeds on the target.
     FixedError,
+}
+
+/// A difference a scenario declares as expected (`allow: [different_results]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AllowOutcome {
+    /// The rows differ (e.g. a documented semantic change between the versions).
+    DifferentResults,
+    /// The query works on the source and fails on the target.
+    NewError,
+    /// Both sides fail, with different errors.
+    DifferentErrors,
 }
 
 /// `cypher_version: "5"` (both sides) or `cypher_version: {source: "5", target: "25"}`.

@@ -6,7 +6,7 @@ use super::latency::LatencyReport;
 use super::record::{new_deprecations, Outcome, QueryFailure, SideRecord};
 use super::snapshot::SnapshotStatus;
 use crate::engine::Notification;
-use crate::scenario::{ComparisonMode, FailOn, QuerySpec, Side};
+use crate::scenario::{AllowOutcome, ComparisonMode, FailOn, QuerySpec, Side};
 
 /// Rows listed per query before "… and N more".
 pub const MAX_LISTED_ROWS: usize = 10;
@@ -302,7 +302,21 @@ pub fn evaluate(
         }
     }
 
+    let allowed = match class {
+        QueryClass::DifferentResults => Some(AllowOutcome::DifferentResults),
+        QueryClass::NewError => Some(AllowOutcome::NewError),
+        QueryClass::BothErrorDifferentCode => Some(AllowOutcome::DifferentErrors),
+        _ => None,
+    }
+    .filter(|a| spec.allow.contains(a));
+    if allowed.is_some() {
+        details.push(format!(
+            "query {name}: {} is allowed by the scenario",
+            class.label()
+        ));
+    }
     match class {
+        _ if allowed.is_some() => {}
         QueryClass::DifferentResults => failures.push("different results".into()),
         QueryClass::NewError | QueryClass::BothErrorDifferentCode if !errors_expected => {
             failures.push(class.label().into())
@@ -545,6 +559,17 @@ mod tests {
         assert!(r.passed());
         let r = evaluate(&q, ComparisonMode::None, &rows(&[1, 2]), &rows(&[1]));
         assert_eq!(r.failures, ["expected 2 row(s), target returned 1"]);
+    }
+
+    #[test]
+    fn a_declared_difference_is_reported_but_passes() {
+        let mut q = spec("q");
+        let (s, t) = (rows(&[1]), rows(&[2]));
+        assert!(!evaluate(&q, ComparisonMode::Multiset, &s, &t).passed());
+        q.allow = vec![AllowOutcome::DifferentResults];
+        let r = evaluate(&q, ComparisonMode::Multiset, &s, &t);
+        assert!(r.passed(), "{:?}", r.failures);
+        assert_eq!(r.class, QueryClass::DifferentResults);
     }
 
     #[test]
