@@ -305,3 +305,22 @@ fn ctrl_c_removes_the_servers_of_the_run() {
         .collect();
     assert!(left.is_empty(), "containers left behind: {left:?}");
 }
+
+/// FalkorDB 4.14.11 answers `WHERE id(n) > -1` with no rows; the pager's bounds are inclusive
+/// and never negative, so copying from 4.14.11 reads (and checks) every entity.
+#[test]
+fn a_copy_from_4_14_11_reads_every_entity() {
+    let out = bin()
+        .args([
+            "run",
+            "scenarios/quickstart.yaml",
+            "--source-version",
+            "4.14.11",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("transfer done"), "{stderr}");
+    assert!(stderr.contains("6 nodes, 6 relationships"), "{stderr}");
+}

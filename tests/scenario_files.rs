@@ -1,7 +1,9 @@
-//! One test per scenario file under `scenarios/`, run end to end exactly as
-//! `migration-harness run <file>` would (`cargo test --test scenario_files -- --list` shows them).
-//! FalkorDB scenarios must run (the CI engine); Neo4j scenarios whose images are not available
-//! are reported as skipped with the reason.
+//! One test per case (scenario file under `scenarios/` x version pair of its `matrix:`), named
+//! like the CLI's cases (`quickstart[falkordb-4.16.3->falkordb-4.18.3]`) and run end to end as
+//! `migration-harness run <file> --filter <case>` would. `cargo test --test scenario_files --
+//! --list` shows them; `-- quickstart` filters; `MH_VERSIONS=4.16.3:4.18.3` replaces the pairs.
+//! FalkorDB cases must run (the CI engine); Neo4j cases whose images are not available are
+//! reported as skipped with the reason.
 
 mod support;
 

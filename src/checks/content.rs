@@ -5,7 +5,12 @@
 //! missing, extra, or changed (property, old typed value, new typed value) when business keys
 //! are declared for a label.
 //!
-//! Both graphs are read page by page; digests are kept in memory (O(entities)).
+//! The hash is computed in one streaming pass with memory bounded by the page size
+//! ([`stream_hash`]): nodes page by page, then relationships page by page, each read together
+//! with both endpoints' content, so no node map is kept; the entity digests are combined by
+//! addition modulo 2^256 (a multiset hash: order-independent, duplicates count). Only when the
+//! hashes differ are both graphs read again with their digests kept ([`snapshot`], O(entities))
+//! to list the exact differences.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -15,7 +20,7 @@ use super::{CheckError, CheckOutcome};
 use crate::engine::GraphConnection;
 use crate::scenario::ContentHashCheck;
 use crate::transfer::export::{NodePager, RelationshipPager};
-use crate::transfer::is_internal_name;
+use crate::transfer::{is_internal_name, TransferError};
 use crate::value::{canonical, Value};
 
 type Hash = [u8; 32];
@@ -157,18 +162,138 @@ pub async fn snapshot(
     Ok(snap)
 }
 
+/// The order-independent hash of a whole graph and its counts, from one streaming pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GraphHash {
+    /// Hex SHA-256 over the multiset sum of entity digests and the counts.
+    pub graph_hash: String,
+    pub nodes: u64,
+    pub relationships: u64,
+    /// Nodes per label and relationships per type (harness-internal names left out).
+    pub per_label: BTreeMap<String, u64>,
+    pub per_type: BTreeMap<String, u64>,
+}
+
+/// A multiset hash: entity digests added as 256-bit big-endian integers modulo 2^256.
+#[derive(Default)]
+struct Accumulator([u64; 4]);
+
+impl Accumulator {
+    fn add(&mut self, h: &Hash) {
+        let mut carry = 0u64;
+        for limb in (0..4).rev() {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&h[limb * 8..limb * 8 + 8]);
+            let (s1, c1) = self.0[limb].overflowing_add(u64::from_be_bytes(b));
+            let (s2, c2) = s1.overflowing_add(carry);
+            self.0[limb] = s2;
+            carry = u64::from(c1) + u64::from(c2);
+        }
+    }
+}
+
+fn strip(labels: Vec<String>, properties: BTreeMap<String, Value>) -> NodeContent {
+    let mut labels: Vec<String> = labels
+        .into_iter()
+        .filter(|l| !is_internal_name(l))
+        .collect();
+    labels.sort();
+    let properties = properties
+        .into_iter()
+        .filter(|(k, _)| !is_internal_name(k))
+        .collect();
+    NodeContent { labels, properties }
+}
+
+fn relationship_digest(
+    rel_type: &str,
+    properties: &BTreeMap<String, Value>,
+    start: &Hash,
+    end: &Hash,
+) -> Hash {
+    let mut buf = Vec::new();
+    canonical::encode(&Value::String(rel_type.to_owned()), &mut buf);
+    canonical::encode(&Value::Map(properties.clone()), &mut buf);
+    buf.extend_from_slice(start);
+    buf.extend_from_slice(end);
+    digest(&buf)
+}
+
+/// Hashes a whole graph in one streaming pass, memory bounded by `batch` (see module docs).
+pub async fn stream_hash(
+    conn: &dyn GraphConnection,
+    batch: u64,
+) -> Result<GraphHash, TransferError> {
+    let mut acc = Accumulator::default();
+    let mut out = GraphHash::default();
+    let mut pager = NodePager::new(batch);
+    loop {
+        let page = pager.next_page(conn).await?;
+        if page.is_empty() {
+            break;
+        }
+        for n in page {
+            let content = strip(n.labels, n.properties);
+            acc.add(&node_digest(&content));
+            out.nodes += 1;
+            for l in content.labels {
+                *out.per_label.entry(l).or_default() += 1;
+            }
+        }
+    }
+    let mut pager = RelationshipPager::new(batch);
+    loop {
+        let page = pager.next_page_with_ends(conn).await?;
+        if page.is_empty() {
+            break;
+        }
+        for r in page {
+            let start = node_digest(&strip(r.start_labels, r.start_properties));
+            let end = node_digest(&strip(r.end_labels, r.end_properties));
+            let properties: BTreeMap<String, Value> = r
+                .properties
+                .into_iter()
+                .filter(|(k, _)| !is_internal_name(k))
+                .collect();
+            acc.add(&relationship_digest(&r.rel_type, &properties, &start, &end));
+            out.relationships += 1;
+            *out.per_type.entry(r.rel_type).or_default() += 1;
+        }
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(b"migration-harness graph hash v2");
+    for limb in acc.0 {
+        hasher.update(limb.to_be_bytes());
+    }
+    hasher.update(out.nodes.to_be_bytes());
+    hasher.update(out.relationships.to_be_bytes());
+    out.graph_hash = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(out)
+}
+
 pub async fn run(
     spec: &ContentHashCheck,
     source: &dyn GraphConnection,
     target: &dyn GraphConnection,
     batch: u64,
 ) -> Result<CheckOutcome, CheckError> {
-    let s = snapshot(source, batch, &spec.keys).await?;
-    let t = snapshot(target, batch, &spec.keys).await?;
-    let passed = s.graph_hash == t.graph_hash;
+    let read_err = |source| CheckError::Read {
+        check: "content_hash".into(),
+        source,
+    };
+    let sh = stream_hash(source, batch).await.map_err(read_err)?;
+    let th = stream_hash(target, batch).await.map_err(read_err)?;
+    let passed = sh.graph_hash == th.graph_hash;
     let mut details = if passed {
         Vec::new()
     } else {
+        // Only on a mismatch: read both again, keeping digests, for the exact differences.
+        let s = snapshot(source, batch, &spec.keys).await?;
+        let t = snapshot(target, batch, &spec.keys).await?;
         diff(&s, &t, &spec.keys)
     };
     let max = spec.max_diffs.unwrap_or(DEFAULT_MAX_DIFFS);
@@ -179,10 +304,10 @@ pub async fn run(
     }
     let summary = format!(
         "{} nodes + {} relationships hashed on each side: source {}, target {}",
-        s.nodes.len(),
-        s.relationships.len(),
-        &s.graph_hash[..16],
-        &t.graph_hash[..16]
+        sh.nodes,
+        sh.relationships,
+        &sh.graph_hash[..16],
+        &th.graph_hash[..16]
     );
     Ok(CheckOutcome {
         check: "content_hash".into(),

@@ -26,6 +26,22 @@ pub enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         servers: ServerArgs,
+        #[command(flatten)]
+        matrix: MatrixArgs,
+    },
+    /// Print the cases (scenario x version pair) a run would execute; starts nothing.
+    List {
+        /// Scenario files or directories (default: scenarios).
+        #[arg(default_value = "scenarios")]
+        paths: Vec<PathBuf>,
+        /// `text`: one case name per line; `json`: an array of {name, scenario, file, source,
+        /// target, hops} for a CI matrix.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        #[command(flatten)]
+        servers: ServerArgs,
+        #[command(flatten)]
+        matrix: MatrixArgs,
     },
     /// Run scenarios end to end: start servers, seed, transfer, check.
     Run {
@@ -35,6 +51,10 @@ pub enum Command {
         servers: ServerArgs,
         #[command(flatten)]
         reports: ReportArgs,
+        #[command(flatten)]
+        matrix: MatrixArgs,
+        #[command(flatten)]
+        runner: RunnerArgs,
         /// Also print when each step starts.
         #[arg(long, short, env = "MH_VERBOSE")]
         verbose: bool,
@@ -43,6 +63,66 @@ pub enum Command {
         #[arg(long, env = "MH_UPDATE_SNAPSHOTS")]
         update_snapshots: bool,
     },
+    /// Export a whole graph to a dump file (JSON Lines with a header: docs/DUMP-FORMAT.md).
+    /// FROM is a scenario file (its source server is started and seeded with the fixtures) or
+    /// a server URI (redis://host:port, bolt://user:pw@host:7687), which is only read.
+    Export {
+        from: String,
+        file: PathBuf,
+        #[command(flatten)]
+        dump: DumpArgs,
+    },
+    /// Load a dump file into the server at URI, which must be empty unless --allow-destructive.
+    Import {
+        file: PathBuf,
+        uri: String,
+        #[command(flatten)]
+        dump: DumpArgs,
+        /// Wipe the target graph first (also how a failed import is re-run).
+        #[arg(long, env = "MH_ALLOW_DESTRUCTIVE")]
+        allow_destructive: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+/// Which cases: version pairs, filter, shard.
+#[derive(Debug, Clone, Args)]
+pub struct MatrixArgs {
+    /// Replace every scenario's version pairs: SOURCE:TARGET[,SOURCE:TARGET...], e.g.
+    /// 4.14.11:4.18.3,4.16.3:4.18.3.
+    #[arg(long, env = "MH_VERSIONS", value_name = "PAIRS")]
+    pub versions: Option<String>,
+    /// Keep only cases whose name contains this text (e.g. `quickstart` or `->falkordb-4.18.3`).
+    #[arg(long, env = "MH_FILTER", value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Run only shard I of N (1-based), after the filter: case k goes to shard k % N + 1.
+    #[arg(long, env = "MH_PARTITION", value_name = "I/N")]
+    pub partition: Option<String>,
+}
+
+/// How cases are scheduled.
+#[derive(Debug, Clone, Args)]
+pub struct RunnerArgs {
+    /// Run at most N cases at a time.
+    #[arg(
+        long,
+        short = 'j',
+        env = "MH_JOBS",
+        value_name = "N",
+        default_value_t = 1
+    )]
+    pub jobs: usize,
+    /// Stop starting cases after the first failure or error (the rest are reported skipped).
+    #[arg(long, env = "MH_FAIL_FAST")]
+    pub fail_fast: bool,
+    /// Start fresh servers for every case instead of reusing them (wiped) across cases.
+    #[arg(long, env = "MH_NO_REUSE")]
+    pub no_reuse: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -50,12 +130,15 @@ pub struct ReportArgs {
     /// Write a JSON report (verdicts, check details, step timings) to this file.
     #[arg(long, env = "MH_JSON_REPORT", value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Write a JUnit XML report (one test case per scenario) to this file.
+    /// Write a JUnit XML report (one test case per case) to this file.
     #[arg(long, env = "MH_JUNIT_REPORT", value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// Write a Markdown summary to this file (e.g. "$GITHUB_STEP_SUMMARY").
     #[arg(long, env = "MH_MARKDOWN_REPORT", value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// Write a self-contained HTML report (matrix grid, check details, latency) to this file.
+    #[arg(long, env = "MH_HTML_REPORT", value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -102,4 +185,15 @@ mod tests {
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// Options of `export` and `import`.
+#[derive(Debug, Clone, Args)]
+pub struct DumpArgs {
+    /// Graph key (FalkorDB) or database (Neo4j) of a URI; the engine's default otherwise.
+    #[arg(long, env = "MH_GRAPH", value_name = "NAME")]
+    pub graph: Option<String>,
+    /// Nodes / relationships per page read or batch written.
+    #[arg(long, env = "MH_BATCH_SIZE", value_name = "N", default_value_t = 1000)]
+    pub batch_size: u64,
 }

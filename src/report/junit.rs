@@ -5,8 +5,10 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::run::{ScenarioOutcome, Verdict};
 
-/// JUnit XML: one suite, one test case per scenario (classname = scenario file). A failed check
-/// is a `<failure>` listing every difference; a run that could not complete is an `<error>`.
+/// JUnit XML: one suite, one test case per case (name = case name, e.g.
+/// `quickstart[falkordb-4.16.3->falkordb-4.18.3]`; classname = scenario file). A failed check is
+/// a `<failure>` listing every difference; a run that could not complete is an `<error>`; a case
+/// not run (`--fail-fast`) is `<skipped>`.
 pub fn render(outcomes: &[ScenarioOutcome]) -> String {
     let mut suite = TestSuite::new("migration-harness");
     let mut total = Duration::ZERO;
@@ -36,8 +38,15 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
                 );
                 s
             }
+            Verdict::Skipped => {
+                let mut s = TestCaseStatus::skipped();
+                if let Some(reason) = &o.error {
+                    s.set_message(reason.clone());
+                }
+                s
+            }
         };
-        let mut case = TestCase::new(o.scenario.clone(), status);
+        let mut case = TestCase::new(o.name().to_owned(), status);
         case.set_classname(o.path.clone()).set_time(time);
         suite.add_test_case(case);
     }

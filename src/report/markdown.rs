@@ -6,16 +6,21 @@ use crate::run::{ScenarioOutcome, Verdict};
 pub fn render(outcomes: &[ScenarioOutcome]) -> String {
     let count = |v: Verdict| outcomes.iter().filter(|o| o.verdict == v).count();
     let mut out = format!(
-        "## Migration harness: {} passed, {} failed, {} errored\n\n| scenario | verdict | checks | time |\n|---|---|---|---|\n",
+        "## Migration harness: {} passed, {} failed, {} errored{}\n\n| case | verdict | checks | time |\n|---|---|---|---|\n",
         count(Verdict::Pass),
         count(Verdict::Fail),
-        count(Verdict::Error)
+        count(Verdict::Error),
+        match count(Verdict::Skipped) {
+            0 => String::new(),
+            n => format!(", {n} skipped"),
+        }
     );
     for o in outcomes {
         let verdict = match o.verdict {
             Verdict::Pass => "✅ pass",
             Verdict::Fail => "❌ fail",
             Verdict::Error => "⚠️ error",
+            Verdict::Skipped => "⏭️ skipped",
         };
         let checks: Vec<String> = o
             .checks
@@ -25,14 +30,17 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
         let secs: f64 = o.timings.iter().map(|(_, s)| s).sum();
         out.push_str(&format!(
             "| `{}` | {verdict} | {} | {secs:.1}s |\n",
-            escape(&o.scenario),
+            escape(o.name()),
             escape(&checks.join(", "))
         ));
     }
-    for o in outcomes.iter().filter(|o| o.verdict != Verdict::Pass) {
+    for o in outcomes
+        .iter()
+        .filter(|o| matches!(o.verdict, Verdict::Fail | Verdict::Error))
+    {
         out.push_str(&format!(
             "\n### `{}` ({})\n\n",
-            escape(&o.scenario),
+            escape(o.name()),
             escape(&o.path)
         ));
         if let Some(e) = &o.error {
@@ -65,6 +73,10 @@ mod tests {
     fn outcome(verdict: Verdict, detail: &str) -> ScenarioOutcome {
         ScenarioOutcome {
             scenario: "s|1".into(),
+            case: String::new(),
+            source: "falkordb 4.16.3".into(),
+            target: "falkordb 4.18.3".into(),
+            hops: Vec::new(),
             path: "s.yaml".into(),
             verdict,
             checks: vec![CheckOutcome {

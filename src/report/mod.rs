@@ -2,9 +2,11 @@
 //!
 //! - [`terminal`]: live progress lines on stderr and a verdict per scenario.
 //! - [`json`]: a machine-readable report file.
-//! - [`junit`]: JUnit XML, one test case per scenario, for CI test views.
+//! - [`junit`]: JUnit XML, one test case per case (scenario x version pair), for CI test views.
 //! - [`markdown`]: a summary table for `$GITHUB_STEP_SUMMARY` and pull requests.
+//! - [`html`]: a self-contained HTML page: matrix grid, check details, latency charts.
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;

@@ -6,6 +6,21 @@ use crate::checks::CheckOutcome;
 /// Something that happened during a run. Reporters turn these into terminal lines and files.
 #[derive(Debug, Clone)]
 pub enum Event<'a> {
+    /// A run of `cases` cases begins, at most `jobs` at a time.
+    RunStarted {
+        cases: usize,
+        jobs: usize,
+    },
+    /// Every case has finished.
+    RunFinished {
+        elapsed: Duration,
+        /// Containers started for the run.
+        servers_started: usize,
+        /// Times a running server was handed to another case instead of starting one.
+        servers_reused: usize,
+    },
+    /// A case starts; `scenario` is the case name (`quickstart[falkordb-4.16.3->falkordb-4.18.3]`),
+    /// as in every event below.
     ScenarioStarted {
         scenario: &'a str,
     },

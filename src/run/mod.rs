@@ -1,14 +1,20 @@
-//! Orchestration of one scenario: plan, start servers, prepare, seed, transfer, check.
+//! Orchestration: scenarios x version pairs = cases ([`matrix`]); each case plans, takes servers
+//! from a [`pool`], prepares, seeds, transfers and checks; [`harness`] is the library entry point.
 //!
 //! - [`plan`]: the steps a scenario will run, computed without starting anything.
 //! - [`events`]: what a run reports while it goes, for reporters to consume.
 //! - [`runner`]: executing a scenario and classifying its outcome.
 
 pub mod events;
+pub mod harness;
+pub mod matrix;
 mod options;
 pub mod plan;
+pub mod pool;
 mod runner;
 
 pub use events::{Event, EventSink};
-pub use options::RunOptions;
-pub use runner::{run_scenario, RunError, ScenarioOutcome, Verdict};
+pub use harness::{Harness, HarnessError, HarnessOutcome};
+pub use matrix::{Case, MatrixError, Partition, VersionPair};
+pub use options::{RunOptions, RunnerSettings};
+pub use runner::{run_case, run_cases, run_scenario, RunError, ScenarioOutcome, Verdict};

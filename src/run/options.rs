@@ -25,6 +25,27 @@ pub struct RunOptions {
     pub update_snapshots: bool,
 }
 
+/// How a run of several cases is scheduled.
+#[derive(Debug, Clone)]
+pub struct RunnerSettings {
+    /// At most this many cases at a time (`-j`); 0 is treated as 1.
+    pub jobs: usize,
+    /// Skip the cases not yet started once one fails or errors.
+    pub fail_fast: bool,
+    /// Reuse started servers across cases (wiped in between); off with `--no-reuse`.
+    pub reuse: bool,
+}
+
+impl Default for RunnerSettings {
+    fn default() -> Self {
+        RunnerSettings {
+            jobs: 1,
+            fail_fast: false,
+            reuse: true,
+        }
+    }
+}
+
 const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl RunOptions {

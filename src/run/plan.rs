@@ -1,5 +1,6 @@
 use std::fmt;
 
+use super::matrix::Case;
 use super::RunOptions;
 use crate::engine::server::ServerRequest;
 use crate::scenario::{Scenario, Strategy};
@@ -11,10 +12,31 @@ pub struct Plan {
     pub steps: Vec<String>,
 }
 
+/// The plan of a scenario's own source/target pair (its `matrix:` is not expanded).
 pub fn plan(scenario: &Scenario, options: &RunOptions) -> Plan {
     let (source, target) = options.requests(scenario);
-    let mut steps = vec![server_step(&source), server_step(&target)];
-    for req in [&source, &target] {
+    let name = super::matrix::case_name(scenario.name(), &source, &target);
+    let case = Case {
+        name,
+        scenario: std::sync::Arc::new(scenario.clone()),
+        source,
+        target,
+        hops: Vec::new(),
+    };
+    plan_case(&case, options)
+}
+
+/// The steps of one case (scenario x version pair), in order.
+pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
+    let scenario = case.scenario.as_ref();
+    let (source, target) = (case.source.clone(), case.target.clone());
+    let mut steps = vec![server_step(&source)];
+    steps.extend(case.hops.iter().map(server_step));
+    steps.push(server_step(&target));
+    for req in std::iter::once(&source)
+        .chain(case.hops.iter())
+        .chain(std::iter::once(&target))
+    {
         steps.push(match (&req.endpoint, options.allow_destructive) {
             (None, _) => format!("wipe {} (started by the harness)", req.label()),
             (Some(_), true) => format!("wipe {} (--allow-destructive)", req.label()),
@@ -42,17 +64,23 @@ pub fn plan(scenario: &Scenario, options: &RunOptions) -> Plan {
     let strategy = match scenario.file.transfer.strategy {
         Strategy::Logical => "logical copy over the connection",
     };
-    steps.push(format!(
-        "transfer {} -> {}: {strategy}, batch size {}",
-        source.label(),
-        target.label(),
-        scenario.file.transfer.batch_size.value
-    ));
+    let chain: Vec<&ServerRequest> = std::iter::once(&source)
+        .chain(case.hops.iter())
+        .chain(std::iter::once(&target))
+        .collect();
+    for hop in chain.windows(2) {
+        steps.push(format!(
+            "transfer {} -> {}: {strategy}, batch size {}",
+            hop[0].label(),
+            hop[1].label(),
+            scenario.file.transfer.batch_size.value
+        ));
+    }
     for check in scenario.checks() {
         steps.push(format!("check {}", check.kind()));
     }
     Plan {
-        scenario: scenario.name().to_owned(),
+        scenario: case.name.clone(),
         steps,
     }
 }
@@ -75,7 +103,7 @@ fn server_step(req: &ServerRequest) -> String {
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "scenario {}:", self.scenario)?;
+        writeln!(f, "case {}:", self.scenario)?;
         for (i, step) in self.steps.iter().enumerate() {
             writeln!(f, "  {}. {step}", i + 1)?;
         }

@@ -30,6 +30,45 @@ pub struct ScenarioFile {
     /// Queries run on both sides after the transfer, compared by result, error and latency.
     #[serde(default)]
     pub queries: Vec<QuerySpec>,
+    /// Several version pairs for the same scenario (each pair is one case); absent means the
+    /// single pair `source.version -> target.version`.
+    #[serde(default)]
+    pub matrix: Option<Matrix>,
+}
+
+/// The version pairs a scenario runs. The engine, image, env and graph come from `source:` /
+/// `target:`; only the versions vary. Cases are `pairs` plus every `sources` x `targets`
+/// combination (an empty `sources` means `[source.version]`, an empty `targets`
+/// `[target.version]`); when only `pairs` is given, only those run.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Matrix {
+    /// Source versions (image tags).
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Target versions (image tags).
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// Explicit pairs written `"SOURCE:TARGET"`, e.g. `"4.16.3:4.18.3"`.
+    #[serde(default)]
+    pub pairs: Vec<String>,
+    /// What to do with a pair that skips a documented upgrade hop (Neo4j 3.5 -> 4.0 -> 4.4 ->
+    /// 5.26 -> 2025+).
+    #[serde(default)]
+    pub upgrade_path: UpgradePath,
+}
+
+/// How a pair that skips a documented upgrade hop is treated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpgradePath {
+    /// Refuse the pair before anything starts, naming the missing hops.
+    #[default]
+    Refuse,
+    /// Run the copy hop by hop through a server of every intermediate version.
+    Chain,
+    /// Copy straight from source to target (the logical copy does not need store upgrades).
+    Direct,
 }
 
 /// One server: started from an image, or reached at `endpoint`.

@@ -25,16 +25,20 @@ pub struct ExportedRelationship {
     pub properties: BTreeMap<String, Value>,
 }
 
-/// Pages through all nodes: `MATCH (n) WHERE id(n) > $after ... ORDER BY id(n) LIMIT $batch`.
+/// Pages through all nodes: `MATCH (n) WHERE id(n) >= $from ... ORDER BY id(n) LIMIT $batch`.
+///
+/// The bound is inclusive and never negative: FalkorDB 4.14.11 answers `WHERE id(n) > -1` with
+/// no rows at all (its id seek mishandles a negative bound; measured, 4.16.3+ do not), which
+/// made a copy from 4.14.11 silently read nothing.
 pub struct NodePager {
-    after: i64,
+    from: i64,
     batch: i64,
 }
 
 impl NodePager {
     pub fn new(batch: u64) -> Self {
         NodePager {
-            after: -1,
+            from: 0,
             batch: i64::try_from(batch.max(1)).unwrap_or(i64::MAX),
         }
     }
@@ -45,8 +49,8 @@ impl NodePager {
         conn: &dyn GraphConnection,
     ) -> Result<Vec<ExportedNode>, TransferError> {
         let step = "read nodes";
-        let query = Query::new("MATCH (n) WHERE id(n) > $after RETURN id(n), labels(n), properties(n) ORDER BY id(n) LIMIT $batch")
-            .param("after", self.after)
+        let query = Query::new("MATCH (n) WHERE id(n) >= $from RETURN id(n), labels(n), properties(n) ORDER BY id(n) LIMIT $batch")
+            .param("from", self.from)
             .param("batch", self.batch);
         let page = conn
             .execute(&query)
@@ -72,7 +76,7 @@ impl NodePager {
                 .into_iter()
                 .filter_map(|l| l.as_str().map(str::to_owned))
                 .collect();
-            self.after = self.after.max(id);
+            self.from = self.from.max(id.saturating_add(1));
             out.push(ExportedNode {
                 id,
                 labels,
@@ -83,58 +87,157 @@ impl NodePager {
     }
 }
 
-/// Pages through all relationships, keyset-paginated on relationship id.
+/// A relationship read together with both endpoints' content (for the content hash, which then
+/// needs no node map).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationshipWithEnds {
+    pub rel_type: String,
+    pub properties: BTreeMap<String, Value>,
+    pub start_labels: Vec<String>,
+    pub start_properties: BTreeMap<String, Value>,
+    pub end_labels: Vec<String>,
+    pub end_properties: BTreeMap<String, Value>,
+}
+
+/// Pages through all relationships by ranges of their start node's internal id:
+/// `MATCH (a)-[r]->(b) WHERE id(a) >= $lo AND id(a) < $hi`, which FalkorDB answers with a
+/// node-by-id seek, so a page costs its own size and never rescans earlier relationships.
+/// A page holds the outgoing relationships of up to `batch` consecutive node ids (more than
+/// `batch` relationships when nodes have many).
 pub struct RelationshipPager {
-    after: i64,
-    batch: i64,
+    lo: i64,
+    width: i64,
+    max_id: Option<i64>,
+}
+
+fn row_error(step: &str, message: String) -> TransferError {
+    TransferError::Unexpected {
+        step: step.into(),
+        message,
+    }
+}
+
+fn labels_of(v: Value) -> Vec<String> {
+    match v {
+        Value::List(labels) => labels
+            .into_iter()
+            .filter_map(|l| match l {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 impl RelationshipPager {
     pub fn new(batch: u64) -> Self {
         RelationshipPager {
-            after: -1,
-            batch: i64::try_from(batch.max(1)).unwrap_or(i64::MAX),
+            lo: 0,
+            width: i64::try_from(batch.max(1)).unwrap_or(i64::MAX),
+            max_id: None,
         }
     }
 
+    /// The next non-empty range of start nodes' relationships, as rows of the given `returns`.
+    async fn next_rows(
+        &mut self,
+        conn: &dyn GraphConnection,
+        returns: &str,
+        step: &str,
+    ) -> Result<Vec<Vec<Value>>, TransferError> {
+        let engine = |source| TransferError::Engine {
+            step: step.into(),
+            source,
+        };
+        let max_id = match self.max_id {
+            Some(m) => m,
+            None => {
+                let r = conn
+                    .execute(&Query::new("MATCH (n) RETURN max(id(n))"))
+                    .await
+                    .map_err(engine)?;
+                let m = r.single().and_then(Value::as_int).unwrap_or(-1);
+                self.max_id = Some(m);
+                m
+            }
+        };
+        // Sparse ids (deleted nodes, Neo4j's id blocks): an empty range doubles the next one, so
+        // up to 64 x the batch; a non-empty page restores the batch width.
+        let mut width = self.width;
+        while self.lo <= max_id {
+            let hi = self.lo.saturating_add(width);
+            let query = Query::new(format!(
+                "MATCH (a)-[r]->(b) WHERE id(a) >= $lo AND id(a) < $hi RETURN {returns}"
+            ))
+            .param("lo", self.lo)
+            .param("hi", hi);
+            self.lo = hi;
+            let page = conn.execute(&query).await.map_err(engine)?;
+            if !page.rows.is_empty() {
+                return Ok(page.rows);
+            }
+            width = width.saturating_mul(2).min(self.width.saturating_mul(64));
+        }
+        Ok(Vec::new())
+    }
+
+    /// The next page, empty when all relationships have been read.
     pub async fn next_page(
         &mut self,
         conn: &dyn GraphConnection,
     ) -> Result<Vec<ExportedRelationship>, TransferError> {
         let step = "read relationships";
-        let query = Query::new(
-            "MATCH (a)-[r]->(b) WHERE id(r) > $after \
-             RETURN id(r), id(a), id(b), type(r), properties(r) ORDER BY id(r) LIMIT $batch",
-        )
-        .param("after", self.after)
-        .param("batch", self.batch);
-        let page = conn
-            .execute(&query)
-            .await
-            .map_err(|source| TransferError::Engine {
-                step: step.into(),
-                source,
-            })?;
-        let mut out = Vec::with_capacity(page.rows.len());
-        for row in page.rows {
+        let rows = self
+            .next_rows(conn, "id(r), id(a), id(b), type(r), properties(r)", step)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
             let [Value::Int(id), Value::Int(start), Value::Int(end), Value::String(rel_type), Value::Map(properties)] =
-                <[Value; 5]>::try_from(row).map_err(|row| TransferError::Unexpected {
-                    step: step.into(),
-                    message: format!("unexpected row {row:?}"),
-                })?
+                <[Value; 5]>::try_from(row)
+                    .map_err(|row| row_error(step, format!("unexpected row {row:?}")))?
             else {
-                return Err(TransferError::Unexpected {
-                    step: step.into(),
-                    message: "unexpected column types".into(),
-                });
+                return Err(row_error(step, "unexpected column types".into()));
             };
-            self.after = self.after.max(id);
             out.push(ExportedRelationship {
                 id,
                 start,
                 end,
                 rel_type,
                 properties,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The next page of relationships with their endpoints' content; empty at the end.
+    pub async fn next_page_with_ends(
+        &mut self,
+        conn: &dyn GraphConnection,
+    ) -> Result<Vec<RelationshipWithEnds>, TransferError> {
+        let step = "read relationships with their endpoints";
+        let rows = self
+            .next_rows(
+                conn,
+                "type(r), properties(r), labels(a), properties(a), labels(b), properties(b)",
+                step,
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let [Value::String(rel_type), Value::Map(properties), sl, Value::Map(start_properties), el, Value::Map(end_properties)] =
+                <[Value; 6]>::try_from(row)
+                    .map_err(|row| row_error(step, format!("unexpected row {row:?}")))?
+            else {
+                return Err(row_error(step, "unexpected column types".into()));
+            };
+            out.push(RelationshipWithEnds {
+                rel_type,
+                properties,
+                start_labels: labels_of(sl),
+                start_properties,
+                end_labels: labels_of(el),
+                end_properties,
             });
         }
         Ok(out)

@@ -4,6 +4,9 @@
 //! - [`logical`]: read every node and relationship over the connection, write them in batches.
 //! - [`schema`]: recreate the source's indexes (and what constraints it can) on the target.
 
+pub mod archive;
+pub mod capability;
+pub mod dump;
 mod error;
 pub mod export;
 pub mod logical;
@@ -45,9 +48,11 @@ impl std::fmt::Display for Phase {
     }
 }
 
-/// What a finished transfer moved.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What a finished transfer moved, and what the target could not store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TransferStats {
     pub nodes: u64,
     pub relationships: u64,
+    /// Properties left out because the target cannot store them (see [`capability`]).
+    pub findings: Vec<capability::Finding>,
 }

@@ -162,6 +162,188 @@ pub fn encode(value: &Value, out: &mut Vec<u8>) {
     }
 }
 
+/// Why bytes are not a canonical encoding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("failed to decode a canonical value at byte {at}: {what}")]
+pub struct DecodeError {
+    pub at: usize,
+    pub what: String,
+}
+
+/// Decodes one value encoded by [`encode`]; the inverse for every property value (graph
+/// entities decode with id 0, their ids are not part of the encoding).
+pub fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
+    let mut r = Reader { bytes, at: 0 };
+    let v = r.value()?;
+    if r.at != bytes.len() {
+        return Err(r.err("trailing bytes"));
+    }
+    Ok(v)
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn err(&self, what: &str) -> DecodeError {
+        DecodeError {
+            at: self.at,
+            what: what.to_owned(),
+        }
+    }
+    fn take(&mut self, n: usize) -> Result<&[u8], DecodeError> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|e| *e <= self.bytes.len())
+            .ok_or_else(|| self.err("unexpected end"))?;
+        let out = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(out)
+    }
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.take(1)?[0])
+    }
+    fn u64(&mut self) -> Result<u64, DecodeError> {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(self.take(8)?);
+        Ok(u64::from_be_bytes(b))
+    }
+    fn i64(&mut self) -> Result<i64, DecodeError> {
+        Ok(self.u64()? as i64)
+    }
+    fn i32(&mut self) -> Result<i32, DecodeError> {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(self.take(4)?);
+        Ok(i32::from_be_bytes(b))
+    }
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        Ok(self.i32()? as u32)
+    }
+    fn f64(&mut self) -> Result<f64, DecodeError> {
+        Ok(f64::from_bits(self.u64()?))
+    }
+    fn len(&mut self) -> Result<usize, DecodeError> {
+        let n = self.u64()?;
+        usize::try_from(n)
+            .ok()
+            .filter(|n| *n <= self.bytes.len() - self.at)
+            .ok_or_else(|| self.err("length out of range"))
+    }
+    fn bytes(&mut self) -> Result<Vec<u8>, DecodeError> {
+        let n = self.len()?;
+        Ok(self.take(n)?.to_vec())
+    }
+    fn text(&mut self) -> Result<String, DecodeError> {
+        let b = self.bytes()?;
+        String::from_utf8(b).map_err(|_| self.err("text is not UTF-8"))
+    }
+    fn parsed<T>(
+        &mut self,
+        parse: impl Fn(&str) -> Result<T, chrono::ParseError>,
+    ) -> Result<T, DecodeError> {
+        let t = self.text()?;
+        parse(&t).map_err(|e| self.err(&format!("bad temporal text {t:?}: {e}")))
+    }
+    fn props(&mut self) -> Result<std::collections::BTreeMap<String, Value>, DecodeError> {
+        match self.value()? {
+            Value::Map(m) => Ok(m),
+            _ => Err(self.err("expected a map")),
+        }
+    }
+    fn value(&mut self) -> Result<Value, DecodeError> {
+        use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+        const TIME: &str = "%H:%M:%S%.9f";
+        const DT: &str = "%Y-%m-%dT%H:%M:%S%.9f";
+        let tag = self.u8()?;
+        Ok(match tag {
+            0 => Value::Null,
+            1 => Value::Bool(self.u8()? != 0),
+            2 => Value::Int(self.i64()?),
+            3 => Value::Float(self.f64()?),
+            4 => Value::String(self.text()?),
+            5 => Value::Bytes(self.bytes()?),
+            6 => {
+                let n = self.len()?;
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.value()?);
+                }
+                Value::List(items)
+            }
+            7 => {
+                let n = self.len()?;
+                let mut map = std::collections::BTreeMap::new();
+                for _ in 0..n {
+                    let k = self.text()?;
+                    map.insert(k, self.value()?);
+                }
+                Value::Map(map)
+            }
+            8 => Value::Date(self.parsed(|t| t.parse::<NaiveDate>())?),
+            9 => Value::LocalTime(self.parsed(|t| NaiveTime::parse_from_str(t, TIME))?),
+            10 => Value::Time {
+                time: self.parsed(|t| NaiveTime::parse_from_str(t, TIME))?,
+                offset_seconds: self.i32()?,
+            },
+            11 => Value::LocalDateTime(self.parsed(|t| NaiveDateTime::parse_from_str(t, DT))?),
+            12 => {
+                let local = self.parsed(|t| NaiveDateTime::parse_from_str(t, DT))?;
+                let zone = match self.u8()? {
+                    0 => Zone::Offset(self.i32()?),
+                    1 => Zone::Id(self.text()?),
+                    _ => return Err(self.err("bad zone tag")),
+                };
+                Value::DateTime { local, zone }
+            }
+            13 => Value::Duration {
+                months: self.i64()?,
+                days: self.i64()?,
+                seconds: self.i64()?,
+                nanoseconds: i32::try_from(self.i64()?)
+                    .map_err(|_| self.err("nanoseconds out of range"))?,
+            },
+            14 => {
+                let srid = self.u32()?;
+                let x = self.f64()?;
+                let y = self.f64()?;
+                let z = match self.u8()? {
+                    0 => None,
+                    _ => Some(self.f64()?),
+                };
+                Value::Point(super::Point { srid, x, y, z })
+            }
+            15 => {
+                let labels = match self.value()? {
+                    Value::List(l) => l
+                        .into_iter()
+                        .filter_map(|v| match v {
+                            Value::String(s) => Some(s),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => return Err(self.err("expected labels")),
+                };
+                Value::Node(super::Node {
+                    id: 0,
+                    labels,
+                    properties: self.props()?,
+                })
+            }
+            16 => Value::Relationship(super::Relationship {
+                id: 0,
+                start: 0,
+                end: 0,
+                rel_type: self.text()?,
+                properties: self.props()?,
+            }),
+            _ => return Err(self.err(&format!("unknown type tag {tag}"))),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

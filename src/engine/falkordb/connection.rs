@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use redis::aio::MultiplexedConnection;
@@ -11,6 +12,19 @@ use crate::engine::secret::redact_uri;
 use crate::engine::server::ServerRequest;
 use crate::engine::{EngineError, GraphConnection, Query, QueryResult};
 use crate::value::Value;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// How long one FalkorDB statement may take: `MH_QUERY_TIMEOUT` seconds, default 600.
+fn query_timeout() -> Duration {
+    std::env::var("MH_QUERY_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_QUERY_TIMEOUT)
+}
 
 /// Default graph key when the scenario names none.
 pub const DEFAULT_GRAPH: &str = "harness";
@@ -61,8 +75,13 @@ impl FalkorConnection {
             message: e.to_string(),
         };
         let client = redis::Client::open(endpoint).map_err(connect_err)?;
+        // The redis crate gives up on a reply after 500 ms by default; a batch write or a full
+        // scan of a large graph legitimately takes longer, so replies get QUERY_TIMEOUT.
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(query_timeout()));
         let mut conn = client
-            .get_multiplexed_async_connection()
+            .get_multiplexed_async_connection_with_config(&config)
             .await
             .map_err(connect_err)?;
         // Fail early, with a clear message, when the server is Redis without the graph module.

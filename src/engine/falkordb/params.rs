@@ -77,13 +77,13 @@ pub fn render(value: &Value, out: &mut String) -> Result<(), String> {
             }
             out.push('}');
         }
-        Value::Point(p) if p.srid == 4326 && p.z.is_none() => {
-            out.push_str("point({latitude:");
-            render_float(p.y, out);
-            out.push_str(",longitude:");
-            render_float(p.x, out);
-            out.push_str("})");
-        }
+        // Measured on 4.16.3 and 4.18.3: `CYPHER p=point({latitude:0.0,longitude:0.0})` answers
+        // "Failed to parse query parameter 'p' value"; send a {latitude, longitude} map and call
+        // point() in the query instead (as transfer::logical does).
+        Value::Point(_) => return Err(
+            "FalkorDB cannot parse a POINT parameter; pass {latitude, longitude} and call point()"
+                .into(),
+        ),
         other => {
             return Err(format!(
                 "FalkorDB cannot take a {} parameter",

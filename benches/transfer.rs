@@ -1,0 +1,429 @@
+//! Transfer and hash benchmark on the CI engine (FalkorDB 4.16.3 -> 4.18.3, local images).
+//!
+//! `cargo bench --bench transfer`. Graph: N nodes and 5N relationships (MH_BENCH_NODES, default
+//! 100000), measured at two sizes, N/10 and N. For each size, in the same run:
+//! - copy: the logical mover (`transfer::logical::copy`), entities per second;
+//! - bulk: FalkorDB's fastest Cypher write path (see [`native_copy`]), same source reads;
+//! - per-row baseline (small size only, it is slow): the same copy with one query per node and
+//!   one per relationship;
+//! - hash: `checks::content::stream_hash` against a plain full read of the same graph (the same
+//!   pages, nothing computed), and against the old keep-everything `content::snapshot`;
+//! - peak memory of this process (VmHWM, reset before each phase via /proc/self/clear_refs).
+//!
+//! Prints the numbers and their ratios. Not a test: nothing asserts.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use migration_harness::checks::content;
+use migration_harness::engine::dialect::{Dialect, EngineKind};
+use migration_harness::engine::falkordb::FalkorConnection;
+use migration_harness::engine::{GraphConnection, Query};
+use migration_harness::transfer::export::{NodePager, RelationshipPager};
+use migration_harness::transfer::{self, TEMP_ID, TEMP_LABEL};
+use migration_harness::value::Value;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+struct Container {
+    id: String,
+    uri: String,
+}
+
+impl Container {
+    fn start(version: &str) -> Res<Self> {
+        let image = format!("migration-harness/falkordb:{version}");
+        let out = Command::new("docker")
+            .args(["run", "-d", "--rm", "-p", "127.0.0.1::6379", &image])
+            .output()?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
+        }
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let port = Command::new("docker")
+            .args(["port", &id, "6379"])
+            .output()?;
+        let port: u16 = String::from_utf8_lossy(&port.stdout)
+            .lines()
+            .next()
+            .and_then(|l| l.rsplit(':').next())
+            .and_then(|p| p.trim().parse().ok())
+            .ok_or("no port")?;
+        for _ in 0..100 {
+            let logs = Command::new("docker").args(["logs", &id]).output()?;
+            if String::from_utf8_lossy(&logs.stdout).contains("Ready to accept connections") {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(Container {
+            id,
+            uri: format!("redis://127.0.0.1:{port}"),
+        })
+    }
+
+    async fn graph(&self, name: &str) -> Res<FalkorConnection> {
+        Ok(FalkorConnection::open(
+            &self.uri,
+            name.into(),
+            Dialect::new(EngineKind::Falkordb, None),
+            format!("{} graph {name}", self.uri),
+        )
+        .await?)
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.id]).output();
+    }
+}
+
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn q(conn: &dyn GraphConnection, text: String) -> Res<()> {
+    conn.execute(&Query::new(text)).await?;
+    Ok(())
+}
+
+/// N nodes (two labels, four typed properties) and 5N relationships, built server-side.
+async fn build(conn: &dyn GraphConnection, n: i64) -> Res<()> {
+    conn.wipe().await?;
+    // Small chunks: FalkorConnection inherits the redis client's 500 ms response timeout.
+    let chunk = 2_000i64;
+    let mut lo = 0;
+    while lo < n {
+        let hi = (lo + chunk).min(n) - 1;
+        q(conn, format!(
+            "UNWIND range({lo}, {hi}) AS i CREATE (p:Person {{id: i, name: 'person ' + toString(i), score: i * 0.5, tags: ['a', toString(i % 7)]}}) \
+             WITH p, i WHERE i % 3 = 0 SET p:Customer"
+        )).await?;
+        lo += chunk;
+    }
+    let rels = 5 * n;
+    let mut lo = 0;
+    while lo < rels {
+        let hi = (lo + chunk).min(rels) - 1;
+        q(
+            conn,
+            format!(
+                "UNWIND range({lo}, {hi}) AS i WITH i, i % {n} AS s, (i * 7919 + 13) % {n} AS t \
+             MATCH (a) WHERE id(a) = s MATCH (b) WHERE id(b) = t \
+             CREATE (a)-[:KNOWS {{since: 1990 + i % 30, weight: i * 0.25}}]->(b)"
+            ),
+        )
+        .await?;
+        lo += chunk;
+    }
+    Ok(())
+}
+
+/// One query per node and per relationship (the baseline the mover is compared with).
+async fn per_row_copy(src: &dyn GraphConnection, tgt: &dyn GraphConnection) -> Res<u64> {
+    let dialect = tgt.dialect().clone();
+    q(tgt, dialect.create_index(TEMP_LABEL, TEMP_ID)).await?;
+    let mut done = 0u64;
+    let mut pager = NodePager::new(1000);
+    loop {
+        let page = pager.next_page(src).await?;
+        if page.is_empty() {
+            break;
+        }
+        for node in page {
+            let labels: String = node.labels.iter().map(|l| format!(":{l}")).collect();
+            tgt.execute(
+                &Query::new(format!(
+                    "CREATE (n:{TEMP_LABEL}{labels} {{{TEMP_ID}: $id}}) SET n += $p"
+                ))
+                .param("id", node.id)
+                .param("p", Value::Map(node.properties)),
+            )
+            .await?;
+            done += 1;
+        }
+    }
+    let mut pager = RelationshipPager::new(1000);
+    loop {
+        let page = pager.next_page(src).await?;
+        if page.is_empty() {
+            break;
+        }
+        for r in page {
+            tgt.execute(
+                &Query::new(format!(
+                    "MATCH (a:{TEMP_LABEL} {{{TEMP_ID}: $s}}), (b:{TEMP_LABEL} {{{TEMP_ID}: $t}}) CREATE (a)-[r:{}]->(b) SET r += $p",
+                    r.rel_type
+                ))
+                .param("s", r.start)
+                .param("t", r.end)
+                .param("p", Value::Map(r.properties)),
+            )
+            .await?;
+            done += 1;
+        }
+    }
+    Ok(done)
+}
+
+/// Reads every node and relationship page, computing nothing.
+async fn plain_read(conn: &dyn GraphConnection, batch: u64) -> Res<u64> {
+    let mut n = 0u64;
+    let mut pager = NodePager::new(batch);
+    loop {
+        let page = pager.next_page(conn).await?;
+        if page.is_empty() {
+            break;
+        }
+        n += page.len() as u64;
+    }
+    let mut pager = RelationshipPager::new(batch);
+    loop {
+        let page = pager.next_page(conn).await?;
+        if page.is_empty() {
+            break;
+        }
+        n += page.len() as u64;
+    }
+    Ok(n)
+}
+
+/// The fastest bulk write FalkorDB offers over Cypher: batches of 4k (10k exceeded the
+/// connection's 500 ms response timeout), nodes created with
+/// `UNWIND ... CREATE ... RETURN id(n)` (a client-side id map), relationships written by
+/// internal-id seek (`WITH row.s AS s MATCH (a) WHERE id(a) = s`), no property index involved.
+/// (`DUMP` + `RESTORE` of the graph key would be the engine's own copy, but `RESTORE` of a
+/// graph key crashed FalkorDB 4.18.3 when tried; `GRAPH.BULK` is not implemented here.)
+async fn native_copy(src: &dyn GraphConnection, tgt: &dyn GraphConnection) -> Res<u64> {
+    let mut map = std::collections::HashMap::new();
+    let mut done = 0u64;
+    let mut pager = NodePager::new(4_000);
+    loop {
+        let page = pager.next_page(src).await?;
+        if page.is_empty() {
+            break;
+        }
+        let mut groups: BTreeMap<Vec<String>, Vec<Value>> = BTreeMap::new();
+        for node in page {
+            groups
+                .entry(node.labels)
+                .or_default()
+                .push(Value::Map(BTreeMap::from([
+                    ("id".to_owned(), Value::Int(node.id)),
+                    ("p".to_owned(), Value::Map(node.properties)),
+                ])));
+        }
+        for (labels, rows) in groups {
+            let labels: String = labels.iter().map(|l| format!(":{l}")).collect();
+            let r = tgt
+                .execute(
+                    &Query::new(format!(
+                        "UNWIND $rows AS row CREATE (n{labels}) SET n += row.p RETURN row.id, id(n)"
+                    ))
+                    .param("rows", Value::List(rows)),
+                )
+                .await?;
+            for row in r.rows {
+                if let [Value::Int(s), Value::Int(t)] = row[..] {
+                    map.insert(s, t);
+                    done += 1;
+                }
+            }
+        }
+    }
+    let mut pager = RelationshipPager::new(4_000);
+    loop {
+        let page = pager.next_page(src).await?;
+        if page.is_empty() {
+            break;
+        }
+        let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for r in page {
+            let (Some(s), Some(t)) = (map.get(&r.start), map.get(&r.end)) else {
+                continue;
+            };
+            groups
+                .entry(r.rel_type)
+                .or_default()
+                .push(Value::Map(BTreeMap::from([
+                    ("s".to_owned(), Value::Int(*s)),
+                    ("t".to_owned(), Value::Int(*t)),
+                    ("p".to_owned(), Value::Map(r.properties)),
+                ])));
+        }
+        for (rel_type, rows) in groups {
+            for chunk in rows.chunks(4_000) {
+                done += chunk.len() as u64;
+                tgt.execute(
+                    &Query::new(format!(
+                        "UNWIND $rows AS row WITH row, row.s AS s, row.t AS t MATCH (a) WHERE id(a) = s MATCH (b) WHERE id(b) = t CREATE (a)-[r:{rel_type}]->(b) SET r += row.p"
+                    ))
+                    .param("rows", Value::List(chunk.to_vec())),
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(done)
+}
+
+fn rate(entities: u64, d: Duration) -> f64 {
+    entities as f64 / d.as_secs_f64().max(1e-9)
+}
+
+async fn bench_size(
+    source: &Container,
+    target: &Container,
+    n: i64,
+    per_row: bool,
+    out: &mut BTreeMap<String, f64>,
+) -> Res<()> {
+    let tag = |k: &str| format!("{n}:{k}");
+    eprintln!("[{n}] connect");
+    let src = source.graph("harness").await?;
+    let tgt = target.graph("harness").await?;
+    eprintln!("[{n}] build");
+    let t0 = Instant::now();
+    build(&src, n).await?;
+    let entities = (n as u64) * 6;
+    eprintln!(
+        "[{n}] built {entities} entities in {:.1}s",
+        t0.elapsed().as_secs_f64()
+    );
+
+    eprintln!("[{n}] read+hash");
+    // Plain read, then the streaming hash, then the keep-everything snapshot.
+    reset_peak();
+    let begin = Instant::now();
+    let read = plain_read(&src, 1000).await?;
+    let d = begin.elapsed();
+    out.insert(tag("read_rate"), rate(read, d));
+    out.insert(tag("read_peak_mib"), peak_mib());
+    reset_peak();
+    let begin = Instant::now();
+    let h = content::stream_hash(&src, 1000).await?;
+    let d = begin.elapsed();
+    out.insert(tag("hash_rate"), rate(h.nodes + h.relationships, d));
+    out.insert(tag("hash_peak_mib"), peak_mib());
+    reset_peak();
+    let begin = Instant::now();
+    let snap = content::snapshot(&src, 1000, &BTreeMap::new()).await?;
+    let d = begin.elapsed();
+    drop(snap);
+    out.insert(tag("snapshot_hash_rate"), rate(entities, d));
+    out.insert(tag("snapshot_hash_peak_mib"), peak_mib());
+
+    eprintln!("[{n}] copy");
+    // The logical mover.
+    tgt.wipe().await?;
+    reset_peak();
+    let begin = Instant::now();
+    let stats = transfer::logical::copy(&src, &tgt, 1000, &|_| {}).await?;
+    let d = begin.elapsed();
+    out.insert(tag("copy_rate"), rate(stats.nodes + stats.relationships, d));
+    out.insert(tag("copy_peak_mib"), peak_mib());
+    let copied = content::stream_hash(&tgt, 1000).await?;
+    if copied.graph_hash != h.graph_hash {
+        eprintln!("[{n}] WARNING: copy hash differs");
+    }
+
+    eprintln!("[{n}] native");
+    // FalkorDB's own fastest path.
+    let native = target.graph("native").await?;
+    native.wipe().await?;
+    let begin = Instant::now();
+    let done = native_copy(&src, &native).await?;
+    out.insert(tag("native_rate"), rate(done, begin.elapsed()));
+    native.wipe().await?;
+
+    eprintln!("[{n}] per-row");
+    if per_row {
+        let perrow = target.graph("perrow").await?;
+        perrow.wipe().await?;
+        let begin = Instant::now();
+        let done = per_row_copy(&src, &perrow).await?;
+        out.insert(tag("per_row_rate"), rate(done, begin.elapsed()));
+        perrow.wipe().await?;
+    }
+    tgt.wipe().await?;
+    Ok(())
+}
+
+fn main() -> Res<()> {
+    let n: i64 = std::env::var("MH_BENCH_NODES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let sizes = [(n / 10).max(10), n];
+    let rt = tokio::runtime::Runtime::new()?;
+    let source = Container::start("4.16.3")?;
+    let target = Container::start("4.18.3")?;
+    let mut out = BTreeMap::new();
+    rt.block_on(async {
+        for (i, size) in sizes.iter().enumerate() {
+            bench_size(&source, &target, *size, i == 0, &mut out).await?;
+        }
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })?;
+    let get = |size: i64, k: &str| out.get(&format!("{size}:{k}")).copied().unwrap_or(0.0);
+    let (small, large) = (sizes[0], sizes[1]);
+    println!(
+        "transfer benchmark, FalkorDB 4.16.3 -> 4.18.3, batch 1000, relationships = 5 x nodes"
+    );
+    for size in sizes {
+        println!(
+            "{size} nodes + {} rels: copy {:.0}/s, id-seek bulk {:.0}/s, read {:.0}/s, hash {:.0}/s, snapshot hash {:.0}/s; peak MiB: read {:.1}, hash {:.1}, snapshot {:.1}, copy {:.1}",
+            5 * size,
+            get(size, "copy_rate"),
+            get(size, "native_rate"),
+            get(size, "read_rate"),
+            get(size, "hash_rate"),
+            get(size, "snapshot_hash_rate"),
+            get(size, "read_peak_mib"),
+            get(size, "hash_peak_mib"),
+            get(size, "snapshot_hash_peak_mib"),
+            get(size, "copy_peak_mib"),
+        );
+    }
+    println!(
+        "per-row copy ({small} nodes): {:.0}/s",
+        get(small, "per_row_rate")
+    );
+    println!("ratios:");
+    println!(
+        "  copy / per-row ({small} nodes): {:.2}x",
+        get(small, "copy_rate") / get(small, "per_row_rate")
+    );
+    for size in sizes {
+        println!(
+            "  copy / id-seek bulk ({size} nodes): {:.1}%",
+            100.0 * get(size, "copy_rate") / get(size, "native_rate")
+        );
+        println!(
+            "  hash / plain read ({size} nodes): {:.1}%",
+            100.0 * get(size, "hash_rate") / get(size, "read_rate")
+        );
+    }
+    println!(
+        "  hash peak memory {large} vs {small} nodes: {:.2}x ({:.1} vs {:.1} MiB); snapshot hash: {:.2}x",
+        get(large, "hash_peak_mib") / get(small, "hash_peak_mib"),
+        get(large, "hash_peak_mib"),
+        get(small, "hash_peak_mib"),
+        get(large, "snapshot_hash_peak_mib") / get(small, "snapshot_hash_peak_mib"),
+    );
+    Ok(())
+}

@@ -1,0 +1,449 @@
+//! Scenario x version pair = case. Expansion of a scenario's `matrix:` (or of `--versions`),
+//! the upgrade-path rules (no downgrade, Neo4j's documented hops), filtering and sharding. All of
+//! it runs before anything starts, so a refused pair is bad input (exit 2).
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use super::RunOptions;
+use crate::engine::dialect::{EngineKind, Version};
+use crate::engine::server::{ServerRequest, ServerRole};
+use crate::scenario::{Scenario, UpgradePath};
+
+/// One source version and one target version (image tags), written `SOURCE:TARGET`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VersionPair {
+    pub source: String,
+    pub target: String,
+}
+
+impl FromStr for VersionPair {
+    type Err = MatrixError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().split_once(':') {
+            Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() && !b.contains(':') => {
+                Ok(VersionPair {
+                    source: a.trim().to_owned(),
+                    target: b.trim().to_owned(),
+                })
+            }
+            _ => Err(MatrixError::BadPair(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for VersionPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.source, self.target)
+    }
+}
+
+/// Parses `--versions 4.14.11:4.18.3,4.16.3:4.18.3`.
+pub fn parse_pairs(list: &str) -> Result<Vec<VersionPair>, MatrixError> {
+    list.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(str::parse)
+        .collect()
+}
+
+/// Why the cases of a run could not be built. Nothing has started when this is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MatrixError {
+    #[error("invalid version pair {0:?}: expected SOURCE:TARGET, e.g. 4.16.3:4.18.3")]
+    BadPair(String),
+    #[error("{file}: matrix.pairs: invalid version pair {pair:?}: expected \"SOURCE:TARGET\", e.g. \"4.16.3:4.18.3\"")]
+    BadScenarioPair { file: String, pair: String },
+    #[error("{file}: case {case} is a downgrade ({engine} {from} -> {to}): a newer store does not load into an older server; list the pair the other way round or remove it")]
+    Downgrade {
+        file: String,
+        case: String,
+        engine: EngineKind,
+        from: String,
+        to: String,
+    },
+    #[error("{file}: case {case} skips documented upgrade hops: {engine} {from} -> {to} must pass through {hops}; set `matrix: {{ upgrade_path: chain }}` to copy hop by hop, or `upgrade_path: direct` to copy straight across")]
+    SkipsHops {
+        file: String,
+        case: String,
+        engine: EngineKind,
+        from: String,
+        to: String,
+        hops: String,
+    },
+    #[error("invalid partition {0:?}: expected I/N with 1 <= I <= N, e.g. 2/4")]
+    BadPartition(String),
+}
+
+/// One scenario run against one version pair.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// `quickstart[falkordb-4.16.3->falkordb-4.18.3]`: stable, used by `--filter`, test names
+    /// and reports.
+    pub name: String,
+    pub scenario: Arc<Scenario>,
+    pub source: ServerRequest,
+    pub target: ServerRequest,
+    /// Intermediate servers of an `upgrade_path: chain` case, in order (empty otherwise).
+    pub hops: Vec<ServerRequest>,
+}
+
+impl Case {
+    /// `falkordb-4.16.3->falkordb-4.18.3`
+    pub fn pair(&self) -> String {
+        format!("{}->{}", side(&self.source), side(&self.target))
+    }
+
+    /// The case's path through versions, `neo4j 3.5 -> 4.0 -> 4.4 -> 5.26`.
+    pub fn path_description(&self) -> String {
+        let mut parts = vec![format!("{} {}", self.source.engine, self.source.version)];
+        parts.extend(self.hops.iter().map(|h| h.version.clone()));
+        parts.push(self.target.version.clone());
+        parts.join(" -> ")
+    }
+}
+
+/// `quickstart[falkordb-4.16.3->falkordb-4.18.3]`
+pub fn case_name(scenario: &str, source: &ServerRequest, target: &ServerRequest) -> String {
+    format!("{scenario}[{}->{}]", side(source), side(target))
+}
+
+fn side(req: &ServerRequest) -> String {
+    format!("{}-{}", req.engine, req.version)
+}
+
+/// The cases of `scenarios`, in file order then pair order. `versions` (from `--versions`)
+/// replaces every scenario's own pairs; `--source-version` / `--target-version` in `options`
+/// then override the respective side of every pair. Upgrade-path rules are applied here.
+pub fn expand(
+    scenarios: &[Scenario],
+    options: &RunOptions,
+    versions: &[VersionPair],
+) -> Result<Vec<Case>, MatrixError> {
+    let mut cases = Vec::new();
+    for scenario in scenarios {
+        let scenario = Arc::new(scenario.clone());
+        for pair in scenario_pairs(&scenario, versions)? {
+            let pair = VersionPair {
+                source: options.source_version.clone().unwrap_or(pair.source),
+                target: options.target_version.clone().unwrap_or(pair.target),
+            };
+            let (mut source, mut target) = options.requests(&scenario);
+            source.version = pair.source.clone();
+            target.version = pair.target.clone();
+            let name = case_name(scenario.name(), &source, &target);
+            if cases.iter().any(|c: &Case| c.name == name) {
+                continue;
+            }
+            let policy = scenario
+                .file
+                .matrix
+                .as_ref()
+                .map(|m| m.upgrade_path)
+                .unwrap_or_default();
+            let hops = check_path(&scenario, &name, &source, &target, policy)?;
+            cases.push(Case {
+                name,
+                scenario: scenario.clone(),
+                source,
+                hops,
+                target,
+            });
+        }
+    }
+    Ok(cases)
+}
+
+fn scenario_pairs(
+    scenario: &Scenario,
+    versions: &[VersionPair],
+) -> Result<Vec<VersionPair>, MatrixError> {
+    if !versions.is_empty() {
+        return Ok(versions.to_vec());
+    }
+    let file = &scenario.file;
+    let (base_source, base_target) = (
+        file.source.version.value.clone(),
+        file.target.version.value.clone(),
+    );
+    let Some(m) = &file.matrix else {
+        return Ok(vec![VersionPair {
+            source: base_source,
+            target: base_target,
+        }]);
+    };
+    let mut pairs: Vec<VersionPair> = m
+        .pairs
+        .iter()
+        .map(|p| {
+            p.parse().map_err(|_| MatrixError::BadScenarioPair {
+                file: scenario.path.display().to_string(),
+                pair: p.clone(),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if !(m.sources.is_empty() && m.targets.is_empty() && !m.pairs.is_empty()) {
+        let sources = if m.sources.is_empty() {
+            vec![base_source]
+        } else {
+            m.sources.clone()
+        };
+        let targets = if m.targets.is_empty() {
+            vec![base_target]
+        } else {
+            m.targets.clone()
+        };
+        for s in &sources {
+            for t in &targets {
+                pairs.push(VersionPair {
+                    source: s.clone(),
+                    target: t.clone(),
+                });
+            }
+        }
+    }
+    Ok(pairs)
+}
+
+/// Neo4j's documented upgrade stops: 3.5 -> 4.0 -> 4.4 -> 5.26 -> 2025+. A pair strictly
+/// crossing one of them must pass through it.
+const NEO4J_STOPS: [(u32, u32); 3] = [(4, 0), (4, 4), (5, 26)];
+
+/// The documented intermediate versions between `from` and `to` (empty when the pair is a
+/// documented direct upgrade, or for engines without documented hops).
+pub fn required_hops(engine: EngineKind, from: &str, to: &str) -> Vec<String> {
+    let (Some(f), Some(t)) = (Version::parse_lenient(from), Version::parse_lenient(to)) else {
+        return Vec::new();
+    };
+    if engine != EngineKind::Neo4j {
+        return Vec::new();
+    }
+    NEO4J_STOPS
+        .iter()
+        .filter(|(major, minor)| {
+            let stop = Version {
+                major: *major,
+                minor: *minor,
+                patch: 0,
+            };
+            let stop_end = Version {
+                major: *major,
+                minor: *minor,
+                patch: u32::MAX,
+            };
+            f < stop && t > stop_end
+        })
+        .map(|(major, minor)| format!("{major}.{minor}"))
+        .collect()
+}
+
+fn check_path(
+    scenario: &Scenario,
+    case: &str,
+    source: &ServerRequest,
+    target: &ServerRequest,
+    policy: UpgradePath,
+) -> Result<Vec<ServerRequest>, MatrixError> {
+    if source.engine != target.engine {
+        return Ok(Vec::new());
+    }
+    let file = scenario.path.display().to_string();
+    if let (Some(f), Some(t)) = (source.version(), target.version()) {
+        if f > t {
+            return Err(MatrixError::Downgrade {
+                file,
+                case: case.to_owned(),
+                engine: source.engine,
+                from: source.version.clone(),
+                to: target.version.clone(),
+            });
+        }
+    }
+    let hops = required_hops(source.engine, &source.version, &target.version);
+    if hops.is_empty() || policy == UpgradePath::Direct {
+        return Ok(Vec::new());
+    }
+    if policy == UpgradePath::Refuse {
+        return Err(MatrixError::SkipsHops {
+            file,
+            case: case.to_owned(),
+            engine: source.engine,
+            from: source.version.clone(),
+            to: target.version.clone(),
+            hops: hops.join(", "),
+        });
+    }
+    Ok(hops
+        .into_iter()
+        .map(|version| ServerRequest {
+            role: ServerRole::Target,
+            version,
+            // A scenario's own image names one version; intermediates use the default images.
+            image: None,
+            ..target.clone()
+        })
+        .collect())
+}
+
+/// Shard `i` of `n` (1-based), parsed from `I/N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl FromStr for Partition {
+    type Err = MatrixError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || MatrixError::BadPartition(s.to_owned());
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: usize = i.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Partition { index, count })
+    }
+}
+
+/// Keeps the cases whose name contains `filter` (case-sensitive substring; the scenario name
+/// is part of the case name), then shard `partition`: the k-th remaining case (0-based, in
+/// expansion order) belongs to shard `k % n + 1`. Same files and flags give the same shards.
+pub fn select(cases: Vec<Case>, filter: Option<&str>, partition: Option<Partition>) -> Vec<Case> {
+    cases
+        .into_iter()
+        .filter(|c| filter.is_none_or(|f| c.name.contains(f)))
+        .enumerate()
+        .filter(|(k, _)| partition.is_none_or(|p| k % p.count == p.index - 1))
+        .map(|(_, c)| c)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neo4j_hops() {
+        let n = EngineKind::Neo4j;
+        assert_eq!(required_hops(n, "3.5", "4.0"), Vec::<String>::new());
+        assert_eq!(required_hops(n, "3.5", "4.4"), vec!["4.0"]);
+        assert_eq!(required_hops(n, "3.5", "5.26"), vec!["4.0", "4.4"]);
+        assert_eq!(
+            required_hops(n, "3.5.35", "2025.01"),
+            vec!["4.0", "4.4", "5.26"]
+        );
+        assert_eq!(required_hops(n, "4.4", "5.26"), Vec::<String>::new());
+        assert_eq!(required_hops(n, "4.4.40", "2025.01"), vec!["5.26"]);
+        assert_eq!(required_hops(n, "5.20", "2025.01"), vec!["5.26"]);
+        assert_eq!(required_hops(n, "5.26", "2025.01"), Vec::<String>::new());
+        assert_eq!(required_hops(n, "5.26.5", "2026.01"), Vec::<String>::new());
+        assert_eq!(required_hops(n, "4.1", "5.1"), vec!["4.4"]);
+        assert!(required_hops(EngineKind::Falkordb, "4.0", "4.18.3").is_empty());
+    }
+
+    fn scenario(matrix: &str) -> Scenario {
+        let text = format!(
+            "name: s\nsource: {{ engine: falkordb, version: \"4.16.3\" }}\ntarget: {{ engine: falkordb, version: \"4.18.3\" }}\n{matrix}"
+        );
+        crate::scenario::parse_str(&text, std::path::Path::new("s.yaml")).unwrap()
+    }
+
+    fn names(matrix: &str, versions: &[VersionPair]) -> Result<Vec<String>, MatrixError> {
+        Ok(
+            expand(&[scenario(matrix)], &RunOptions::default(), versions)?
+                .into_iter()
+                .map(|c| c.name)
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn matrices_expand_into_named_cases() {
+        assert_eq!(
+            names("", &[]).unwrap(),
+            vec!["s[falkordb-4.16.3->falkordb-4.18.3]"]
+        );
+        // sources x targets, the base target standing in for an empty `targets`, plus pairs,
+        // deduplicated.
+        assert_eq!(
+            names(
+                "matrix: { sources: [\"4.14.11\", \"4.16.3\"], pairs: [\"4.16.3:4.18.3\", \"4.18.3:4.18.3\"] }\n",
+                &[]
+            )
+            .unwrap(),
+            vec![
+                "s[falkordb-4.16.3->falkordb-4.18.3]",
+                "s[falkordb-4.18.3->falkordb-4.18.3]",
+                "s[falkordb-4.14.11->falkordb-4.18.3]",
+            ]
+        );
+        // --versions replaces the file's pairs.
+        assert_eq!(
+            names(
+                "matrix: { pairs: [\"4.18.3:4.18.3\"] }\n",
+                &parse_pairs("4.14.11:4.16.3").unwrap()
+            )
+            .unwrap(),
+            vec!["s[falkordb-4.14.11->falkordb-4.16.3]"]
+        );
+        assert!(matches!(
+            names("matrix: { targets: [\"4.14.11\"] }\n", &[]),
+            Err(MatrixError::Downgrade { .. })
+        ));
+        assert!(matches!(
+            names("matrix: { pairs: [\"4.18.3\"] }\n", &[]),
+            Err(MatrixError::BadScenarioPair { .. })
+        ));
+    }
+
+    #[test]
+    fn filter_then_partition_is_deterministic() {
+        let cases = expand(
+            &[scenario(
+                "matrix: { sources: [\"4.0\", \"4.1\", \"4.2\", \"4.3\", \"4.4\"] }\n",
+            )],
+            &RunOptions::default(),
+            &[],
+        )
+        .unwrap();
+        let pick = |filter: Option<&str>, p: Option<&str>| -> Vec<String> {
+            select(cases.clone(), filter, p.map(|p| p.parse().unwrap()))
+                .into_iter()
+                .map(|c| c.source.version)
+                .collect()
+        };
+        assert_eq!(pick(None, Some("1/2")), vec!["4.0", "4.2", "4.4"]);
+        assert_eq!(pick(None, Some("2/2")), vec!["4.1", "4.3"]);
+        assert_eq!(pick(Some("falkordb-4.1->"), None), vec!["4.1"]);
+        assert_eq!(pick(Some("4.2"), Some("2/2")), Vec::<String>::new());
+    }
+
+    #[test]
+    fn pairs_and_partitions_parse() {
+        assert_eq!(
+            parse_pairs("4.14.11:4.18.3, 4.16.3:4.18.3").unwrap(),
+            vec![
+                VersionPair {
+                    source: "4.14.11".into(),
+                    target: "4.18.3".into()
+                },
+                VersionPair {
+                    source: "4.16.3".into(),
+                    target: "4.18.3".into()
+                }
+            ]
+        );
+        assert!(parse_pairs("4.14.11").is_err());
+        assert!(parse_pairs("a:b:c").is_err());
+        assert_eq!(
+            "2/3".parse::<Partition>().unwrap(),
+            Partition { index: 2, count: 3 }
+        );
+        assert!("0/3".parse::<Partition>().is_err());
+        assert!("4/3".parse::<Partition>().is_err());
+        assert!("x".parse::<Partition>().is_err());
+    }
+}

@@ -1,0 +1,154 @@
+//! Servers started once and reused across the cases of a run.
+//!
+//! The pool is keyed by everything that makes two server requests interchangeable: role,
+//! engine, version, edition, image, environment and graph. A case takes a server out of the pool
+//! (starting one when none is idle), so a server is used by one case at a time; the runner wipes
+//! it in its "prepare" step, and gives it back when the case completed (pass or fail). After an
+//! error the server is dropped (and its container removed), since it may be the cause. Servers
+//! at an external endpoint are never pooled. Dropping the pool removes every idle container.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::engine::server::{Server, ServerRequest};
+use crate::engine::EngineError;
+
+/// Drops servers concurrently: dropping one removes its container and blocks until Docker is
+/// done, so each drop runs on a blocking thread.
+pub async fn remove(servers: Vec<Server>) {
+    let drops = servers
+        .into_iter()
+        .map(|server| tokio::task::spawn_blocking(move || drop(server)));
+    futures::future::join_all(drops).await;
+}
+
+/// A pool of started servers. With `reuse` off, every case starts its own servers.
+pub struct ServerPool {
+    reuse: bool,
+    idle: Mutex<HashMap<String, Vec<Server>>>,
+    started: AtomicUsize,
+    reused: AtomicUsize,
+}
+
+impl ServerPool {
+    pub fn new(reuse: bool) -> Self {
+        ServerPool {
+            reuse,
+            idle: Mutex::new(HashMap::new()),
+            started: AtomicUsize::new(0),
+            reused: AtomicUsize::new(0),
+        }
+    }
+
+    fn key(req: &ServerRequest) -> Option<String> {
+        if req.endpoint.is_some() {
+            return None;
+        }
+        Some(format!(
+            "{}|{}|{}|{:?}|{}|{:?}|{:?}",
+            req.role,
+            req.engine,
+            req.version,
+            req.edition,
+            req.image_ref(),
+            req.env,
+            req.graph
+        ))
+    }
+
+    /// An idle server for `request` (`true`: reused), or a newly started one (`false`).
+    pub async fn acquire(&self, request: ServerRequest) -> Result<(Server, bool), EngineError> {
+        if self.reuse {
+            if let Some(key) = Self::key(&request) {
+                let found = self
+                    .idle
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_mut(&key)
+                    .and_then(Vec::pop);
+                if let Some(server) = found {
+                    self.reused.fetch_add(1, Ordering::Relaxed);
+                    return Ok((server, true));
+                }
+            }
+        }
+        let server = Server::start(request).await?;
+        if server.owned {
+            self.started.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok((server, false))
+    }
+
+    /// Gives servers back for the next case; the ones that cannot be reused (reuse off, or
+    /// external) are removed, concurrently.
+    pub async fn release(&self, servers: Vec<Server>) {
+        let mut gone = Vec::new();
+        for server in servers {
+            match Self::key(&server.request) {
+                Some(key) if self.reuse && server.owned => self
+                    .idle
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(key)
+                    .or_default()
+                    .push(server),
+                _ => gone.push(server),
+            }
+        }
+        remove(gone).await;
+    }
+
+    /// Removes every idle server, concurrently (dropping the pool would remove them one by one).
+    pub async fn shutdown(&self) {
+        let idle: Vec<Server> = self
+            .idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+            .flat_map(|(_, servers)| servers)
+            .collect();
+        remove(idle).await;
+    }
+
+    /// Starts, concurrently and before any case runs, the servers `requests` will need: per
+    /// distinct key, as many as could be in use at once (the number of requests with that key,
+    /// at most `per_key`). A server that fails to start is left out: the case that needs it
+    /// starts it again and reports the error. Does nothing when reuse is off.
+    /// Returns how many servers it started.
+    pub async fn warm(&self, requests: &[ServerRequest], per_key: usize) -> usize {
+        if !self.reuse {
+            return 0;
+        }
+        let mut wanted: Vec<(String, ServerRequest, usize)> = Vec::new();
+        for req in requests {
+            let Some(key) = Self::key(req) else { continue };
+            match wanted.iter_mut().find(|(k, _, _)| *k == key) {
+                Some((_, _, n)) => *n += 1,
+                None => wanted.push((key, req.clone(), 1)),
+            }
+        }
+        let starts = wanted.into_iter().flat_map(|(_, req, n)| {
+            std::iter::repeat_n(req, n.min(per_key.max(1))).map(Server::start)
+        });
+        let started: Vec<Server> = futures::future::join_all(starts)
+            .await
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect();
+        let count = started.len();
+        self.started.fetch_add(count, Ordering::Relaxed);
+        self.release(started).await;
+        count
+    }
+
+    /// How many containers this pool started.
+    pub fn started(&self) -> usize {
+        self.started.load(Ordering::Relaxed)
+    }
+
+    /// How many times an idle server was handed to a case instead of starting one.
+    pub fn reused(&self) -> usize {
+        self.reused.load(Ordering::Relaxed)
+    }
+}

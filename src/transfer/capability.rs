@@ -1,0 +1,263 @@
+//! What a target engine can store, checked per property before a copy writes it.
+//!
+//! A value the target cannot store (or that the connection cannot send to it) is left out of the
+//! written row and recorded as a [`Finding`] per label set / relationship type and property, so
+//! a copy never crashes on it and never drops it silently. The rules for FalkorDB were measured
+//! on 4.16.3 and 4.18.3 over the Redis protocol (docs/DUMP-FORMAT.md lists them):
+//!
+//! - maps, and lists holding null or maps, are refused as property values by the server;
+//! - NaN, +/-Infinity and -9223372036854775808 are storable, but parameters travel as literals
+//!   in the query text (`CYPHER p=...`) and these have no literal form;
+//! - byte arrays do not exist in FalkorDB;
+//! - temporal values have no literal parameter form either, and FalkorDB keeps whole seconds
+//!   only and no zones (`duration(...)` is not stored at all as a property);
+//! - points are WGS-84 2D only (SRID 4326 without z), stored as 32-bit floats; they cannot be
+//!   parameters either, so the mover sends top-level points as maps and calls `point()`
+//!   (lists of points are refused).
+//!
+//! Neo4j targets refuse maps, lists holding null and lists mixing types.
+
+use std::collections::BTreeMap;
+
+use crate::engine::dialect::{Dialect, EngineKind};
+use crate::value::Value;
+
+/// One property the target could not store, aggregated over all entities that hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// `(:A:B)` for a node label set, `[:TYPE]` for a relationship type.
+    pub entity: String,
+    pub property: String,
+    /// The Cypher type of the value, e.g. `FLOAT` or `LIST`.
+    pub value_type: String,
+    pub reason: String,
+    /// How many entities held such a value (and were written without it).
+    pub count: u64,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} property {} ({}): not stored on {} entit{}: {}",
+            self.entity,
+            self.property,
+            self.value_type,
+            self.count,
+            if self.count == 1 { "y" } else { "ies" },
+            self.reason
+        )
+    }
+}
+
+/// Findings collected during a transfer, keyed by (entity, property, type).
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    map: BTreeMap<(String, String, String), (String, u64)>,
+}
+
+impl Findings {
+    pub fn record(&mut self, entity: &str, property: &str, value: &Value, reason: String) {
+        let e = self
+            .map
+            .entry((
+                entity.to_owned(),
+                property.to_owned(),
+                value.type_name().to_owned(),
+            ))
+            .or_insert((reason, 0));
+        e.1 += 1;
+    }
+
+    pub fn into_vec(self) -> Vec<Finding> {
+        self.map
+            .into_iter()
+            .map(
+                |((entity, property, value_type), (reason, count))| Finding {
+                    entity,
+                    property,
+                    value_type,
+                    reason,
+                    count,
+                },
+            )
+            .collect()
+    }
+
+    /// Removes from `properties` what the target of `dialect` cannot store, recording each.
+    pub fn filter(
+        &mut self,
+        dialect: &Dialect,
+        entity: &str,
+        properties: &mut BTreeMap<String, Value>,
+    ) {
+        let mut refused = Vec::new();
+        for (k, v) in properties.iter() {
+            if let Err(reason) = storable(dialect, v) {
+                refused.push((k.clone(), reason));
+            }
+        }
+        for (k, reason) in refused {
+            if let Some(v) = properties.remove(&k) {
+                self.record(entity, &k, &v, reason);
+            }
+        }
+    }
+}
+
+/// `(:A:B)` for a node's labels (in the order given), `(no label)` with none.
+pub fn node_entity(labels: &[String]) -> String {
+    if labels.is_empty() {
+        return "(no label)".into();
+    }
+    let l: String = labels.iter().map(|l| format!(":{l}")).collect();
+    format!("({l})")
+}
+
+pub fn relationship_entity(rel_type: &str) -> String {
+    format!("[:{rel_type}]")
+}
+
+/// Whether a property value can be stored on (and sent to) a target of `dialect`.
+pub fn storable(dialect: &Dialect, value: &Value) -> Result<(), String> {
+    match dialect.engine {
+        EngineKind::Falkordb => falkordb(value, true),
+        EngineKind::Neo4j => neo4j(value, true),
+    }
+}
+
+fn falkordb(value: &Value, top: bool) -> Result<(), String> {
+    match value {
+        Value::Point(_) if !top => Err(
+            "FalkorDB cannot parse points inside a parameter literal; the copy sends top-level points only".into(),
+        ),
+        Value::Null if top => Ok(()),
+        Value::Null => Err("FalkorDB refuses lists that hold null as property values".into()),
+        Value::Bool(_) | Value::String(_) => Ok(()),
+        Value::Int(i) if *i == i64::MIN => Err(
+            "FalkorDB stores -9223372036854775808 but cannot take it as a parameter literal".into(),
+        ),
+        Value::Int(_) => Ok(()),
+        Value::Float(f) if !f.is_finite() => Err(format!(
+            "FalkorDB stores {} but cannot take it as a parameter literal",
+            Value::Float(*f)
+        )),
+        Value::Float(_) => Ok(()),
+        Value::List(items) => items.iter().try_for_each(|i| falkordb(i, false)),
+        Value::Map(_) => Err("FalkorDB refuses maps as property values".into()),
+        Value::Bytes(_) => Err("FalkorDB has no byte arrays".into()),
+        Value::Point(p) if p.srid == 4326 && p.z.is_none() => Ok(()),
+        Value::Point(p) => Err(format!(
+            "FalkorDB stores WGS-84 2D points (SRID 4326) only, not SRID {}",
+            p.srid
+        )),
+        Value::Date(_)
+        | Value::LocalTime(_)
+        | Value::Time { .. }
+        | Value::LocalDateTime(_)
+        | Value::DateTime { .. }
+        | Value::Duration { .. } => Err(format!(
+            "FalkorDB cannot take a {} as a parameter literal (and keeps whole seconds only, without zones)",
+            value.type_name()
+        )),
+        Value::Node(_) | Value::Relationship(_) | Value::Path { .. } => Err(format!(
+            "a {} is not a property value",
+            value.type_name()
+        )),
+    }
+}
+
+fn neo4j(value: &Value, top: bool) -> Result<(), String> {
+    match value {
+        Value::Null if top => Ok(()),
+        Value::Null => Err("Neo4j refuses lists that hold null as property values".into()),
+        Value::Map(_) => Err("Neo4j refuses maps as property values".into()),
+        Value::Node(_) | Value::Relationship(_) | Value::Path { .. } => {
+            Err(format!("a {} is not a property value", value.type_name()))
+        }
+        Value::List(items) => {
+            if let Some(first) = items.first() {
+                if items.iter().any(|i| i.type_name() != first.type_name()) {
+                    return Err("Neo4j stores homogeneous lists only".into());
+                }
+                if matches!(first, Value::List(_)) {
+                    return Err("Neo4j refuses nested lists as property values".into());
+                }
+            }
+            items.iter().try_for_each(|i| neo4j(i, false))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The `capabilities` check outcome of a transfer into `target`: failed, one detail per
+/// finding; `None` when every property was stored.
+pub fn outcome(findings: &[Finding], target: &str) -> Option<crate::checks::CheckOutcome> {
+    if findings.is_empty() {
+        return None;
+    }
+    let values: u64 = findings.iter().map(|f| f.count).sum();
+    Some(crate::checks::CheckOutcome {
+        check: "capabilities".into(),
+        passed: false,
+        summary: format!(
+            "{target} could not store {} propert{} ({values} value(s)); the copy left them out",
+            findings.len(),
+            if findings.len() == 1 { "y" } else { "ies" }
+        ),
+        details: findings.iter().map(ToString::to_string).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Point;
+
+    #[test]
+    fn falkordb_refusals_are_recorded_per_entity_and_property() {
+        let dialect = Dialect::new(EngineKind::Falkordb, None);
+        let mut findings = Findings::default();
+        for _ in 0..2 {
+            let mut props = BTreeMap::from([
+                ("ok".to_string(), Value::Int(1)),
+                ("nan".to_string(), Value::Float(f64::NAN)),
+                ("b".to_string(), Value::Bytes(vec![1])),
+                (
+                    "l".to_string(),
+                    Value::List(vec![Value::Int(1), Value::Null]),
+                ),
+                (
+                    "p".to_string(),
+                    Value::Point(Point {
+                        srid: 7203,
+                        x: 1.0,
+                        y: 2.0,
+                        z: None,
+                    }),
+                ),
+            ]);
+            findings.filter(&dialect, "(:A)", &mut props);
+            assert_eq!(props.keys().collect::<Vec<_>>(), ["ok"]);
+        }
+        let all = findings.into_vec();
+        assert_eq!(all.len(), 4);
+        assert!(all.iter().all(|f| f.count == 2));
+        assert_eq!(
+            all[1].to_string(),
+            "(:A) property l (LIST): not stored on 2 entities: FalkorDB refuses lists that hold null as property values"
+        );
+    }
+
+    #[test]
+    fn neo4j_refuses_mixed_lists_only() {
+        let dialect = Dialect::new(EngineKind::Neo4j, None);
+        assert!(storable(&dialect, &Value::Bytes(vec![])).is_ok());
+        assert!(storable(&dialect, &Value::Float(f64::NAN)).is_ok());
+        assert!(storable(
+            &dialect,
+            &Value::List(vec![Value::Int(1), Value::String("a".into())])
+        )
+        .is_err());
+    }
+}
