@@ -26,7 +26,9 @@ pub async fn remove(servers: Vec<Server>) {
 /// A pool of started servers. With `reuse` off, every case starts its own servers.
 pub struct ServerPool {
     reuse: bool,
-    idle: Mutex<HashMap<String, Vec<Server>>>,
+    /// Idle servers per key, each with whether it has already served a case (only handing out
+    /// one of those counts as reuse; a warmed-up server's first case does not).
+    idle: Mutex<HashMap<String, Vec<(Server, bool)>>>,
     started: AtomicUsize,
     reused: AtomicUsize,
 }
@@ -67,9 +69,11 @@ impl ServerPool {
                     .unwrap_or_else(|p| p.into_inner())
                     .get_mut(&key)
                     .and_then(Vec::pop);
-                if let Some(server) = found {
-                    self.reused.fetch_add(1, Ordering::Relaxed);
-                    return Ok((server, true));
+                if let Some((server, served)) = found {
+                    if served {
+                        self.reused.fetch_add(1, Ordering::Relaxed);
+                    }
+                    return Ok((server, served));
                 }
             }
         }
@@ -83,6 +87,10 @@ impl ServerPool {
     /// Gives servers back for the next case; the ones that cannot be reused (reuse off, or
     /// external) are removed, concurrently.
     pub async fn release(&self, servers: Vec<Server>) {
+        self.put_back(servers, true).await;
+    }
+
+    async fn put_back(&self, servers: Vec<Server>, served: bool) {
         let mut gone = Vec::new();
         for server in servers {
             match Self::key(&server.request) {
@@ -92,7 +100,7 @@ impl ServerPool {
                     .unwrap_or_else(|p| p.into_inner())
                     .entry(key)
                     .or_default()
-                    .push(server),
+                    .push((server, served)),
                 _ => gone.push(server),
             }
         }
@@ -106,7 +114,7 @@ impl ServerPool {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .drain()
-            .flat_map(|(_, servers)| servers)
+            .flat_map(|(_, servers)| servers.into_iter().map(|(server, _)| server))
             .collect();
         remove(idle).await;
     }
@@ -138,7 +146,7 @@ impl ServerPool {
             .collect();
         let count = started.len();
         self.started.fetch_add(count, Ordering::Relaxed);
-        self.release(started).await;
+        self.put_back(started, false).await;
         count
     }
 
