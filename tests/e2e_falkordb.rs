@@ -3,12 +3,14 @@
 
 mod support;
 
+use support::{falkordb_request as request, ExternalServer};
+
 use std::process::Command;
 
 use migration_harness::checks::{self, CheckOutcome};
 use migration_harness::engine::dialect::{Dialect, EngineKind};
 use migration_harness::engine::falkordb::FalkorConnection;
-use migration_harness::engine::server::{Edition, ServerRequest, ServerRole};
+use migration_harness::engine::server::ServerRole;
 use migration_harness::engine::{GraphConnection, Query, Server};
 use migration_harness::run::{events::NoEvents, run_scenario, RunOptions, Verdict};
 use migration_harness::scenario::{self, Check, ContentHashCheck, CountsCheck};
@@ -92,21 +94,6 @@ fn validate_reports_file_line_column_and_exits_with_bad_input() {
         Some(2),
         "run must refuse bad input before starting anything"
     );
-}
-
-fn request(role: ServerRole, version: &str) -> ServerRequest {
-    ServerRequest {
-        role,
-        engine: EngineKind::Falkordb,
-        version: version.into(),
-        edition: Edition::Community,
-        image: None,
-        env: Default::default(),
-        endpoint: None,
-        graph: None,
-        startup_timeout: std::time::Duration::from_secs(60),
-        pull: false,
-    }
 }
 
 fn failing_details(outcome: &CheckOutcome) -> String {
@@ -211,58 +198,6 @@ async fn an_external_endpoint_with_data_is_left_untouched() {
         left.rows,
         vec![vec![migration_harness::value::Value::Int(1)]]
     );
-}
-
-/// A FalkorDB container started outside the harness, removed on drop.
-struct ExternalServer {
-    id: String,
-    port: u16,
-}
-
-impl ExternalServer {
-    fn start(version: &str) -> Self {
-        let image = format!("migration-harness/falkordb:{version}");
-        let out = Command::new("docker")
-            .args(["run", "-d", "--rm", "-p", "127.0.0.1::6379", &image])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        let mut server = ExternalServer { id, port: 0 };
-        let port = Command::new("docker")
-            .args(["port", &server.id, "6379"])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&port.stdout);
-        let port: u16 = text
-            .lines()
-            .next()
-            .and_then(|l| l.rsplit(':').next())
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap();
-        for _ in 0..50 {
-            let logs = Command::new("docker")
-                .args(["logs", &server.id])
-                .output()
-                .unwrap();
-            if String::from_utf8_lossy(&logs.stdout).contains("Ready to accept connections") {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        server.port = port;
-        server
-    }
-}
-
-impl Drop for ExternalServer {
-    fn drop(&mut self) {
-        let _ = Command::new("docker").args(["rm", "-f", &self.id]).output();
-    }
 }
 
 /// Ctrl-C stops a run with exit code 130 and leaves none of its containers behind, even when it

@@ -3,11 +3,12 @@
 
 mod support;
 
+use support::falkordb_request as request;
+
 use std::process::Command;
 
 use migration_harness::checks::queries::{self, QueryClass, Settings};
-use migration_harness::engine::dialect::EngineKind;
-use migration_harness::engine::server::{Edition, ServerRequest, ServerRole};
+use migration_harness::engine::server::ServerRole;
 use migration_harness::engine::{GraphConnection, Query, Server};
 use migration_harness::run::{events::NoEvents, run_scenario, RunOptions, Verdict};
 use migration_harness::scenario::{self, QuerySpec};
@@ -16,21 +17,6 @@ use support::{repo_path, require_falkordb_images};
 
 const SOURCE: &str = "4.16.3";
 const TARGET: &str = "4.18.3";
-
-fn request(role: ServerRole, version: &str) -> ServerRequest {
-    ServerRequest {
-        role,
-        engine: EngineKind::Falkordb,
-        version: version.into(),
-        edition: Edition::Community,
-        image: None,
-        env: Default::default(),
-        endpoint: None,
-        graph: None,
-        startup_timeout: std::time::Duration::from_secs(60),
-        pull: false,
-    }
-}
 
 /// Both servers started, the movie graph seeded on the source and copied to the target.
 async fn copied_movie_graph() -> (Server, Server) {

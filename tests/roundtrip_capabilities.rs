@@ -5,31 +5,17 @@
 
 mod support;
 
+use support::falkordb_request as request;
+
 use std::process::Command;
 
 use migration_harness::checks::content::stream_hash;
-use migration_harness::engine::dialect::EngineKind;
-use migration_harness::engine::server::{Edition, ServerRequest, ServerRole};
+use migration_harness::engine::server::ServerRole;
 use migration_harness::engine::{GraphConnection, Query, Server};
 use migration_harness::transfer;
 
 const SOURCE: &str = "4.16.3";
 const TARGET: &str = "4.18.3";
-
-fn request(role: ServerRole, version: &str) -> ServerRequest {
-    ServerRequest {
-        role,
-        engine: EngineKind::Falkordb,
-        version: version.into(),
-        edition: Edition::Community,
-        image: None,
-        env: Default::default(),
-        endpoint: None,
-        graph: None,
-        startup_timeout: std::time::Duration::from_secs(60),
-        pull: false,
-    }
-}
 
 const FIXTURE: &str = "CREATE (a:Reading {id: 1, value: 0.0/0.0, low: -9223372036854775807 - 1, day: date('2024-01-02')}), \
 (b:Reading {id: 2, value: 1.5, at: localdatetime('2024-01-02T03:04:05'), places: [point({latitude: 1.0, longitude: 2.0})]}), \

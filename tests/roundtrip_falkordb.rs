@@ -9,11 +9,13 @@
 mod strategies;
 mod support;
 
+use support::falkordb_request as request;
+
 use std::collections::BTreeMap;
 
 use migration_harness::checks::content::stream_hash;
-use migration_harness::engine::dialect::{escape_name, EngineKind};
-use migration_harness::engine::server::{Edition, ServerRequest, ServerRole};
+use migration_harness::engine::dialect::escape_name;
+use migration_harness::engine::server::ServerRole;
 use migration_harness::engine::{GraphConnection, Query, Server};
 use migration_harness::scenario::ContentHashCheck;
 use migration_harness::transfer::{self, dump};
@@ -23,21 +25,6 @@ use strategies::{graph, Graph};
 
 const SOURCE: &str = "4.16.3";
 const TARGET: &str = "4.18.3";
-
-fn request(role: ServerRole, version: &str) -> ServerRequest {
-    ServerRequest {
-        role,
-        engine: EngineKind::Falkordb,
-        version: version.into(),
-        edition: Edition::Community,
-        image: None,
-        env: Default::default(),
-        endpoint: None,
-        graph: None,
-        startup_timeout: std::time::Duration::from_secs(60),
-        pull: false,
-    }
-}
 
 fn fail(what: &str, e: impl std::fmt::Display) -> TestCaseError {
     TestCaseError::fail(format!("{what}: {e}"))

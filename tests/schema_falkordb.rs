@@ -3,9 +3,11 @@
 
 mod support;
 
+use support::{falkordb_request as request, ExternalServer};
+
 use migration_harness::checks::{self, CheckOutcome};
 use migration_harness::engine::dialect::EngineKind;
-use migration_harness::engine::server::{Edition, ServerRequest, ServerRole};
+use migration_harness::engine::server::ServerRole;
 use migration_harness::engine::{GraphConnection, Query, Server};
 use migration_harness::run::{events::NoEvents, run_scenario, RunOptions, Verdict};
 use migration_harness::scenario::{self, Check, SchemaCheck};
@@ -24,21 +26,6 @@ const FIXTURE_ITEMS: &[&str] = &[
     "index RANGE [:KNOWS](since)",
     "index VECTOR :Movie(emb) {M: 16, dimension: 3, efConstruction: 200, efRuntime: 10, similarityFunction: euclidean}",
 ];
-
-fn request(role: ServerRole, version: &str) -> ServerRequest {
-    ServerRequest {
-        role,
-        engine: EngineKind::Falkordb,
-        version: version.into(),
-        edition: Edition::Community,
-        image: None,
-        env: Default::default(),
-        endpoint: None,
-        graph: None,
-        startup_timeout: std::time::Duration::from_secs(60),
-        pull: false,
-    }
-}
 
 fn schema_check(scenario: &scenario::Scenario) -> SchemaCheck {
     scenario
@@ -230,60 +217,4 @@ async fn falkordb_constraints_are_read_but_not_copied_and_the_check_names_them()
             "missing on target: constraint PROPERTY_EXISTENCE [:KNOWS](since)",
         ]
     );
-}
-
-/// A FalkorDB container started outside testcontainers (so the test can reach its Redis port
-/// directly), removed on drop.
-struct ExternalServer {
-    id: String,
-    port: u16,
-}
-
-impl ExternalServer {
-    fn start(version: &str) -> Self {
-        use std::process::Command;
-        let image = format!("migration-harness/falkordb:{version}");
-        let out = Command::new("docker")
-            .args(["run", "-d", "--rm", "-p", "127.0.0.1::6379", &image])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let mut server = ExternalServer {
-            id: String::from_utf8_lossy(&out.stdout).trim().to_owned(),
-            port: 0,
-        };
-        let port = Command::new("docker")
-            .args(["port", &server.id, "6379"])
-            .output()
-            .unwrap();
-        server.port = String::from_utf8_lossy(&port.stdout)
-            .lines()
-            .next()
-            .and_then(|l| l.rsplit(':').next())
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap();
-        for _ in 0..100 {
-            let logs = Command::new("docker")
-                .args(["logs", &server.id])
-                .output()
-                .unwrap();
-            if String::from_utf8_lossy(&logs.stdout).contains("Ready to accept connections") {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        server
-    }
-}
-
-impl Drop for ExternalServer {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("docker")
-            .args(["rm", "-f", &self.id])
-            .output();
-    }
 }

@@ -227,3 +227,76 @@ pub fn grid_verdict(dom: &str, case: &str) -> Option<String> {
     let end = rest[v..].find('"')?;
     Some(rest[v..v + end].to_owned())
 }
+
+/// A FalkorDB server request as the tests use it: local image, 60 s startup, no pull.
+pub fn falkordb_request(
+    role: migration_harness::engine::ServerRole,
+    version: &str,
+) -> migration_harness::engine::server::ServerRequest {
+    migration_harness::engine::server::ServerRequest {
+        role,
+        engine: migration_harness::engine::dialect::EngineKind::Falkordb,
+        version: version.into(),
+        edition: migration_harness::engine::server::Edition::Community,
+        image: None,
+        env: Default::default(),
+        endpoint: None,
+        graph: None,
+        startup_timeout: std::time::Duration::from_secs(60),
+        pull: false,
+    }
+}
+
+/// A FalkorDB container started outside the harness, removed on drop.
+pub struct ExternalServer {
+    pub id: String,
+    pub port: u16,
+}
+
+impl ExternalServer {
+    pub fn start(version: &str) -> Self {
+        let image = format!("migration-harness/falkordb:{version}");
+        let out = std::process::Command::new("docker")
+            .args(["run", "-d", "--rm", "-p", "127.0.0.1::6379", &image])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let mut server = ExternalServer { id, port: 0 };
+        let port = std::process::Command::new("docker")
+            .args(["port", &server.id, "6379"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&port.stdout);
+        let port: u16 = text
+            .lines()
+            .next()
+            .and_then(|l| l.rsplit(':').next())
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap();
+        for _ in 0..50 {
+            let logs = std::process::Command::new("docker")
+                .args(["logs", &server.id])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&logs.stdout).contains("Ready to accept connections") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        server.port = port;
+        server
+    }
+}
+
+impl Drop for ExternalServer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker")
+            .args(["rm", "-f", &self.id])
+            .output();
+    }
+}
