@@ -15,56 +15,6 @@ fn bin() -> Command {
     cmd
 }
 
-/// A FalkorDB container started outside the harness, removed on drop.
-struct External {
-    id: String,
-    port: u16,
-}
-
-impl External {
-    fn start() -> Self {
-        let image = format!("migration-harness/falkordb:{VERSION}");
-        let out = Command::new("docker")
-            .args(["run", "-d", "--rm", "-p", "127.0.0.1::6379", &image])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        let mut server = External { id, port: 0 };
-        let port = Command::new("docker")
-            .args(["port", &server.id, "6379"])
-            .output()
-            .unwrap();
-        server.port = String::from_utf8_lossy(&port.stdout)
-            .lines()
-            .next()
-            .and_then(|l| l.rsplit(':').next())
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap();
-        for _ in 0..50 {
-            let logs = Command::new("docker")
-                .args(["logs", &server.id])
-                .output()
-                .unwrap();
-            if String::from_utf8_lossy(&logs.stdout).contains("Ready to accept connections") {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        server
-    }
-}
-
-impl Drop for External {
-    fn drop(&mut self) {
-        let _ = Command::new("docker").args(["rm", "-f", &self.id]).output();
-    }
-}
-
 fn header(path: &std::path::Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap();
     serde_json::from_str(text.lines().next().unwrap()).unwrap()
@@ -97,7 +47,7 @@ async fn export_import_export_keeps_the_content_hash() {
     // No temporary file left next to it.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 
-    let external = External::start();
+    let external = support::ExternalServer::start(VERSION);
     let uri = format!("redis://127.0.0.1:{}", external.port);
     let import = |extra: &[&str]| {
         let mut cmd = bin();
