@@ -3,15 +3,14 @@
 
 mod support;
 
-use support::{falkordb_request as request, ExternalServer};
+use support::ExternalServer;
 
 use std::process::Command;
 
 use migration_harness::checks::{self, CheckOutcome};
 use migration_harness::engine::dialect::{Dialect, EngineKind};
 use migration_harness::engine::falkordb::FalkorConnection;
-use migration_harness::engine::server::ServerRole;
-use migration_harness::engine::{GraphConnection, Query, Server};
+use migration_harness::engine::{GraphConnection, Query};
 use migration_harness::run::{events::NoEvents, run_scenario, RunOptions, Verdict};
 use migration_harness::scenario::{self, Check, ContentHashCheck, CountsCheck};
 use migration_harness::transfer;
@@ -104,12 +103,7 @@ fn failing_details(outcome: &CheckOutcome) -> String {
 /// content check with a report naming that entity and property; counts alone would miss the type.
 #[tokio::test]
 async fn content_hash_names_the_changed_property_and_the_dropped_relationship() {
-    require_falkordb_images(&[SOURCE, TARGET]).await;
-    let (source, target) = tokio::join!(
-        Server::start(request(ServerRole::Source, SOURCE)),
-        Server::start(request(ServerRole::Target, TARGET))
-    );
-    let (source, target) = (source.unwrap(), target.unwrap());
+    let (source, target) = support::start_pair(SOURCE, TARGET).await;
     let scenario = scenario::load_file(&repo_path("scenarios/quickstart.yaml")).unwrap();
     let (src, tgt): (&dyn GraphConnection, &dyn GraphConnection) =
         (source.connection.as_ref(), target.connection.as_ref());

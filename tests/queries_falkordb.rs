@@ -3,12 +3,9 @@
 
 mod support;
 
-use support::falkordb_request as request;
-
 use std::process::Command;
 
 use migration_harness::checks::queries::{self, QueryClass, Settings};
-use migration_harness::engine::server::ServerRole;
 use migration_harness::engine::{GraphConnection, Query, Server};
 use migration_harness::run::{events::NoEvents, run_scenario, RunOptions, Verdict};
 use migration_harness::scenario::{self, QuerySpec};
@@ -20,12 +17,7 @@ const TARGET: &str = "4.18.3";
 
 /// Both servers started, the movie graph seeded on the source and copied to the target.
 async fn copied_movie_graph() -> (Server, Server) {
-    require_falkordb_images(&[SOURCE, TARGET]).await;
-    let (source, target) = tokio::join!(
-        Server::start(request(ServerRole::Source, SOURCE)),
-        Server::start(request(ServerRole::Target, TARGET))
-    );
-    let (source, target) = (source.unwrap(), target.unwrap());
+    let (source, target) = support::start_pair(SOURCE, TARGET).await;
     let scenario = scenario::load_file(&repo_path("scenarios/quickstart.yaml")).unwrap();
     let src: &dyn GraphConnection = source.connection.as_ref();
     for st in &scenario.fixture_statements {

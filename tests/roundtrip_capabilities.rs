@@ -5,13 +5,10 @@
 
 mod support;
 
-use support::falkordb_request as request;
-
 use std::process::Command;
 
 use migration_harness::checks::content::stream_hash;
-use migration_harness::engine::server::ServerRole;
-use migration_harness::engine::{GraphConnection, Query, Server};
+use migration_harness::engine::{GraphConnection, Query};
 use migration_harness::transfer;
 
 const SOURCE: &str = "4.16.3";
@@ -23,12 +20,7 @@ const FIXTURE: &str = "CREATE (a:Reading {id: 1, value: 0.0/0.0, low: -922337203
 
 #[tokio::test]
 async fn unstorable_values_become_findings_per_property() {
-    support::require_falkordb_images(&[SOURCE, TARGET]).await;
-    let (source, target) = tokio::join!(
-        Server::start(request(ServerRole::Source, SOURCE)),
-        Server::start(request(ServerRole::Target, TARGET))
-    );
-    let (source, target) = (source.unwrap(), target.unwrap());
+    let (source, target) = support::start_pair(SOURCE, TARGET).await;
     let (src, tgt): (&dyn GraphConnection, &dyn GraphConnection) =
         (source.connection.as_ref(), target.connection.as_ref());
     src.execute(&Query::new(FIXTURE)).await.unwrap();

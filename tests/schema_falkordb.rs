@@ -3,12 +3,11 @@
 
 mod support;
 
-use support::{falkordb_request as request, ExternalServer};
+use support::ExternalServer;
 
 use migration_harness::checks::{self, CheckOutcome};
 use migration_harness::engine::dialect::EngineKind;
-use migration_harness::engine::server::ServerRole;
-use migration_harness::engine::{GraphConnection, Query, Server};
+use migration_harness::engine::{GraphConnection, Query};
 use migration_harness::run::{events::NoEvents, run_scenario, RunOptions, Verdict};
 use migration_harness::scenario::{self, Check, SchemaCheck};
 use migration_harness::transfer;
@@ -66,12 +65,7 @@ async fn the_schema_scenario_passes_end_to_end() {
 /// created only there are named exactly and fail the check; declared in `allow`, they pass.
 #[tokio::test]
 async fn planted_schema_differences_are_named_and_declared_ones_pass() {
-    require_falkordb_images(&[SOURCE, TARGET]).await;
-    let (source, target) = tokio::join!(
-        Server::start(request(ServerRole::Source, SOURCE)),
-        Server::start(request(ServerRole::Target, TARGET))
-    );
-    let (source, target) = (source.unwrap(), target.unwrap());
+    let (source, target) = support::start_pair(SOURCE, TARGET).await;
     let (src, tgt): (&dyn GraphConnection, &dyn GraphConnection) =
         (source.connection.as_ref(), target.connection.as_ref());
     let plain = scenario::load_file(&repo_path("tests/scenarios/schema-falkordb.yaml")).unwrap();

@@ -300,3 +300,20 @@ impl Drop for ExternalServer {
             .output();
     }
 }
+
+/// Starts a FalkorDB source and target of these versions side by side (images required).
+pub async fn start_pair(
+    source: &str,
+    target: &str,
+) -> (
+    migration_harness::engine::Server,
+    migration_harness::engine::Server,
+) {
+    use migration_harness::engine::{Server, ServerRole};
+    require_falkordb_images(&[source, target]).await;
+    let (s, t) = tokio::join!(
+        Server::start(falkordb_request(ServerRole::Source, source)),
+        Server::start(falkordb_request(ServerRole::Target, target))
+    );
+    (s.expect("source starts"), t.expect("target starts"))
+}
