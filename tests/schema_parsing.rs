@@ -59,10 +59,32 @@ fn described(items: &[SchemaItem]) -> Vec<String> {
 
 // ---------------------------------------------------------------------------------------------
 // Neo4j 4.4
-// Columns of SHOW INDEXES YIELD * in 4.4 (with the `uniqueness` column and BTREE indexes);
-// index kinds B-tree, full-text, lookup and text as listed on
-// https://neo4j.com/docs/cypher-manual/4.4/indexes-for-search-performance
-// (the exact 4.4 column list is from memory of the 4.4 manual: [unverified] verbatim).
+//
+// Sources (checked against the 4.4 docs and server source, not from memory):
+// - Column list and order of SHOW INDEXES (id, name, state, populationPercent, uniqueness, type,
+//   entityType, labelsOrTypes, properties, indexProvider are default output; options,
+//   failureMessage, createStatement only with YIELD *): table "List indexes output" in
+//   https://neo4j.com/docs/cypher-manual/4.4/indexes-for-search-performance/#administration-indexes-list-indexes
+//   (source: github.com/neo4j/docs-cypher, branch 4.4 @ 9c1d7571efeaed4fab57ed1fede66d9ec100487e,
+//   modules/ROOT/pages/indexes-for-search-performance.adoc; same table in
+//   github.com/neo4j/neo4j-documentation, branch 4.4 @ 1906738fe30d8b8ffcf60792ccb966dcc9787fd6,
+//   cypher/cypher-docs/src/docs/dev/ql/administration/indexes-for-search-performance/index.asciidoc).
+// - Example rows of that page ("Listing all indexes", "Listing indexes with filtering"): BTREE
+//   rows with uniqueness "NONUNIQUE" and provider "native-btree-1.0", TEXT rows with provider
+//   "text-1.0", generated names such as `index_44d2128f`, entityType "NODE" / "RELATIONSHIP".
+// - Values the docs do not print (LOOKUP rows with null labelsOrTypes and properties, "UNIQUE"
+//   for constraint-backed indexes, the options map `{indexConfig: {...}, indexProvider: ...}`,
+//   the createStatement forms incl. `OPTIONS {...}` for BTREE / FULLTEXT / constraint-backed
+//   indexes, rows sorted by name): the 4.4 server, github.com/neo4j/neo4j @
+//   1bed7e49954a3426fd3a537ec73274e665eb4c86, community/cypher/interpreted-runtime/src/main/
+//   scala/org/neo4j/cypher/internal/runtime/interpreted/commands/showcommands/ShowIndexesCommand.scala
+//   (the version that has both BTREE and RANGE/POINT, i.e. 4.4).
+// - The default index config of native-btree-1.0 (eight spatial.* keys) is what 4.x servers put
+//   in `options.indexConfig` / createStatement; the FULLTEXT config keys and provider
+//   ("fulltext-1.0", `fulltext.analyzer`, `fulltext.eventually_consistent`) are from
+//   https://neo4j.com/docs/cypher-manual/4.4/indexes-for-full-text-search (same docs-cypher
+//   commit, modules/ROOT/pages/indexes-for-full-text-search.adoc); the analyzer value
+//   'standard-no-stop-words' (the 4.x default analyzer) is not printed there.
 const INDEX_COLUMNS_44: &[&str] = &[
     "id",
     "name",
@@ -79,26 +101,92 @@ const INDEX_COLUMNS_44: &[&str] = &[
     "createStatement",
 ];
 
+fn floats(values: &[f64]) -> Value {
+    Value::List(values.iter().map(|v| Value::Float(*v)).collect())
+}
+
+/// `options` of a 4.4 native-btree-1.0 index (or of a constraint backed by one): the provider
+/// and the default spatial config; neither is part of a normalized item.
 fn btree_options() -> Value {
-    // 4.4 B-tree indexes carry spatial defaults in indexConfig (shortened); the provider and
-    // this config are not part of a normalized item.
     map(&[
         ("indexProvider", s("native-btree-1.0")),
         (
             "indexConfig",
-            map(&[(
-                "spatial.cartesian.min",
-                Value::List(vec![Value::Float(-1000000.0), Value::Float(-1000000.0)]),
-            )]),
+            map(&[
+                ("spatial.cartesian-3d.max", floats(&[1e6, 1e6, 1e6])),
+                ("spatial.cartesian-3d.min", floats(&[-1e6, -1e6, -1e6])),
+                ("spatial.cartesian.max", floats(&[1e6, 1e6])),
+                ("spatial.cartesian.min", floats(&[-1e6, -1e6])),
+                ("spatial.wgs-84-3d.max", floats(&[180.0, 90.0, 1e6])),
+                ("spatial.wgs-84-3d.min", floats(&[-180.0, -90.0, -1e6])),
+                ("spatial.wgs-84.max", floats(&[180.0, 90.0])),
+                ("spatial.wgs-84.min", floats(&[-180.0, -90.0])),
+            ]),
         ),
     ])
 }
 
-// https://neo4j.com/docs/cypher-manual/4.4/indexes-for-search-performance
+/// The same config as the server prints it inside createStatement.
+const BTREE_OPTIONS_TEXT: &str = "{indexConfig: {`spatial.cartesian-3d.max`: [1000000.0, 1000000.0, 1000000.0],`spatial.cartesian-3d.min`: [-1000000.0, -1000000.0, -1000000.0],`spatial.cartesian.max`: [1000000.0, 1000000.0],`spatial.cartesian.min`: [-1000000.0, -1000000.0],`spatial.wgs-84-3d.max`: [180.0, 90.0, 1000000.0],`spatial.wgs-84-3d.min`: [-180.0, -90.0, -1000000.0],`spatial.wgs-84.max`: [180.0, 90.0],`spatial.wgs-84.min`: [-180.0, -90.0]}, indexProvider: 'native-btree-1.0'}";
+
+fn fulltext_options_44() -> Value {
+    map(&[
+        ("indexProvider", s("fulltext-1.0")),
+        (
+            "indexConfig",
+            map(&[
+                ("fulltext.analyzer", s("standard-no-stop-words")),
+                ("fulltext.eventually_consistent", Value::Bool(false)),
+            ]),
+        ),
+    ])
+}
+
+/// The FULLTEXT row of the 4.4 fixture (also used, as a 5.x row, by the 4.4 -> 5.x diff test).
+const FULLTEXT_44_CREATE: &str = "CREATE FULLTEXT INDEX `titlesAndDescriptions` FOR (n:`Movie`|`Book`) ON EACH [n.`title`, n.`description`] OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-no-stop-words',`fulltext.eventually_consistent`: false}, indexProvider: 'fulltext-1.0'}";
+
+// Rows in the server's order (sorted by name); shapes as documented / as ShowIndexesCommand
+// builds them (see the sources above).
 fn indexes_44() -> QueryResult {
     result(
         INDEX_COLUMNS_44,
         vec![
+            vec![
+                Value::Int(3),
+                s("composite_index_name"),
+                s("ONLINE"),
+                Value::Float(100.0),
+                s("NONUNIQUE"),
+                s("BTREE"),
+                s("NODE"),
+                list(&["Person"]),
+                list(&["age", "country"]),
+                s("native-btree-1.0"),
+                btree_options(),
+                s(""),
+                Value::String(format!(
+                    "CREATE BTREE INDEX `composite_index_name` FOR (n:`Person`) ON (n.`age`, n.`country`) OPTIONS {BTREE_OPTIONS_TEXT}"
+                )),
+            ],
+            // The index backing the uniqueness constraint below: uniqueness UNIQUE, and its
+            // createStatement is the constraint's.
+            vec![
+                Value::Int(4),
+                s("constraint_62365a16"),
+                s("ONLINE"),
+                Value::Float(100.0),
+                s("UNIQUE"),
+                s("BTREE"),
+                s("NODE"),
+                list(&["Book"]),
+                list(&["isbn"]),
+                s("native-btree-1.0"),
+                btree_options(),
+                s(""),
+                Value::String(format!(
+                    "CREATE CONSTRAINT `constraint_62365a16` FOR (n:`Book`) REQUIRE (n.`isbn`) IS UNIQUE OPTIONS {BTREE_OPTIONS_TEXT}"
+                )),
+            ],
             vec![
                 Value::Int(1),
                 s("index_343aff4e"),
@@ -129,35 +217,23 @@ fn indexes_44() -> QueryResult {
                 s(""),
                 s("CREATE LOOKUP INDEX `index_f7700477` FOR ()-[r]-() ON EACH type(r)"),
             ],
+            // The harness's own temporary index (left out of every snapshot).
             vec![
-                Value::Int(3),
-                s("composite_index_name"),
+                Value::Int(6),
+                s("mh___MH_Node___mh_id"),
                 s("ONLINE"),
                 Value::Float(100.0),
                 s("NONUNIQUE"),
                 s("BTREE"),
                 s("NODE"),
-                list(&["Person"]),
-                list(&["age", "country"]),
+                list(&["__MH_Node"]),
+                list(&["__mh_id"]),
                 s("native-btree-1.0"),
                 btree_options(),
                 s(""),
-                s("CREATE BTREE INDEX `composite_index_name` FOR (n:`Person`) ON (n.`age`, n.`country`)"),
-            ],
-            vec![
-                Value::Int(4),
-                s("constraint_9a8b7c6d"),
-                s("ONLINE"),
-                Value::Float(100.0),
-                s("UNIQUE"),
-                s("BTREE"),
-                s("NODE"),
-                list(&["Book"]),
-                list(&["isbn"]),
-                s("native-btree-1.0"),
-                btree_options(),
-                s(""),
-                s("CREATE CONSTRAINT `constraint_9a8b7c6d` FOR (n:`Book`) REQUIRE (n.`isbn`) IS UNIQUE"),
+                Value::String(format!(
+                    "CREATE BTREE INDEX `mh___MH_Node___mh_id` FOR (n:`__MH_Node`) ON (n.`__mh_id`) OPTIONS {BTREE_OPTIONS_TEXT}"
+                )),
             ],
             vec![
                 Value::Int(5),
@@ -174,29 +250,41 @@ fn indexes_44() -> QueryResult {
                 s(""),
                 s("CREATE TEXT INDEX `node_text_index_name` FOR (n:`Person`) ON (n.`nickname`)"),
             ],
-            // The harness's own temporary index (left out of every snapshot).
             vec![
-                Value::Int(6),
-                s("mh___MH_Node___mh_id"),
+                Value::Int(7),
+                s("titlesAndDescriptions"),
                 s("ONLINE"),
                 Value::Float(100.0),
                 s("NONUNIQUE"),
-                s("BTREE"),
+                s("FULLTEXT"),
                 s("NODE"),
-                list(&["__MH_Node"]),
-                list(&["__mh_id"]),
-                s("native-btree-1.0"),
-                btree_options(),
+                list(&["Movie", "Book"]),
+                list(&["title", "description"]),
+                s("fulltext-1.0"),
+                fulltext_options_44(),
                 s(""),
-                s("CREATE BTREE INDEX ..."),
+                s(FULLTEXT_44_CREATE),
             ],
         ],
     )
 }
 
-// Columns of SHOW CONSTRAINTS YIELD * in 4.4 (`ownedIndexId`; type UNIQUENESS), shaped after
-// the 4.4 manual's constraints chapter, https://neo4j.com/docs/cypher-manual/4.4/constraints
-// ([unverified] verbatim: the search corpus has no 4.4 example output of YIELD *).
+// Columns of SHOW CONSTRAINTS YIELD * in 4.4 (id, name, type, entityType, labelsOrTypes,
+// properties, ownedIndexId default output; options, createStatement only with YIELD *) and the
+// type values UNIQUENESS, NODE_PROPERTY_EXISTENCE, NODE_KEY, RELATIONSHIP_PROPERTY_EXISTENCE:
+// table "List constraints output" in
+// https://neo4j.com/docs/cypher-manual/4.4/constraints/syntax/#administration-constraints-syntax-list
+// (docs-cypher branch 4.4 @ 9c1d7571, modules/ROOT/pages/constraints/syntax.adoc). The two rows
+// are the documented ones of https://neo4j.com/docs/cypher-manual/4.4/constraints/examples/
+// ("Listing all constraints": `constraint_62365a16` UNIQUENESS :Book(isbn), ownedIndexId 3;
+// "Listing constraints with filtering": `constraint_f076a74d` RELATIONSHIP_PROPERTY_EXISTENCE
+// [:KNOWS](since), ownedIndexId null), docs-cypher @ 9c1d7571,
+// modules/ROOT/pages/constraints/examples.adoc. `options` is null without an owned index (same
+// table); the createStatement forms (FOR ... REQUIRE, OPTIONS only for index-backed ones) follow
+// the 4.4 ShowIndexesCommand cited above, which prints the backing index's statement that way.
+// [unverified] the 4.4 ShowConstraintsCommand itself: the only stored copy (neo4j/neo4j @
+// 0306317781a28f5a07dba7018369c00437dac5b7) is the 4.3 one, which still printed ON ... ASSERT.
+// The parser ignores createStatement either way. Ids here are the fixture's own.
 fn constraints_44() -> QueryResult {
     result(
         &[
@@ -210,17 +298,32 @@ fn constraints_44() -> QueryResult {
             "options",
             "createStatement",
         ],
-        vec![vec![
-            Value::Int(7),
-            s("constraint_9a8b7c6d"),
-            s("UNIQUENESS"),
-            s("NODE"),
-            list(&["Book"]),
-            list(&["isbn"]),
-            Value::Int(4),
-            btree_options(),
-            s("CREATE CONSTRAINT `constraint_9a8b7c6d` FOR (n:`Book`) REQUIRE (n.`isbn`) IS UNIQUE"),
-        ]],
+        vec![
+            vec![
+                Value::Int(8),
+                s("constraint_62365a16"),
+                s("UNIQUENESS"),
+                s("NODE"),
+                list(&["Book"]),
+                list(&["isbn"]),
+                Value::Int(4),
+                btree_options(),
+                Value::String(format!(
+                    "CREATE CONSTRAINT `constraint_62365a16` FOR (n:`Book`) REQUIRE (n.`isbn`) IS UNIQUE OPTIONS {BTREE_OPTIONS_TEXT}"
+                )),
+            ],
+            vec![
+                Value::Int(9),
+                s("constraint_f076a74d"),
+                s("RELATIONSHIP_PROPERTY_EXISTENCE"),
+                s("RELATIONSHIP"),
+                list(&["KNOWS"]),
+                list(&["since"]),
+                NULL,
+                NULL,
+                s("CREATE CONSTRAINT `constraint_f076a74d` FOR ()-[r:`KNOWS`]-() REQUIRE (r.`since`) IS NOT NULL"),
+            ],
+        ],
     )
 }
 
@@ -535,6 +638,7 @@ fn neo4j_44_rows_normalize_btree_lookup_and_owned_indexes() {
         [
             "index BTREE :Book(isbn) owned by constraint",
             "index BTREE :Person(age, country)",
+            "index FULLTEXT :Book|Movie(description, title) {analyzer: standard-no-stop-words, eventually_consistent: false}",
             "index LOOKUP (all node labels)",
             "index LOOKUP [all relationship types]",
             "index TEXT :Person(nickname)",
@@ -557,8 +661,52 @@ fn neo4j_44_rows_normalize_btree_lookup_and_owned_indexes() {
     let constraints = parse::parse_neo4j_constraints(&constraints_44()).unwrap();
     assert_eq!(
         described(&constraints),
-        ["constraint UNIQUENESS :Book(isbn)"]
+        [
+            "constraint PROPERTY_EXISTENCE [:KNOWS](since)",
+            "constraint UNIQUENESS :Book(isbn)",
+        ]
     );
+    assert!(
+        constraints.iter().all(|c| c.name.is_none()),
+        "the documented generated names are dropped"
+    );
+}
+
+/// Generated names as `SchemaRule.generateName` / `SchemaNameUtil.generateName` print them
+/// (`String.format("index_%x", hash)`, `"constraint_%x"`; see parse.rs): the documented 4.4
+/// examples, and hashes whose leading hex digits are 0, which `%x` does not pad.
+#[test]
+fn generated_names_follow_the_servers_format() {
+    for documented in [
+        "index_44d2128f",
+        "index_c207e3e6",
+        "index_deeafdb2",
+        "constraint_62365a16",
+        "constraint_f076a74d",
+    ] {
+        assert!(parse::is_generated_name(documented), "{documented}");
+    }
+    assert!(parse::is_generated_name("index_5c0607a"));
+    assert!(parse::is_generated_name("constraint_9a8b7c"));
+    for user_given in [
+        "index_05c0607a",
+        "index_44d2128f1",
+        "index_44D2128F",
+        "index_",
+        "node_index_name",
+        "constraint_isbn",
+    ] {
+        assert!(!parse::is_generated_name(user_given), "{user_given}");
+    }
+    // A 7-digit generated name is dropped like an 8-digit one, so it cannot show up as a rename.
+    let mut short = indexes_44();
+    short.rows[2][1] = s("index_43aff4e");
+    let items = parse::parse_neo4j_indexes(&short).unwrap();
+    let lookup = items
+        .iter()
+        .find(|i| i.kind == ItemKind::Index(IndexKind::Lookup) && i.entity == EntityType::Node)
+        .expect("node lookup index");
+    assert_eq!(lookup.name, None);
 }
 
 #[test]
@@ -681,6 +829,21 @@ fn btree_to_range_is_a_known_change_from_44_to_5() {
                 map(&[]),
                 0,
             ),
+            index_row_5(
+                7,
+                "titlesAndDescriptions",
+                "FULLTEXT",
+                "NODE",
+                list(&["Movie", "Book"]),
+                list(&["title", "description"]),
+                "fulltext-1.0",
+                NULL,
+                map(&[
+                    ("fulltext.analyzer", s("standard-no-stop-words")),
+                    ("fulltext.eventually_consistent", Value::Bool(false)),
+                ]),
+                0,
+            ),
         ],
     );
     let new_constraints = result(
@@ -694,16 +857,28 @@ fn btree_to_range_is_a_known_change_from_44_to_5() {
             "ownedIndex",
             "propertyType",
         ],
-        vec![vec![
-            Value::Int(6),
-            s("constraint_11112222"),
-            s("UNIQUENESS"),
-            s("NODE"),
-            list(&["Book"]),
-            list(&["isbn"]),
-            s("constraint_11112222"),
-            NULL,
-        ]],
+        vec![
+            vec![
+                Value::Int(6),
+                s("constraint_11112222"),
+                s("UNIQUENESS"),
+                s("NODE"),
+                list(&["Book"]),
+                list(&["isbn"]),
+                s("constraint_11112222"),
+                NULL,
+            ],
+            vec![
+                Value::Int(8),
+                s("constraint_f076a74d"),
+                s("RELATIONSHIP_PROPERTY_EXISTENCE"),
+                s("RELATIONSHIP"),
+                list(&["KNOWS"]),
+                list(&["since"]),
+                NULL,
+                NULL,
+            ],
+        ],
     );
     let new = snapshot(&new_indexes, &new_constraints);
     let result = diff(&old, &new, &neo4j("4.4"), &neo4j("5.26"), &[]);
@@ -711,7 +886,7 @@ fn btree_to_range_is_a_known_change_from_44_to_5() {
     let outcome = schema::outcome(&result);
     assert_eq!(
         outcome.summary,
-        "6 item(s) on the source, 6 on the target: 4 same, 0 renamed, 2 mapped, 0 missing, 0 extra"
+        "8 item(s) on the source, 8 on the target: 6 same, 0 renamed, 2 mapped, 0 missing, 0 extra"
     );
     assert_eq!(
         outcome.details,

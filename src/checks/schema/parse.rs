@@ -14,7 +14,14 @@
 //! - Names the server generated (`index_1b2c3d4e`, `constraint_9a8b7c6d`) are dropped; only
 //!   user-given names take part (as `renamed`). "If a name is not explicitly given, a unique name
 //!   will be auto-generated": https://neo4j.com/docs/cypher-manual/5/constraints/create-constraints
-//!   (the `<kind>_<8 hex digits>` shape is what the servers produce; the docs do not spell it).
+//!   The shape is `String.format("index_%x", int)` / `"constraint_%x"` of a 32-bit hash, in
+//!   `generateName` of github.com/neo4j/neo4j community/schema/src/main/java/org/neo4j/internal/
+//!   schema/SchemaRule.java (4.x, e.g. @ 07dab2a39f837ca243fe2e3c6090f67f212eb378) and
+//!   SchemaNameUtil.java (later, e.g. @ 3fa7ef387fdc02d04e528301c26a2677b484a153): lowercase hex,
+//!   not zero-padded, so 1 to 8 digits (8 for most names, fewer when the hash's leading nibbles
+//!   are 0). Documented examples: `index_44d2128f`, `constraint_62365a16` in
+//!   https://neo4j.com/docs/cypher-manual/4.4/indexes-for-search-performance and
+//!   https://neo4j.com/docs/cypher-manual/4.4/constraints/examples
 //! - Constraint type aliases: `UNIQUENESS` (4.4, 5.x) and `NODE_PROPERTY_UNIQUENESS` (Cypher 25)
 //!   are the same kind, likewise `RELATIONSHIP_UNIQUENESS` ~ `RELATIONSHIP_PROPERTY_UNIQUENESS`:
 //!   https://neo4j.com/docs/cypher-manual/5/constraints/list-constraints and
@@ -168,14 +175,17 @@ fn plain(value: &Value) -> String {
     }
 }
 
-/// True for names Neo4j generated (`index_343aff4e`, `constraint_1a2b3c4d`).
+/// True for names Neo4j generated (`index_343aff4e`, `constraint_1a2b3c4d`): the prefix and a
+/// 32-bit hash as Java's `%x` prints it, i.e. 1 to 8 lowercase hex digits without leading zeros
+/// (only the hash 0 prints as `0`).
 pub fn is_generated_name(name: &str) -> bool {
     ["index_", "constraint_"].iter().any(|prefix| {
         name.strip_prefix(prefix).is_some_and(|rest| {
-            rest.len() == 8
+            (1..=8).contains(&rest.len())
                 && rest
                     .chars()
                     .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+                && (rest == "0" || !rest.starts_with('0'))
         })
     })
 }
@@ -449,6 +459,12 @@ mod tests {
         assert!(!is_generated_name("index_name"));
         assert!(!is_generated_name("person_name_idx"));
         assert!(!is_generated_name("index_343AFF4E"));
+        // `%x` does not zero-pad: a hash below 0x10000000 gives fewer than 8 digits.
+        assert!(is_generated_name("index_43aff4e"));
+        assert!(is_generated_name("constraint_0"));
+        assert!(!is_generated_name("index_043aff4e"));
+        assert!(!is_generated_name("index_343aff4e0"));
+        assert!(!is_generated_name("constraint_"));
     }
 
     #[test]
