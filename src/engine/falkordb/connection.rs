@@ -116,6 +116,22 @@ impl FalkorConnection {
             .map_err(|e| self.redis_error(e, original))
     }
 
+    /// Sends `GRAPH.BULK <graph> <args...>` as is and returns the raw reply. The arguments are
+    /// built by [`super::bulk`] (`[BEGIN] <node count> <edge count> <node token count>
+    /// <edge token count> <tokens...>`); nothing here checks them, and malformed tokens can crash
+    /// the server, so use the encoder rather than calling this directly.
+    pub async fn bulk(&self, args: &[&[u8]]) -> Result<redis::Value, EngineError> {
+        let mut conn = self.conn.clone();
+        let mut cmd = redis::cmd("GRAPH.BULK");
+        cmd.arg(&self.graph);
+        for arg in args {
+            cmd.arg(*arg);
+        }
+        cmd.query_async(&mut conn)
+            .await
+            .map_err(|e| self.redis_error(e, "GRAPH.BULK"))
+    }
+
     fn redis_error(&self, e: redis::RedisError, query: &str) -> EngineError {
         if e.is_io_error()
             || e.is_connection_dropped()

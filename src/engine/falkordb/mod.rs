@@ -5,6 +5,7 @@
 //! speaks RESP through the `redis` crate and parses the compact reply format itself, which keeps
 //! full control over value typing and parameter rendering.
 
+pub mod bulk;
 mod compact;
 mod connection;
 mod container;
