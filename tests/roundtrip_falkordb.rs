@@ -13,7 +13,7 @@ use support::falkordb_request as request;
 
 use std::collections::BTreeMap;
 
-use migration_harness::checks::content::stream_hash;
+use migration_harness::checks::content::{stream_hash, stream_hash_reading_endpoints};
 use migration_harness::engine::dialect::escape_name;
 use migration_harness::engine::server::ServerRole;
 use migration_harness::engine::{GraphConnection, Query, Server};
@@ -113,6 +113,17 @@ async fn case(
     let n_rels = g.relationships.len() as u64;
     if before.nodes != g.nodes.len() as u64 || before.relationships != n_rels {
         return Err(fail("build the graph", format!("{before:?}")));
+    }
+    // The fallback that reads endpoints' content instead of looking up their digests by id must
+    // give the same hash.
+    let fallback = stream_hash_reading_endpoints(src, 4)
+        .await
+        .map_err(|e| fail("hash the source reading endpoints", e))?;
+    if fallback != before {
+        return Err(fail(
+            "compare the two ways of hashing",
+            format!("id table: {before:?}\nreading endpoints: {fallback:?}"),
+        ));
     }
 
     // Copy source -> target with a small batch, so several pages and ranges are involved.

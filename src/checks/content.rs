@@ -6,10 +6,11 @@
 //! are declared for a label.
 //!
 //! The hash is computed in one streaming pass with memory bounded by the page size
-//! ([`stream_hash`]): nodes page by page, then relationships page by page, each read together
-//! with both endpoints' content, so no node map is kept; the entity digests are combined by
-//! addition modulo 2^256 (a multiset hash: order-independent, duplicates count). Only when the
-//! hashes differ are both graphs read again with their digests kept ([`snapshot`], O(entities))
+//! ([`stream_hash`]): nodes page by page, each node's digest kept by id in a temporary file
+//! ([`IdTable`], not memory), then relationships page by page with their endpoints' digests
+//! looked up there; the entity digests are combined by addition modulo 2^256 (a multiset hash:
+//! order-independent, duplicates count). Only when the hashes differ are both graphs read again
+//! with their digests kept ([`snapshot`], O(entities))
 //! to list the exact differences.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -20,6 +21,7 @@ use super::{CheckError, CheckOutcome};
 use crate::engine::GraphConnection;
 use crate::scenario::ContentHashCheck;
 use crate::transfer::export::{NodePager, RelationshipPager};
+use crate::transfer::id_table::{IdTable, IdTableError};
 use crate::transfer::{is_internal_name, TransferError};
 use crate::value::{canonical, Value};
 
@@ -220,27 +222,125 @@ fn relationship_digest(
 }
 
 /// Hashes a whole graph in one streaming pass, memory bounded by `batch` (see module docs).
+///
+/// Nodes are read page by page; each node's digest is kept in an [`IdTable`] (a temporary file
+/// indexed by node id, so memory stays flat) and relationships are then read as plain
+/// `(start id, end id, type, properties)` pages with their endpoints' digests looked up there:
+/// the hash reads the same data as a plain export. When a server's ids are beyond the table's
+/// range, relationships are read together with both endpoints' content instead (the same hash,
+/// about three times the data read).
 pub async fn stream_hash(
     conn: &dyn GraphConnection,
     batch: u64,
 ) -> Result<GraphHash, TransferError> {
-    let mut acc = Accumulator::default();
-    let mut out = GraphHash::default();
+    match hash_with_id_table(conn, batch).await {
+        Err(TransferError::IdTable {
+            source: IdTableError::OutOfRange { .. },
+            ..
+        }) => stream_hash_reading_endpoints(conn, batch).await,
+        other => other,
+    }
+}
+
+fn table_error(step: &str) -> impl Fn(IdTableError) -> TransferError + '_ {
+    move |source| TransferError::IdTable {
+        step: step.to_owned(),
+        source,
+    }
+}
+
+/// Reads every node into `acc`/`out`, handing each node's id and digest to `keep`.
+async fn hash_nodes(
+    conn: &dyn GraphConnection,
+    batch: u64,
+    acc: &mut Accumulator,
+    out: &mut GraphHash,
+    mut keep: impl FnMut(i64, &Hash) -> Result<(), TransferError>,
+) -> Result<(), TransferError> {
     let mut pager = NodePager::new(batch);
     loop {
         let page = pager.next_page(conn).await?;
         if page.is_empty() {
-            break;
+            return Ok(());
         }
         for n in page {
             let content = strip(n.labels, n.properties);
-            acc.add(&node_digest(&content));
+            let h = node_digest(&content);
+            keep(n.id, &h)?;
+            acc.add(&h);
             out.nodes += 1;
             for l in content.labels {
                 *out.per_label.entry(l).or_default() += 1;
             }
         }
     }
+}
+
+fn add_relationship(
+    acc: &mut Accumulator,
+    out: &mut GraphHash,
+    rel_type: String,
+    properties: BTreeMap<String, Value>,
+    start: &Hash,
+    end: &Hash,
+) {
+    let properties: BTreeMap<String, Value> = properties
+        .into_iter()
+        .filter(|(k, _)| !is_internal_name(k))
+        .collect();
+    acc.add(&relationship_digest(&rel_type, &properties, start, end));
+    out.relationships += 1;
+    *out.per_type.entry(rel_type).or_default() += 1;
+}
+
+async fn hash_with_id_table(
+    conn: &dyn GraphConnection,
+    batch: u64,
+) -> Result<GraphHash, TransferError> {
+    let step = "keep node digests in a temporary file";
+    let mut digests = IdTable::<32>::new().map_err(table_error(step))?;
+    let mut acc = Accumulator::default();
+    let mut out = GraphHash::default();
+    hash_nodes(conn, batch, &mut acc, &mut out, |id, h| {
+        digests.put(id, h).map_err(table_error(step))
+    })
+    .await?;
+    let mut pager = RelationshipPager::new(batch);
+    loop {
+        let page = pager.next_page(conn).await?;
+        if page.is_empty() {
+            break;
+        }
+        for r in page {
+            let lookup = |id: i64| -> Result<Hash, TransferError> {
+                digests
+                    .get(id)
+                    .map_err(table_error("look up node digests"))?
+                    .ok_or_else(|| TransferError::Unexpected {
+                        step: "hash relationships".into(),
+                        message: format!(
+                            "relationship {} points at node {id}, which was not there when nodes \
+                             were read (was the graph written to while it was hashed?)",
+                            r.id
+                        ),
+                    })
+            };
+            let (start, end) = (lookup(r.start)?, lookup(r.end)?);
+            add_relationship(&mut acc, &mut out, r.rel_type, r.properties, &start, &end);
+        }
+    }
+    Ok(finish(acc, out))
+}
+
+/// The same hash as [`stream_hash`] without an id table: every relationship is read with both
+/// endpoints' content. Used when a server's node ids are beyond the table's range.
+pub async fn stream_hash_reading_endpoints(
+    conn: &dyn GraphConnection,
+    batch: u64,
+) -> Result<GraphHash, TransferError> {
+    let mut acc = Accumulator::default();
+    let mut out = GraphHash::default();
+    hash_nodes(conn, batch, &mut acc, &mut out, |_, _| Ok(())).await?;
     let mut pager = RelationshipPager::new(batch);
     loop {
         let page = pager.next_page_with_ends(conn).await?;
@@ -250,16 +350,13 @@ pub async fn stream_hash(
         for r in page {
             let start = node_digest(&strip(r.start_labels, r.start_properties));
             let end = node_digest(&strip(r.end_labels, r.end_properties));
-            let properties: BTreeMap<String, Value> = r
-                .properties
-                .into_iter()
-                .filter(|(k, _)| !is_internal_name(k))
-                .collect();
-            acc.add(&relationship_digest(&r.rel_type, &properties, &start, &end));
-            out.relationships += 1;
-            *out.per_type.entry(r.rel_type).or_default() += 1;
+            add_relationship(&mut acc, &mut out, r.rel_type, r.properties, &start, &end);
         }
     }
+    Ok(finish(acc, out))
+}
+
+fn finish(acc: Accumulator, mut out: GraphHash) -> GraphHash {
     let mut hasher = Sha256::new();
     hasher.update(b"migration-harness graph hash v2");
     for limb in acc.0 {
@@ -272,7 +369,7 @@ pub async fn stream_hash(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    Ok(out)
+    out
 }
 
 pub async fn run(
@@ -285,8 +382,9 @@ pub async fn run(
         check: "content_hash".into(),
         source,
     };
-    let sh = stream_hash(source, batch).await.map_err(read_err)?;
-    let th = stream_hash(target, batch).await.map_err(read_err)?;
+    // Both sides at once: each is bound by its own server's reads.
+    let (sh, th) = tokio::join!(stream_hash(source, batch), stream_hash(target, batch));
+    let (sh, th) = (sh.map_err(read_err)?, th.map_err(read_err)?);
     let passed = sh.graph_hash == th.graph_hash;
     let mut details = if passed {
         Vec::new()

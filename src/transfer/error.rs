@@ -12,4 +12,10 @@ pub enum TransferError {
     },
     #[error("failed to {step}: {message}")]
     Unexpected { step: String, message: String },
+    #[error("failed to {step}: {source}")]
+    IdTable {
+        step: String,
+        #[source]
+        source: super::id_table::IdTableError,
+    },
 }

@@ -2,6 +2,7 @@
 //!
 //! - [`export`]: page through a whole graph (used by movers and checks).
 //! - [`logical`]: read every node and relationship over the connection, write them in batches.
+//! - [`id_table`]: node id -> fixed-size record lookups in a temporary file (flat memory).
 //! - [`schema`]: recreate the source's indexes (and what constraints it can) on the target.
 
 pub mod archive;
@@ -9,6 +10,7 @@ pub mod capability;
 pub mod dump;
 mod error;
 pub mod export;
+pub mod id_table;
 pub mod logical;
 pub mod schema;
 

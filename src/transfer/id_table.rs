@@ -1,0 +1,161 @@
+//! A table from one server's internal node ids to fixed-size records, kept in an unnamed
+//! temporary file instead of memory, so that a mover or a check that must look nodes up by id
+//! (a copy's source-to-target id map, the content hash's node digests) keeps a flat memory
+//! footprint however large the graph is.
+//!
+//! Records live at `id * (N + 1)`: a presence byte, then the record. Ids are dense on the
+//! engines the harness reads (FalkorDB, Neo4j's record format), and the holes that deleted or
+//! unused ids leave are sparse-file holes that take no disk. The file is deleted by the
+//! operating system when the table is dropped, also after a crash.
+
+use std::fs::File;
+use std::io;
+
+/// Ids above this are refused (offsets stay below 2^43 bytes, within ext4's and most other
+/// file systems' file size limits for any record size used here).
+const MAX_OFFSET: u64 = 1 << 43;
+
+/// Why an id could not be stored or read.
+#[derive(Debug, thiserror::Error)]
+pub enum IdTableError {
+    #[error("node id {id} is outside the id table's range (0..{max})")]
+    OutOfRange { id: i64, max: u64 },
+    #[error("failed to use the temporary id table file: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Records of `N` bytes indexed by non-negative node id.
+pub struct IdTable<const N: usize> {
+    file: File,
+    len: u64,
+}
+
+impl<const N: usize> IdTable<N> {
+    /// An empty table in a new unnamed file under the system's temporary directory.
+    pub fn new() -> Result<Self, IdTableError> {
+        const { assert!(N < 64, "records are copied through a 64-byte buffer") };
+        Ok(IdTable {
+            file: tempfile::tempfile()?,
+            len: 0,
+        })
+    }
+
+    /// The largest id this table can hold.
+    pub fn max_id() -> u64 {
+        MAX_OFFSET / (N as u64 + 1) - 1
+    }
+
+    /// True when `id` can be stored.
+    pub fn in_range(id: i64) -> bool {
+        u64::try_from(id).is_ok_and(|id| id <= Self::max_id())
+    }
+
+    fn offset(id: i64) -> Result<u64, IdTableError> {
+        match u64::try_from(id) {
+            Ok(i) if i <= Self::max_id() => Ok(i * (N as u64 + 1)),
+            _ => Err(IdTableError::OutOfRange {
+                id,
+                max: Self::max_id(),
+            }),
+        }
+    }
+
+    /// Stores `record` for `id`, replacing what was there.
+    pub fn put(&mut self, id: i64, record: &[u8; N]) -> Result<(), IdTableError> {
+        let at = Self::offset(id)?;
+        let mut buf = [0u8; 64];
+        let slot = &mut buf[..N + 1];
+        slot[0] = 1;
+        slot[1..].copy_from_slice(record);
+        write_all_at(&self.file, slot, at)?;
+        self.len = self.len.max(at + N as u64 + 1);
+        Ok(())
+    }
+
+    /// The record stored for `id`, if any.
+    pub fn get(&self, id: i64) -> Result<Option<[u8; N]>, IdTableError> {
+        let at = Self::offset(id)?;
+        if at + N as u64 + 1 > self.len {
+            return Ok(None);
+        }
+        let mut buf = [0u8; 64];
+        let slot = &mut buf[..N + 1];
+        read_exact_at(&self.file, slot, at)?;
+        if slot[0] == 0 {
+            return Ok(None);
+        }
+        let mut out = [0u8; N];
+        out.copy_from_slice(&slot[1..]);
+        Ok(Some(out))
+    }
+}
+
+#[cfg(unix)]
+fn write_all_at(file: &File, buf: &[u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, at)
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn write_all_at(file: &File, mut buf: &[u8], mut at: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        let n = file.seek_write(buf, at)?;
+        buf = &buf[n..];
+        at += n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        let n = file.seek_read(buf, at)?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        buf = &mut buf[n..];
+        at += n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_and_reads_back_records_by_id_with_holes_absent() {
+        let mut t = IdTable::<8>::new().unwrap();
+        t.put(0, &7u64.to_be_bytes()).unwrap();
+        t.put(1_000_000, &9u64.to_be_bytes()).unwrap();
+        assert_eq!(t.get(0).unwrap(), Some(7u64.to_be_bytes()));
+        assert_eq!(t.get(1_000_000).unwrap(), Some(9u64.to_be_bytes()));
+        assert_eq!(t.get(1).unwrap(), None, "a hole");
+        assert_eq!(t.get(2_000_000).unwrap(), None, "past the end");
+        t.put(0, &8u64.to_be_bytes()).unwrap();
+        assert_eq!(t.get(0).unwrap(), Some(8u64.to_be_bytes()));
+    }
+
+    #[test]
+    fn a_zero_record_is_present_not_absent() {
+        let mut t = IdTable::<32>::new().unwrap();
+        t.put(3, &[0u8; 32]).unwrap();
+        assert_eq!(t.get(3).unwrap(), Some([0u8; 32]));
+    }
+
+    #[test]
+    fn negative_and_huge_ids_are_refused_with_a_clear_error() {
+        let mut t = IdTable::<32>::new().unwrap();
+        let e = t.put(-1, &[1u8; 32]).unwrap_err();
+        assert!(e.to_string().contains("node id -1 is outside"), "{e}");
+        assert!(t.get(i64::MAX).is_err());
+        assert!(!IdTable::<32>::in_range(i64::MAX));
+        assert!(IdTable::<32>::in_range(1 << 30));
+    }
+}
