@@ -56,6 +56,51 @@ async fn unstorable_values_become_findings_per_property() {
     drop((source, target));
 }
 
+/// A point written with more precision than FalkorDB keeps (a Neo4j source, or a dump from one)
+/// is still written, and reported as changed: the server really keeps 32-bit coordinates.
+#[tokio::test]
+async fn points_beyond_float32_are_written_and_reported_as_changed() {
+    use std::collections::BTreeMap;
+
+    use migration_harness::transfer::export::ExportedNode;
+    use migration_harness::value::{Point, Value};
+
+    let (_source, target) = support::start_pair(SOURCE, TARGET).await;
+    let tgt = target.connection.as_ref();
+    let loc = Point {
+        srid: 4326,
+        x: 12.345678901,
+        y: 55.1,
+        z: None,
+    };
+    let mut writer = transfer::logical::Writer::start(tgt, 10).await.unwrap();
+    writer
+        .write_nodes(vec![ExportedNode {
+            id: 0,
+            labels: vec!["Place".into()],
+            properties: BTreeMap::from([("loc".to_owned(), Value::Point(loc.clone()))]),
+        }])
+        .await
+        .unwrap();
+    let stats = writer.finish(&|_| {}).await.unwrap();
+    let shown: Vec<String> = stats.findings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        ["(:Place) property loc (POINT): changed on 1 entity: FalkorDB keeps point coordinates as 32-bit floats: longitude 12.345678901 latitude 55.1 are stored as 12.345679 55.1"]
+    );
+    let stored = tgt
+        .execute(&Query::new("MATCH (p:Place) RETURN p.loc"))
+        .await
+        .unwrap();
+    let Some(Value::Point(p)) = stored.single() else {
+        panic!("no point stored: {stored:?}");
+    };
+    // The server answers with the 32-bit value printed to 15 significant digits.
+    assert_ne!((p.x, p.y), (loc.x, loc.y));
+    assert!((p.x - f64::from(loc.x as f32)).abs() < 1e-12, "{p:?}");
+    assert!((p.y - f64::from(loc.y as f32)).abs() < 1e-12, "{p:?}");
+}
+
 /// Through the binary: the run fails with a `capabilities` check naming each property.
 #[test]
 fn a_run_reports_capability_findings() {

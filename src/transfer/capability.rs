@@ -13,7 +13,8 @@
 //!   only and no zones (`duration(...)` is not stored at all as a property);
 //! - points are WGS-84 2D only (SRID 4326 without z), stored as 32-bit floats; they cannot be
 //!   parameters either, so the mover sends top-level points as maps and calls `point()`
-//!   (lists of points are refused).
+//!   (lists of points are refused). A point whose coordinates a 32-bit float cannot hold
+//!   exactly is still written, and recorded as a *changed* finding (`lossy`).
 //!
 //! Neo4j targets refuse maps, lists holding null and lists mixing types.
 
@@ -31,18 +32,21 @@ pub struct Finding {
     /// The Cypher type of the value, e.g. `FLOAT` or `LIST`.
     pub value_type: String,
     pub reason: String,
-    /// How many entities held such a value (and were written without it).
+    /// How many entities held such a value (and were written without it, or with it changed).
     pub count: u64,
+    /// The value was written but the target keeps a different value (e.g. rounded).
+    pub lossy: bool,
 }
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} property {} ({}): not stored on {} entit{}: {}",
+            "{} property {} ({}): {} on {} entit{}: {}",
             self.entity,
             self.property,
             self.value_type,
+            if self.lossy { "changed" } else { "not stored" },
             self.count,
             if self.count == 1 { "y" } else { "ies" },
             self.reason
@@ -53,17 +57,24 @@ impl std::fmt::Display for Finding {
 /// Findings collected during a transfer, keyed by (entity, property, type).
 #[derive(Debug, Clone, Default)]
 pub struct Findings {
-    map: BTreeMap<(String, String, String), (String, u64)>,
+    /// (entity, property, type, lossy) -> (reason of the first occurrence, count)
+    map: BTreeMap<(String, String, String, bool), (String, u64)>,
 }
 
 impl Findings {
+    /// Records a value left out of the written entity.
     pub fn record(&mut self, entity: &str, property: &str, value: &Value, reason: String) {
+        self.add(entity, property, value, reason, false);
+    }
+
+    fn add(&mut self, entity: &str, property: &str, value: &Value, reason: String, lossy: bool) {
         let e = self
             .map
             .entry((
                 entity.to_owned(),
                 property.to_owned(),
                 value.type_name().to_owned(),
+                lossy,
             ))
             .or_insert((reason, 0));
         e.1 += 1;
@@ -73,18 +84,20 @@ impl Findings {
         self.map
             .into_iter()
             .map(
-                |((entity, property, value_type), (reason, count))| Finding {
+                |((entity, property, value_type, lossy), (reason, count))| Finding {
                     entity,
                     property,
                     value_type,
                     reason,
                     count,
+                    lossy,
                 },
             )
             .collect()
     }
 
-    /// Removes from `properties` what the target of `dialect` cannot store, recording each.
+    /// Removes from `properties` what the target of `dialect` cannot store, recording each,
+    /// and records (keeping them) the values it would store changed.
     pub fn filter(
         &mut self,
         dialect: &Dialect,
@@ -93,8 +106,13 @@ impl Findings {
     ) {
         let mut refused = Vec::new();
         for (k, v) in properties.iter() {
-            if let Err(reason) = storable(dialect, v) {
-                refused.push((k.clone(), reason));
+            match storable(dialect, v) {
+                Err(reason) => refused.push((k.clone(), reason)),
+                Ok(()) => {
+                    if let Some(reason) = lossy(dialect, v) {
+                        self.add(entity, k, v, reason, true);
+                    }
+                }
             }
         }
         for (k, reason) in refused {
@@ -123,6 +141,22 @@ pub fn storable(dialect: &Dialect, value: &Value) -> Result<(), String> {
     match dialect.engine {
         EngineKind::Falkordb => falkordb(value, true),
         EngineKind::Neo4j => neo4j(value, true),
+    }
+}
+
+/// Why a storable value would be kept changed by a target of `dialect`, if it would.
+pub fn lossy(dialect: &Dialect, value: &Value) -> Option<String> {
+    match (dialect.engine, value) {
+        (EngineKind::Falkordb, Value::Point(p)) => {
+            let exact = |c: f64| f64::from(c as f32) == c;
+            (!exact(p.x) || !exact(p.y)).then(|| {
+                format!(
+                    "FalkorDB keeps point coordinates as 32-bit floats: longitude {} latitude {} are stored as {} {}",
+                    p.x, p.y, p.x as f32, p.y as f32
+                )
+            })
+        }
+        _ => None,
     }
 }
 
@@ -196,14 +230,26 @@ pub fn outcome(findings: &[Finding], target: &str) -> Option<crate::checks::Chec
     if findings.is_empty() {
         return None;
     }
-    let values: u64 = findings.iter().map(|f| f.count).sum();
+    let count = |lossy: bool| -> (usize, u64) {
+        let f: Vec<&Finding> = findings.iter().filter(|f| f.lossy == lossy).collect();
+        (f.len(), f.iter().map(|f| f.count).sum())
+    };
+    let mut parts = Vec::new();
+    for (lossy, what) in [(false, "left out"), (true, "stored changed")] {
+        let (props, values) = count(lossy);
+        if props > 0 {
+            parts.push(format!(
+                "{props} propert{} {what} ({values} value(s))",
+                if props == 1 { "y" } else { "ies" }
+            ));
+        }
+    }
     Some(crate::checks::CheckOutcome {
         check: "capabilities".into(),
         passed: false,
         summary: format!(
-            "{target} could not store {} propert{} ({values} value(s)); the copy left them out",
-            findings.len(),
-            if findings.len() == 1 { "y" } else { "ies" }
+            "{target} could not store every property exactly: {}",
+            parts.join(", ")
         ),
         details: findings.iter().map(ToString::to_string).collect(),
     })
@@ -247,6 +293,39 @@ mod tests {
             all[1].to_string(),
             "(:A) property l (LIST): not stored on 2 entities: FalkorDB refuses lists that hold null as property values"
         );
+    }
+
+    #[test]
+    fn points_beyond_f32_precision_are_written_and_reported_as_changed() {
+        let dialect = Dialect::new(EngineKind::Falkordb, None);
+        let point = |x: f64, y: f64| {
+            Value::Point(Point {
+                srid: 4326,
+                x,
+                y,
+                z: None,
+            })
+        };
+        let mut findings = Findings::default();
+        let mut props = BTreeMap::from([
+            ("exact".to_string(), point(12.5, -3.25)),
+            ("fine".to_string(), point(12.345678901, 55.1)),
+        ]);
+        findings.filter(&dialect, "(:Place)", &mut props);
+        assert_eq!(props.len(), 2, "both points are still written");
+        let all = findings.into_vec();
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert!(all[0].lossy);
+        assert_eq!(all[0].property, "fine");
+        assert!(
+            all[0].to_string().starts_with(
+                "(:Place) property fine (POINT): changed on 1 entity: FalkorDB keeps point coordinates as 32-bit floats: longitude 12.345678901 latitude 55.1 are stored as 12.345679 55.1"
+            ),
+            "{}",
+            all[0]
+        );
+        let neo4j = Dialect::new(EngineKind::Neo4j, None);
+        assert_eq!(lossy(&neo4j, &point(12.345678901, 55.1)), None);
     }
 
     #[test]
