@@ -1,19 +1,25 @@
 //! Transfer and hash benchmark on the CI engine (FalkorDB 4.16.3 -> 4.18.3, local images).
 //!
-//! `cargo bench --bench transfer`. Graph: N nodes and 5N relationships (MH_BENCH_NODES, default
-//! 100000), measured at two sizes, N/10 and N. For each size, in the same run:
+//! `cargo bench --bench transfer`. Graph: N nodes and 5N relationships, measured at each size of
+//! `MH_BENCH_NODES` (comma-separated, default `10000,100000`; a single N means N/10 and N).
+//! For each size, in the same run:
 //! - copy: the logical mover (`transfer::logical::copy`), entities per second;
-//! - bulk: FalkorDB's fastest Cypher write path (see [`native_copy`]), same source reads;
-//! - per-row baseline (small size only, it is slow): the same copy with one query per node and
+//! - GRAPH.BULK: FalkorDB's own bulk loader (`engine::falkordb::bulk`), fed by the same source
+//!   reads (the whole graph is read, encoded and sent: the engine's fastest path end to end);
+//! - id-seek: FalkorDB's fastest Cypher write path (see [`native_copy`]), same source reads;
+//! - per-row baseline (smallest size only, it is slow): the same copy with one query per node and
 //!   one per relationship;
 //! - hash: `checks::content::stream_hash` against a plain full read of the same graph (the same
-//!   pages, nothing computed), and against the old keep-everything `content::snapshot`;
-//! - peak memory of this process (VmHWM, reset before each phase via /proc/self/clear_refs).
+//!   pages, nothing computed), and against the keep-everything `content::snapshot` that the
+//!   check uses for exact differences (sizes up to 100k nodes);
+//! - peak heap of this process per phase (a counting global allocator, reset before each phase).
 //!
 //! Prints the numbers and their ratios. Not a test: nothing asserts.
 
-use std::collections::BTreeMap;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::{BTreeMap, HashMap};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use migration_harness::checks::content;
@@ -25,6 +31,47 @@ use migration_harness::transfer::{self, TEMP_ID, TEMP_LABEL};
 use migration_harness::value::Value;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Counts live heap bytes and their peak, so a phase's peak is its own (the process's resident
+/// size keeps memory an earlier phase freed, which made VmHWM-based numbers meaningless).
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let live =
+                    LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
+                        - layout.size();
+                PEAK.fetch_max(live, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 struct Container {
     id: String,
@@ -81,19 +128,12 @@ impl Drop for Container {
 }
 
 fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
 }
 
+/// Peak live heap since the last [`reset_peak`], in MiB.
 fn peak_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
+    PEAK.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0)
 }
 
 async fn q(conn: &dyn GraphConnection, text: String) -> Res<()> {
@@ -104,8 +144,7 @@ async fn q(conn: &dyn GraphConnection, text: String) -> Res<()> {
 /// N nodes (two labels, four typed properties) and 5N relationships, built server-side.
 async fn build(conn: &dyn GraphConnection, n: i64) -> Res<()> {
     conn.wipe().await?;
-    // Small chunks: FalkorConnection inherits the redis client's 500 ms response timeout.
-    let chunk = 2_000i64;
+    let chunk = 10_000i64;
     let mut lo = 0;
     while lo < n {
         let hi = (lo + chunk).min(n) - 1;
@@ -202,8 +241,7 @@ async fn plain_read(conn: &dyn GraphConnection, batch: u64) -> Res<u64> {
     Ok(n)
 }
 
-/// The fastest bulk write FalkorDB offers over Cypher: batches of 4k (10k exceeded the
-/// connection's 500 ms response timeout), nodes created with
+/// The fastest bulk write FalkorDB offers over Cypher: batches of 4k, nodes created with
 /// `UNWIND ... CREATE ... RETURN id(n)` (a client-side id map), relationships written by
 /// internal-id seek (`WITH row.s AS s MATCH (a) WHERE id(a) = s`), no property index involved.
 /// (`DUMP` + `RESTORE` of the graph key would be the engine's own copy, but `RESTORE` of a
@@ -281,6 +319,46 @@ async fn native_copy(src: &dyn GraphConnection, tgt: &dyn GraphConnection) -> Re
     Ok(done)
 }
 
+/// The engine's own bulk path: read the source, encode everything with the GRAPH.BULK encoder,
+/// send it into a graph key that does not exist yet.
+async fn graph_bulk_copy(src: &dyn GraphConnection, tgt: &FalkorConnection) -> Res<u64> {
+    use migration_harness::engine::falkordb::bulk::{self, BulkNode, BulkRelationship};
+    let mut nodes = Vec::new();
+    let mut position = HashMap::new();
+    let mut pager = NodePager::new(4_000);
+    loop {
+        let page = pager.next_page(src).await?;
+        if page.is_empty() {
+            break;
+        }
+        for n in page {
+            position.insert(n.id, nodes.len());
+            nodes.push(BulkNode {
+                labels: n.labels,
+                properties: n.properties,
+            });
+        }
+    }
+    let mut rels = Vec::new();
+    let mut pager = RelationshipPager::new(4_000);
+    loop {
+        let page = pager.next_page(src).await?;
+        if page.is_empty() {
+            break;
+        }
+        for r in page {
+            rels.push(BulkRelationship {
+                rel_type: r.rel_type,
+                start: position[&r.start],
+                end: position[&r.end],
+                properties: r.properties,
+            });
+        }
+    }
+    let (_, report) = bulk::load(tgt, &nodes, &rels, Default::default()).await?;
+    Ok(report.nodes_created + report.edges_created)
+}
+
 fn rate(entities: u64, d: Duration) -> f64 {
     entities as f64 / d.as_secs_f64().max(1e-9)
 }
@@ -319,13 +397,15 @@ async fn bench_size(
     let d = begin.elapsed();
     out.insert(tag("hash_rate"), rate(h.nodes + h.relationships, d));
     out.insert(tag("hash_peak_mib"), peak_mib());
-    reset_peak();
-    let begin = Instant::now();
-    let snap = content::snapshot(&src, 1000, &BTreeMap::new()).await?;
-    let d = begin.elapsed();
-    drop(snap);
-    out.insert(tag("snapshot_hash_rate"), rate(entities, d));
-    out.insert(tag("snapshot_hash_peak_mib"), peak_mib());
+    if n <= 100_000 {
+        reset_peak();
+        let begin = Instant::now();
+        let snap = content::snapshot(&src, 1000, &BTreeMap::new()).await?;
+        let d = begin.elapsed();
+        drop(snap);
+        out.insert(tag("snapshot_hash_rate"), rate(entities, d));
+        out.insert(tag("snapshot_hash_peak_mib"), peak_mib());
+    }
 
     eprintln!("[{n}] copy");
     // The logical mover.
@@ -341,7 +421,20 @@ async fn bench_size(
         eprintln!("[{n}] WARNING: copy hash differs");
     }
 
-    eprintln!("[{n}] native");
+    eprintln!("[{n}] GRAPH.BULK");
+    let bulk_target = target.graph("bulk").await?;
+    bulk_target.wipe().await?;
+    reset_peak();
+    let begin = Instant::now();
+    let done = graph_bulk_copy(&src, &bulk_target).await?;
+    out.insert(tag("graph_bulk_rate"), rate(done, begin.elapsed()));
+    out.insert(tag("graph_bulk_peak_mib"), peak_mib());
+    if content::stream_hash(&bulk_target, 1000).await?.graph_hash != h.graph_hash {
+        eprintln!("[{n}] WARNING: GRAPH.BULK copy hash differs");
+    }
+    bulk_target.wipe().await?;
+
+    eprintln!("[{n}] id-seek");
     // FalkorDB's own fastest path.
     let native = target.graph("native").await?;
     native.wipe().await?;
@@ -350,8 +443,8 @@ async fn bench_size(
     out.insert(tag("native_rate"), rate(done, begin.elapsed()));
     native.wipe().await?;
 
-    eprintln!("[{n}] per-row");
     if per_row {
+        eprintln!("[{n}] per-row");
         let perrow = target.graph("perrow").await?;
         perrow.wipe().await?;
         let begin = Instant::now();
@@ -363,12 +456,26 @@ async fn bench_size(
     Ok(())
 }
 
+fn sizes() -> Vec<i64> {
+    let raw = std::env::var("MH_BENCH_NODES").unwrap_or_else(|_| "10000,100000".into());
+    let mut sizes: Vec<i64> = raw
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .filter(|n: &i64| *n > 0)
+        .collect();
+    if sizes.len() == 1 {
+        sizes.insert(0, (sizes[0] / 10).max(10));
+    }
+    if sizes.is_empty() {
+        sizes = vec![10_000, 100_000];
+    }
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+}
+
 fn main() -> Res<()> {
-    let n: i64 = std::env::var("MH_BENCH_NODES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let sizes = [(n / 10).max(10), n];
+    let sizes = sizes();
     let rt = tokio::runtime::Runtime::new()?;
     let source = Container::start("4.16.3")?;
     let target = Container::start("4.18.3")?;
@@ -380,15 +487,16 @@ fn main() -> Res<()> {
         Ok::<(), Box<dyn std::error::Error>>(())
     })?;
     let get = |size: i64, k: &str| out.get(&format!("{size}:{k}")).copied().unwrap_or(0.0);
-    let (small, large) = (sizes[0], sizes[1]);
+    let (small, large) = (sizes[0], sizes[sizes.len() - 1]);
     println!(
         "transfer benchmark, FalkorDB 4.16.3 -> 4.18.3, batch 1000, relationships = 5 x nodes"
     );
-    for size in sizes {
+    for &size in &sizes {
         println!(
-            "{size} nodes + {} rels: copy {:.0}/s, id-seek bulk {:.0}/s, read {:.0}/s, hash {:.0}/s, snapshot hash {:.0}/s; peak MiB: read {:.1}, hash {:.1}, snapshot {:.1}, copy {:.1}",
+            "{size} nodes + {} rels: copy {:.0}/s, GRAPH.BULK {:.0}/s, id-seek Cypher {:.0}/s, read {:.0}/s, hash {:.0}/s, snapshot hash {:.0}/s; peak heap MiB: read {:.1}, hash {:.1}, snapshot {:.1}, copy {:.1}, GRAPH.BULK {:.1}",
             5 * size,
             get(size, "copy_rate"),
+            get(size, "graph_bulk_rate"),
             get(size, "native_rate"),
             get(size, "read_rate"),
             get(size, "hash_rate"),
@@ -397,6 +505,7 @@ fn main() -> Res<()> {
             get(size, "hash_peak_mib"),
             get(size, "snapshot_hash_peak_mib"),
             get(size, "copy_peak_mib"),
+            get(size, "graph_bulk_peak_mib"),
         );
     }
     println!(
@@ -408,9 +517,13 @@ fn main() -> Res<()> {
         "  copy / per-row ({small} nodes): {:.2}x",
         get(small, "copy_rate") / get(small, "per_row_rate")
     );
-    for size in sizes {
+    for &size in &sizes {
         println!(
-            "  copy / id-seek bulk ({size} nodes): {:.1}%",
+            "  copy / GRAPH.BULK ({size} nodes): {:.1}%",
+            100.0 * get(size, "copy_rate") / get(size, "graph_bulk_rate")
+        );
+        println!(
+            "  copy / id-seek Cypher ({size} nodes): {:.1}%",
             100.0 * get(size, "copy_rate") / get(size, "native_rate")
         );
         println!(
@@ -418,12 +531,13 @@ fn main() -> Res<()> {
             100.0 * get(size, "hash_rate") / get(size, "read_rate")
         );
     }
-    println!(
-        "  hash peak memory {large} vs {small} nodes: {:.2}x ({:.1} vs {:.1} MiB); snapshot hash: {:.2}x",
-        get(large, "hash_peak_mib") / get(small, "hash_peak_mib"),
-        get(large, "hash_peak_mib"),
-        get(small, "hash_peak_mib"),
-        get(large, "snapshot_hash_peak_mib") / get(small, "snapshot_hash_peak_mib"),
-    );
+    for (what, key) in [("hash", "hash_peak_mib"), ("copy", "copy_peak_mib")] {
+        println!(
+            "  {what} peak memory {large} vs {small} nodes: {:.2}x ({:.1} vs {:.1} MiB)",
+            get(large, key) / get(small, key),
+            get(large, key),
+            get(small, key),
+        );
+    }
     Ok(())
 }

@@ -20,7 +20,10 @@ use sha2::{Digest, Sha256};
 use super::{CheckError, CheckOutcome};
 use crate::engine::GraphConnection;
 use crate::scenario::ContentHashCheck;
-use crate::transfer::export::{NodePager, RelationshipPager};
+use crate::transfer::export::{
+    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship, NodePager,
+    RelationshipPager,
+};
 use crate::transfer::id_table::{IdTable, IdTableError};
 use crate::transfer::{is_internal_name, TransferError};
 use crate::value::{canonical, Value};
@@ -249,7 +252,8 @@ fn table_error(step: &str) -> impl Fn(IdTableError) -> TransferError + '_ {
     }
 }
 
-/// Reads every node into `acc`/`out`, handing each node's id and digest to `keep`.
+/// Reads every node into `acc`/`out`, handing each node's id and digest to `keep`; the next
+/// page is read while this one is hashed.
 async fn hash_nodes(
     conn: &dyn GraphConnection,
     batch: u64,
@@ -257,12 +261,7 @@ async fn hash_nodes(
     out: &mut GraphHash,
     mut keep: impl FnMut(i64, &Hash) -> Result<(), TransferError>,
 ) -> Result<(), TransferError> {
-    let mut pager = NodePager::new(batch);
-    loop {
-        let page = pager.next_page(conn).await?;
-        if page.is_empty() {
-            return Ok(());
-        }
+    overlapped(node_pages(conn, batch), async |page: Vec<ExportedNode>| {
         for n in page {
             let content = strip(n.labels, n.properties);
             let h = node_digest(&content);
@@ -273,7 +272,9 @@ async fn hash_nodes(
                 *out.per_label.entry(l).or_default() += 1;
             }
         }
-    }
+        Ok(())
+    })
+    .await
 }
 
 fn add_relationship(
@@ -305,12 +306,8 @@ async fn hash_with_id_table(
         digests.put(id, h).map_err(table_error(step))
     })
     .await?;
-    let mut pager = RelationshipPager::new(batch);
-    loop {
-        let page = pager.next_page(conn).await?;
-        if page.is_empty() {
-            break;
-        }
+    let rels = relationship_pages(conn, batch);
+    overlapped(rels, async |page: Vec<ExportedRelationship>| {
         for r in page {
             let lookup = |id: i64| -> Result<Hash, TransferError> {
                 digests
@@ -328,7 +325,9 @@ async fn hash_with_id_table(
             let (start, end) = (lookup(r.start)?, lookup(r.end)?);
             add_relationship(&mut acc, &mut out, r.rel_type, r.properties, &start, &end);
         }
-    }
+        Ok(())
+    })
+    .await?;
     Ok(finish(acc, out))
 }
 

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use futures::{Stream, TryStreamExt};
+
 use super::TransferError;
 use crate::engine::{GraphConnection, Query};
 use crate::value::Value;
@@ -242,4 +244,52 @@ impl RelationshipPager {
         }
         Ok(out)
     }
+}
+
+/// All node pages of `conn`, as a stream (see [`NodePager`]).
+pub fn node_pages(
+    conn: &dyn GraphConnection,
+    batch: u64,
+) -> impl Stream<Item = Result<Vec<ExportedNode>, TransferError>> + Send + '_ {
+    futures::stream::try_unfold(NodePager::new(batch), move |mut pager| async move {
+        let page = pager.next_page(conn).await?;
+        Ok((!page.is_empty()).then_some((page, pager)))
+    })
+}
+
+/// All relationship pages of `conn`, as a stream (see [`RelationshipPager`]).
+pub fn relationship_pages(
+    conn: &dyn GraphConnection,
+    batch: u64,
+) -> impl Stream<Item = Result<Vec<ExportedRelationship>, TransferError>> + Send + '_ {
+    futures::stream::try_unfold(RelationshipPager::new(batch), move |mut pager| async move {
+        let page = pager.next_page(conn).await?;
+        Ok((!page.is_empty()).then_some((page, pager)))
+    })
+}
+
+/// Runs `consume` on every page of `pages` while the next page is already being read, so the
+/// server works on the next page while the client hashes or writes the current one. At most two
+/// pages are held at once; the first error of either side ends both.
+pub async fn overlapped<T: Send>(
+    pages: impl Stream<Item = Result<Vec<T>, TransferError>> + Send,
+    mut consume: impl AsyncFnMut(Vec<T>) -> Result<(), TransferError>,
+) -> Result<(), TransferError> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let read = async move {
+        let mut pages = std::pin::pin!(pages);
+        while let Some(page) = pages.try_next().await? {
+            if tx.send(page).await.is_err() {
+                break;
+            }
+        }
+        Ok::<(), TransferError>(())
+    };
+    let run = async {
+        while let Some(page) = rx.recv().await {
+            consume(page).await?;
+        }
+        Ok::<(), TransferError>(())
+    };
+    tokio::try_join!(read, run).map(|_| ())
 }

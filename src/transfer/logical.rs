@@ -22,7 +22,9 @@
 use std::collections::BTreeMap;
 
 use super::capability::{node_entity, relationship_entity, Findings};
-use super::export::{ExportedNode, ExportedRelationship, NodePager, RelationshipPager};
+use super::export::{
+    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship,
+};
 use super::id_table::IdTable;
 use super::{Phase, Progress, TransferError, TransferStats, TEMP_ID, TEMP_LABEL};
 use crate::engine::dialect::{escape_name, EngineKind};
@@ -41,30 +43,25 @@ pub async fn copy(
     // created is left for the schema check to report (see transfer::schema).
     super::schema::copy_schema(source, target).await?;
     let mut writer = Writer::start(target, batch).await?;
-    let mut pager = NodePager::new(batch);
-    loop {
-        let page = pager.next_page(source).await?;
-        if page.is_empty() {
-            break;
-        }
+    // The source reads the next page while the target writes this one.
+    overlapped(node_pages(source, batch), async |page| {
         writer.write_nodes(page).await?;
         progress(Progress {
             phase: Phase::Nodes,
             done: writer.nodes,
         });
-    }
-    let mut pager = RelationshipPager::new(batch);
-    loop {
-        let page = pager.next_page(source).await?;
-        if page.is_empty() {
-            break;
-        }
+        Ok(())
+    })
+    .await?;
+    overlapped(relationship_pages(source, batch), async |page| {
         writer.write_relationships(page).await?;
         progress(Progress {
             phase: Phase::Relationships,
             done: writer.relationships,
         });
-    }
+        Ok(())
+    })
+    .await?;
     writer.finish(progress).await
 }
 
