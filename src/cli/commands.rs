@@ -338,7 +338,7 @@ async fn import_dump(file: &std::path::Path, uri: &str, args: DumpArgs, wipe: bo
                 r.header.server
             );
             for f in &r.stats.findings {
-                eprintln!("  not stored: {f}");
+                eprintln!("  finding: {f}");
             }
             if r.target_hash == r.header.hash {
                 eprintln!("content hash matches the dump: {}", r.header.hash);

@@ -71,4 +71,10 @@ pub trait GraphConnection: Send + Sync {
     /// Removes every node, relationship, index and constraint of the graph. Only ever called on
     /// servers the harness started, or when the user passed `--allow-destructive`.
     async fn wipe(&self) -> Result<(), EngineError>;
+
+    /// The FalkorDB connection behind this one, for FalkorDB-only fast paths (the copy's
+    /// `GRAPH.BULK` loader); `None` on other engines.
+    fn as_falkordb(&self) -> Option<&crate::engine::falkordb::FalkorConnection> {
+        None
+    }
 }

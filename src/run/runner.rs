@@ -367,8 +367,13 @@ async fn run_steps(
             sink,
             outcome,
             Some(format!(
-                "{} nodes, {} relationships",
-                stats.nodes, stats.relationships
+                "{} nodes, {} relationships{}",
+                stats.nodes,
+                stats.relationships,
+                match stats.bulk_loaded {
+                    0 => String::new(),
+                    n => format!(" ({n} through GRAPH.BULK)"),
+                }
             )),
         );
         // Properties the target could not store: a finding per label/type and property.

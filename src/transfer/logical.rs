@@ -25,6 +25,7 @@ use super::capability::{node_entity, relationship_entity, Findings};
 use super::export::{
     node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship,
 };
+use super::bulk::BulkWriter;
 use super::id_table::IdTable;
 use super::{Phase, Progress, TransferError, TransferStats, TEMP_ID, TEMP_LABEL};
 use crate::engine::dialect::{escape_name, EngineKind};
@@ -39,9 +40,6 @@ pub async fn copy(
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<TransferStats, TransferError> {
     let batch = batch_size.max(1);
-    // Indexes (and the constraints the target's Cypher can create) first; what cannot be
-    // created is left for the schema check to report (see transfer::schema).
-    super::schema::copy_schema(source, target).await?;
     let mut writer = Writer::start(target, batch).await?;
     // The source reads the next page while the target writes this one.
     overlapped(node_pages(source, batch), async |page| {
@@ -62,7 +60,12 @@ pub async fn copy(
         Ok(())
     })
     .await?;
-    writer.finish(progress).await
+    let stats = writer.finish(progress).await?;
+    // Indexes (and the constraints the target's Cypher can create) after the data: a bulk load
+    // must start on a graph that does not exist, and the servers build indexes over existing
+    // data. What cannot be created is left for the schema check to report (transfer::schema).
+    super::schema::copy_schema(source, target).await?;
+    Ok(stats)
 }
 
 /// The write side of a logical copy, fed pages of nodes (all of them first) and then pages of
@@ -71,6 +74,9 @@ pub struct Writer<'a> {
     target: &'a dyn GraphConnection,
     dialect: Dialect,
     refs: NodeRefs,
+    /// FalkorDB's bulk loader, for a target graph that did not exist (see [`super::bulk`]).
+    bulk: Option<BulkWriter<'a>>,
+    bulk_loaded: u64,
     batch: u64,
     nodes: u64,
     relationships: u64,
@@ -95,10 +101,13 @@ impl<'a> Writer<'a> {
                 step: "create the temporary id map".into(),
                 source,
             })?;
+            let bulk = BulkWriter::start(target).await?;
             return Ok(Writer {
                 target,
                 dialect,
                 refs: NodeRefs::IdMap(table),
+                bulk,
+                bulk_loaded: 0,
                 batch: batch.max(1),
                 nodes: 0,
                 relationships: 0,
@@ -118,6 +127,8 @@ impl<'a> Writer<'a> {
             target,
             dialect,
             refs: NodeRefs::TempProperty,
+            bulk: None,
+            bulk_loaded: 0,
             batch: batch.max(1),
             nodes: 0,
             relationships: 0,
@@ -134,12 +145,20 @@ impl<'a> Writer<'a> {
     }
 
     /// Writes nodes, grouped by label set (labels cannot be parameters).
-    pub async fn write_nodes(&mut self, page: Vec<ExportedNode>) -> Result<(), TransferError> {
-        let mut groups: BTreeMap<Vec<String>, Group> = BTreeMap::new();
-        for mut node in page {
+    pub async fn write_nodes(&mut self, mut page: Vec<ExportedNode>) -> Result<(), TransferError> {
+        for node in &mut page {
             let entity = node_entity(&node.labels);
             self.findings
                 .filter(&self.dialect, &entity, &mut node.properties);
+        }
+        if let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &mut self.refs) {
+            let before = page.len();
+            page = bulk.write_nodes(page, table).await?;
+            self.nodes += (before - page.len()) as u64;
+            self.bulk_loaded += (before - page.len()) as u64;
+        }
+        let mut groups: BTreeMap<Vec<String>, Group> = BTreeMap::new();
+        for node in page {
             let group = groups.entry(node.labels).or_default();
             let mut row = group.row(&self.dialect, node.properties);
             row.insert("id".to_owned(), Value::Int(node.id));
@@ -172,6 +191,7 @@ impl<'a> Writer<'a> {
                             format!("{count} nodes sent, {} created", created.rows.len()),
                         ));
                     }
+                    let mut ids = Vec::with_capacity(created.rows.len());
                     for row in created.rows {
                         let [Value::Int(source), Value::Int(target)] = row[..] else {
                             return Err(unexpected(step, format!("unexpected row {row:?}")));
@@ -182,6 +202,10 @@ impl<'a> Writer<'a> {
                                 step: "remember copied node ids".into(),
                                 source,
                             })?;
+                        ids.push(target);
+                    }
+                    if let Some(bulk) = &mut self.bulk {
+                        bulk.created_by_cypher(&ids)?;
                     }
                 }
             }
@@ -193,13 +217,21 @@ impl<'a> Writer<'a> {
     /// Writes relationships, grouped by type, endpoints resolved through the temporary ids.
     pub async fn write_relationships(
         &mut self,
-        page: Vec<ExportedRelationship>,
+        mut page: Vec<ExportedRelationship>,
     ) -> Result<(), TransferError> {
-        let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-        for mut rel in page {
+        for rel in &mut page {
             let entity = relationship_entity(&rel.rel_type);
             self.findings
                 .filter(&self.dialect, &entity, &mut rel.properties);
+        }
+        if let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &self.refs) {
+            let before = page.len();
+            page = bulk.write_relationships(page, table, target_id).await?;
+            self.relationships += (before - page.len()) as u64;
+            self.bulk_loaded += (before - page.len()) as u64;
+        }
+        let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+        for rel in page {
             let group = groups.entry(rel.rel_type).or_default();
             let mut row = group.row(&self.dialect, rel.properties);
             let (s, t) = match &self.refs {
@@ -270,6 +302,7 @@ impl<'a> Writer<'a> {
         Ok(TransferStats {
             nodes: self.nodes,
             relationships: self.relationships,
+            bulk_loaded: self.bulk_loaded,
             findings: self.findings.into_vec(),
         })
     }

@@ -3,9 +3,11 @@
 //! - [`export`]: page through a whole graph (used by movers and checks).
 //! - [`logical`]: read every node and relationship over the connection, write them in batches.
 //! - [`id_table`]: node id -> fixed-size record lookups in a temporary file (flat memory).
+//! - `bulk`: the copy's GRAPH.BULK fast path into a new FalkorDB graph.
 //! - [`schema`]: recreate the source's indexes (and what constraints it can) on the target.
 
 pub mod archive;
+mod bulk;
 pub mod capability;
 pub mod dump;
 mod error;
@@ -55,6 +57,9 @@ impl std::fmt::Display for Phase {
 pub struct TransferStats {
     pub nodes: u64,
     pub relationships: u64,
+    /// How many of those entities went through FalkorDB's GRAPH.BULK loader (the rest through
+    /// Cypher).
+    pub bulk_loaded: u64,
     /// Properties left out because the target cannot store them (see [`capability`]).
     pub findings: Vec<capability::Finding>,
 }

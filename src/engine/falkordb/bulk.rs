@@ -144,6 +144,16 @@ pub struct BulkRelationship {
     pub properties: BTreeMap<String, Value>,
 }
 
+/// A relationship between nodes that already exist in the graph, named by their server ids (for
+/// loads appended to a graph in several steps: see [`encode_edges`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkEdge {
+    pub rel_type: String,
+    pub start: u64,
+    pub end: u64,
+    pub properties: BTreeMap<String, Value>,
+}
+
 /// Which input entity an error is about: its position in the node or relationship slice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntityRef {
@@ -632,10 +642,8 @@ pub fn encode(
         }
     }
 
-    let mut edge_groups = Grouper::default();
-    for (i, rel) in relationships.iter().enumerate() {
+    let edge_groups = group_edges(relationships.iter().enumerate().map(|(i, rel)| {
         let entity = EntityRef::Relationship(i);
-        check_name(entity, "relationship type", &rel.rel_type, false)?;
         for (end, node) in [("start", rel.start), ("end", rel.end)] {
             if node >= nodes.len() {
                 return Err(BulkError::DanglingEndpoint {
@@ -646,18 +654,14 @@ pub fn encode(
                 });
             }
         }
-        let start = edge_groups.arena.len();
-        edge_groups
-            .arena
-            .extend_from_slice(&node_ids[rel.start].to_le_bytes());
-        edge_groups
-            .arena
-            .extend_from_slice(&node_ids[rel.end].to_le_bytes());
-        let keys = encode_properties(entity, &rel.properties, &mut edge_groups.arena)?;
-        let end = edge_groups.arena.len();
-        let g = edge_groups.group_for(&[rel.rel_type.as_str()], &keys);
-        edge_groups.groups[g].members.push((i, start..end));
-    }
+        Ok((
+            i,
+            rel.rel_type.as_str(),
+            node_ids[rel.start],
+            node_ids[rel.end],
+            &rel.properties,
+        ))
+    }))?;
 
     // All node tokens precede all edge tokens, so every edge's endpoints exist when it is created.
     let mut packer = Packer::new(limits);
@@ -668,6 +672,64 @@ pub fn encode(
         node_ids,
         node_count: nodes.len() as u64,
         edge_count: relationships.len() as u64,
+    })
+}
+
+/// One relationship to encode: (position in the input, type, start id, end id, properties).
+type EdgeInput<'a> = (usize, &'a str, u64, u64, &'a BTreeMap<String, Value>);
+
+fn group_edges<'a>(
+    edges: impl Iterator<Item = Result<EdgeInput<'a>, BulkError>>,
+) -> Result<Grouper, BulkError> {
+    let mut edge_groups = Grouper::default();
+    for edge in edges {
+        let (index, rel_type, start_id, end_id, properties) = edge?;
+        let entity = EntityRef::Relationship(index);
+        check_name(entity, "relationship type", rel_type, false)?;
+        let start = edge_groups.arena.len();
+        edge_groups.arena.extend_from_slice(&start_id.to_le_bytes());
+        edge_groups.arena.extend_from_slice(&end_id.to_le_bytes());
+        let keys = encode_properties(entity, properties, &mut edge_groups.arena)?;
+        let end = edge_groups.arena.len();
+        let g = edge_groups.group_for(&[rel_type], &keys);
+        edge_groups.groups[g].members.push((index, start..end));
+    }
+    Ok(edge_groups)
+}
+
+/// Encodes relationships between nodes that already exist in the graph (server ids below
+/// `node_count`), for calls that append to it ([`send_appending`]). Errors name a relationship
+/// by its position in `edges`.
+pub fn encode_edges(
+    edges: &[BulkEdge],
+    node_count: u64,
+    limits: BulkLimits,
+) -> Result<BulkPlan, BulkError> {
+    if limits.max_call_bytes == 0 || limits.max_token_bytes == 0 || limits.max_tokens_per_call == 0
+    {
+        return Err(BulkError::InvalidLimits(limits));
+    }
+    let edge_groups = group_edges(edges.iter().enumerate().map(|(i, e)| {
+        let entity = EntityRef::Relationship(i);
+        for (end, node) in [("start", e.start), ("end", e.end)] {
+            if node >= node_count {
+                return Err(BulkError::DanglingEndpoint {
+                    entity,
+                    end,
+                    node: usize::try_from(node).unwrap_or(usize::MAX),
+                    node_count: usize::try_from(node_count).unwrap_or(usize::MAX),
+                });
+            }
+        }
+        Ok((i, e.rel_type.as_str(), e.start, e.end, &e.properties))
+    }))?;
+    let mut packer = Packer::new(limits);
+    packer.pack(&edge_groups, true, EntityRef::Relationship)?;
+    Ok(BulkPlan {
+        calls: packer.finish(),
+        node_ids: Vec::new(),
+        node_count: 0,
+        edge_count: edges.len() as u64,
     })
 }
 
@@ -692,6 +754,32 @@ fn parse_reply(reply: &redis::Value) -> Option<(u64, u64)> {
 /// Sends a plan's calls in order over `conn`'s graph key, the first with `BEGIN` (so the load
 /// fails if the key already exists, and node ids are the plan's). Stops at the first failure.
 pub async fn send(conn: &FalkorConnection, plan: &BulkPlan) -> Result<BulkReport, BulkLoadError> {
+    send_calls(conn, plan, true).await
+}
+
+/// Sends a plan's calls in order, none with `BEGIN`: they append to `conn`'s graph, which must
+/// exist (see [`begin`]). Node ids continue from the graph's node count (when nothing was ever
+/// deleted from it); [`BulkPlan::node_ids`] are relative to that.
+pub async fn send_appending(
+    conn: &FalkorConnection,
+    plan: &BulkPlan,
+) -> Result<BulkReport, BulkLoadError> {
+    send_calls(conn, plan, false).await
+}
+
+/// Creates `conn`'s graph, empty, with `GRAPH.BULK <key> BEGIN 0 0 0 0`; fails if the key
+/// exists. Later loads append with [`send_appending`], node ids starting at 0.
+pub async fn begin(conn: &FalkorConnection) -> Result<BulkReport, BulkLoadError> {
+    let plan = encode(&[], &[], BulkLimits::default())?;
+    debug_assert_eq!(plan.calls.len(), 1, "an empty load is one empty call");
+    send(conn, &plan).await
+}
+
+async fn send_calls(
+    conn: &FalkorConnection,
+    plan: &BulkPlan,
+    begin: bool,
+) -> Result<BulkReport, BulkLoadError> {
     let started = Instant::now();
     let calls = plan.calls.len();
     let mut report = BulkReport {
@@ -702,7 +790,7 @@ pub async fn send(conn: &FalkorConnection, plan: &BulkPlan) -> Result<BulkReport
         elapsed: Duration::ZERO,
     };
     for (i, call) in plan.calls.iter().enumerate() {
-        let args = call.args(i == 0);
+        let args = call.args(begin && i == 0);
         let refs: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
         let reply = conn
             .bulk(&refs)

@@ -116,6 +116,17 @@ impl FalkorConnection {
             .map_err(|e| self.redis_error(e, original))
     }
 
+    /// Whether this connection's graph key exists on the server (`EXISTS <key>`).
+    pub async fn graph_exists(&self) -> Result<bool, EngineError> {
+        let mut conn = self.conn.clone();
+        let n: i64 = redis::cmd("EXISTS")
+            .arg(&self.graph)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.redis_error(e, "EXISTS"))?;
+        Ok(n > 0)
+    }
+
     /// Sends `GRAPH.BULK <graph> <args...>` as is and returns the raw reply. The arguments are
     /// built by [`super::bulk`] (`[BEGIN] <node count> <edge count> <node token count>
     /// <edge token count> <tokens...>`); nothing here checks them, and malformed tokens can crash
@@ -207,6 +218,10 @@ impl FalkorConnection {
 impl GraphConnection for FalkorConnection {
     fn describe(&self) -> String {
         self.description.clone()
+    }
+
+    fn as_falkordb(&self) -> Option<&FalkorConnection> {
+        Some(self)
     }
 
     fn dialect(&self) -> &Dialect {

@@ -1,0 +1,225 @@
+//! The logical copy's fast path into FalkorDB: `GRAPH.BULK` (the engine's own bulk loader, see
+//! [`crate::engine::falkordb::bulk`]) for every node and relationship the format can carry,
+//! Cypher for the rest.
+//!
+//! It is used only when the target graph key does not exist yet (a harness-owned target after
+//! its wipe, or an import into a new graph): the load starts with `GRAPH.BULK <key> BEGIN` on
+//! an empty graph, so node ids are handed out 0, 1, 2... in creation order and the id each bulk
+//! node gets is known in advance. Nodes the format cannot carry (no label, no property, a point,
+//! a name with `:` or NUL) and relationships holding points go through the Cypher writer in the
+//! same order; the ids Cypher returns are checked against that sequence, so a server that
+//! numbered nodes differently stops the copy instead of misplacing relationships.
+//! `MH_GRAPH_BULK=off` turns the fast path off (everything through Cypher).
+
+use super::export::{ExportedNode, ExportedRelationship};
+use super::id_table::IdTable;
+use super::TransferError;
+use crate::engine::falkordb::bulk::{
+    self, BulkEdge, BulkError, BulkLimits, BulkLoadError, BulkNode, EntityRef,
+};
+use crate::engine::falkordb::FalkorConnection;
+use crate::engine::{EngineError, GraphConnection};
+use crate::value::Value;
+
+/// Bulk-loads into one FalkorDB graph that it created.
+pub(super) struct BulkWriter<'a> {
+    conn: &'a FalkorConnection,
+    /// The id the graph gives its next node (the number of nodes created so far).
+    next_id: u64,
+}
+
+fn load_error(step: &str, e: BulkLoadError) -> TransferError {
+    match e {
+        BulkLoadError::Server { source, .. } => TransferError::Engine {
+            step: step.to_owned(),
+            source,
+        },
+        other => TransferError::Unexpected {
+            step: step.to_owned(),
+            message: other.to_string(),
+        },
+    }
+}
+
+fn table_error(source: super::id_table::IdTableError) -> TransferError {
+    TransferError::IdTable {
+        step: "remember copied node ids".into(),
+        source,
+    }
+}
+
+impl<'a> BulkWriter<'a> {
+    /// Creates `target`'s graph with `GRAPH.BULK ... BEGIN` when `target` is FalkorDB, its graph
+    /// key does not exist, and `MH_GRAPH_BULK` is not `off`; `None` otherwise.
+    pub async fn start(target: &'a dyn GraphConnection) -> Result<Option<Self>, TransferError> {
+        let Some(conn) = target.as_falkordb() else {
+            return Ok(None);
+        };
+        if std::env::var("MH_GRAPH_BULK").is_ok_and(|v| v.eq_ignore_ascii_case("off")) {
+            return Ok(None);
+        }
+        let step = "check whether the target graph exists";
+        let exists = conn
+            .graph_exists()
+            .await
+            .map_err(|source: EngineError| TransferError::Engine {
+                step: step.into(),
+                source,
+            })?;
+        if exists {
+            return Ok(None);
+        }
+        bulk::begin(conn)
+            .await
+            .map_err(|e| load_error("create the target graph with GRAPH.BULK", e))?;
+        Ok(Some(BulkWriter { conn, next_id: 0 }))
+    }
+
+    /// Bulk-loads the nodes the format can carry, recording source -> target ids in `table`;
+    /// returns the others, in order, for the Cypher writer.
+    pub async fn write_nodes(
+        &mut self,
+        page: Vec<ExportedNode>,
+        table: &mut IdTable<8>,
+    ) -> Result<Vec<ExportedNode>, TransferError> {
+        let (mut carried, mut rest): (Vec<ExportedNode>, Vec<ExportedNode>) =
+            page.into_iter().partition(|n| {
+                !n.labels.is_empty()
+                    && n.properties.values().any(|v| !matches!(v, Value::Null))
+                    && !n.properties.values().any(|v| matches!(v, Value::Point(_)))
+            });
+        let plan = loop {
+            let nodes: Vec<BulkNode> = carried
+                .iter()
+                .map(|n| BulkNode {
+                    labels: n.labels.clone(),
+                    properties: n.properties.clone(),
+                })
+                .collect();
+            match bulk::encode(&nodes, &[], BulkLimits::default()) {
+                Ok(plan) => break plan,
+                Err(e) => match refused_entity(&e) {
+                    Some(EntityRef::Node(i)) if i < carried.len() => rest.push(carried.remove(i)),
+                    _ => return Err(encode_error("encode nodes for GRAPH.BULK", e)),
+                },
+            }
+        };
+        if carried.is_empty() {
+            return Ok(rest);
+        }
+        let report = bulk::send_appending(self.conn, &plan)
+            .await
+            .map_err(|e| load_error("write nodes to the target with GRAPH.BULK", e))?;
+        if report.nodes_created != carried.len() as u64 {
+            return Err(TransferError::Unexpected {
+                step: "write nodes to the target with GRAPH.BULK".into(),
+                message: format!(
+                    "{} nodes sent, {} created",
+                    carried.len(),
+                    report.nodes_created
+                ),
+            });
+        }
+        for (node, relative) in carried.iter().zip(&plan.node_ids) {
+            let id = self.next_id + relative;
+            table
+                .put(node.id, &(id as i64).to_be_bytes())
+                .map_err(table_error)?;
+        }
+        self.next_id += carried.len() as u64;
+        rest.sort_by_key(|n| n.id);
+        Ok(rest)
+    }
+
+    /// Checks that nodes the Cypher writer created got the next ids in sequence, and advances.
+    pub fn created_by_cypher(&mut self, ids: &[i64]) -> Result<(), TransferError> {
+        let mut sorted: Vec<i64> = ids.to_vec();
+        sorted.sort_unstable();
+        let expected = (self.next_id..self.next_id + ids.len() as u64).map(|i| i as i64);
+        if !sorted.iter().copied().eq(expected) {
+            return Err(TransferError::Unexpected {
+                step: "write nodes to the target".into(),
+                message: format!(
+                    "the target numbered new nodes {:?}..., not from {} on as GRAPH.BULK needs (set MH_GRAPH_BULK=off to copy through Cypher only)",
+                    sorted.first(),
+                    self.next_id
+                ),
+            });
+        }
+        self.next_id += ids.len() as u64;
+        Ok(())
+    }
+
+    /// Bulk-loads the relationships the format can carry, endpoints mapped through `table`;
+    /// returns the others for the Cypher writer.
+    pub async fn write_relationships(
+        &mut self,
+        page: Vec<ExportedRelationship>,
+        table: &IdTable<8>,
+        target_id: impl Fn(&IdTable<8>, i64) -> Result<i64, TransferError>,
+    ) -> Result<Vec<ExportedRelationship>, TransferError> {
+        let (mut carried, mut rest): (Vec<ExportedRelationship>, Vec<ExportedRelationship>) =
+            page.into_iter().partition(|r| {
+                !r.properties.values().any(|v| matches!(v, Value::Point(_)))
+            });
+        let mut edges = Vec::with_capacity(carried.len());
+        for r in &carried {
+            edges.push(BulkEdge {
+                rel_type: r.rel_type.clone(),
+                start: target_id(table, r.start)? as u64,
+                end: target_id(table, r.end)? as u64,
+                properties: r.properties.clone(),
+            });
+        }
+        let plan = loop {
+            match bulk::encode_edges(&edges, self.next_id, BulkLimits::default()) {
+                Ok(plan) => break plan,
+                Err(e) => match refused_entity(&e) {
+                    Some(EntityRef::Relationship(i)) if i < carried.len() => {
+                        edges.remove(i);
+                        rest.push(carried.remove(i));
+                    }
+                    _ => return Err(encode_error("encode relationships for GRAPH.BULK", e)),
+                },
+            }
+        };
+        if carried.is_empty() {
+            return Ok(rest);
+        }
+        let report = bulk::send_appending(self.conn, &plan)
+            .await
+            .map_err(|e| load_error("write relationships to the target with GRAPH.BULK", e))?;
+        if report.edges_created != carried.len() as u64 {
+            return Err(TransferError::Unexpected {
+                step: "write relationships to the target with GRAPH.BULK".into(),
+                message: format!(
+                    "{} relationships sent, {} created",
+                    carried.len(),
+                    report.edges_created
+                ),
+            });
+        }
+        Ok(rest)
+    }
+}
+
+/// The entity an encoding error is about, when the error means "this entity cannot be carried"
+/// (so it can take the Cypher path instead).
+fn refused_entity(e: &BulkError) -> Option<EntityRef> {
+    match e {
+        BulkError::UnsupportedValue { entity, .. }
+        | BulkError::NulInString { entity, .. }
+        | BulkError::InvalidName { entity, .. }
+        | BulkError::UnlabeledNode { entity }
+        | BulkError::TooManyProperties { entity, .. }
+        | BulkError::EntityTooLarge { entity, .. } => Some(*entity),
+        BulkError::DanglingEndpoint { .. } | BulkError::InvalidLimits(_) => None,
+    }
+}
+
+fn encode_error(step: &str, e: BulkError) -> TransferError {
+    TransferError::Unexpected {
+        step: step.to_owned(),
+        message: e.to_string(),
+    }
+}
