@@ -58,9 +58,8 @@ unsafe impl GlobalAlloc for Counting {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             if new_size >= layout.size() {
-                let live =
-                    LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
-                        - layout.size();
+                let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
+                    - layout.size();
                 PEAK.fetch_max(live, Ordering::Relaxed);
             } else {
                 LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
@@ -388,10 +387,7 @@ async fn bench_size(
     // measured pays it and looks several times slower than the ones after it).
     let warm = Instant::now();
     plain_read(&src, 1000).await?;
-    eprintln!(
-        "[{n}] warm-up read {:.1}s",
-        warm.elapsed().as_secs_f64()
-    );
+    eprintln!("[{n}] warm-up read {:.1}s", warm.elapsed().as_secs_f64());
     eprintln!("[{n}] read+hash");
     // Plain read, then the streaming hash, then the keep-everything snapshot.
     reset_peak();

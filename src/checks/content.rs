@@ -54,12 +54,9 @@ fn digest(bytes: &[u8]) -> Hash {
 }
 
 fn node_digest(node: &NodeContent) -> Hash {
-    let mut buf = Vec::new();
-    canonical::encode(
-        &Value::List(node.labels.iter().cloned().map(Value::String).collect()),
-        &mut buf,
-    );
-    canonical::encode(&Value::Map(node.properties.clone()), &mut buf);
+    let mut buf = Vec::with_capacity(256);
+    canonical::encode_str_list(node.labels.iter().map(String::as_str), &mut buf);
+    canonical::encode_map_entries(node.properties.iter(), &mut buf);
     digest(&buf)
 }
 
@@ -135,17 +132,13 @@ pub async fn snapshot(
                 .into_iter()
                 .filter(|(k, _)| !is_internal_name(k))
                 .collect();
-            let mut buf = Vec::new();
-            canonical::encode(&Value::String(r.rel_type.clone()), &mut buf);
-            canonical::encode(&Value::Map(properties.clone()), &mut buf);
-            buf.extend_from_slice(sh);
-            buf.extend_from_slice(th);
+            let h = relationship_digest(&r.rel_type, &properties, sh, th);
             let props: Vec<String> = properties
                 .iter()
                 .map(|(k, v)| format!("{k}: {v}"))
                 .collect();
             let description = format!("{sd}-[:{} {{{}}}]->{td}", r.rel_type, props.join(", "));
-            snap.relationships.push((digest(&buf), description));
+            snap.relationships.push((h, description));
         }
     }
     let mut all: Vec<&Hash> = snap
@@ -216,9 +209,9 @@ fn relationship_digest(
     start: &Hash,
     end: &Hash,
 ) -> Hash {
-    let mut buf = Vec::new();
-    canonical::encode(&Value::String(rel_type.to_owned()), &mut buf);
-    canonical::encode(&Value::Map(properties.clone()), &mut buf);
+    let mut buf = Vec::with_capacity(256);
+    canonical::encode_str(rel_type, &mut buf);
+    canonical::encode_map_entries(properties.iter(), &mut buf);
     buf.extend_from_slice(start);
     buf.extend_from_slice(end);
     digest(&buf)
@@ -308,21 +301,26 @@ async fn hash_with_id_table(
     .await?;
     let rels = relationship_pages(conn, batch);
     overlapped(rels, async |page: Vec<ExportedRelationship>| {
+        // A page holds the relationships of a range of start nodes: one read for their digests.
+        let lo = page.iter().map(|r| r.start).min().unwrap_or(0);
+        let hi = page.iter().map(|r| r.start).max().unwrap_or(0);
+        let starts = digests
+            .get_range(lo, hi)
+            .map_err(table_error("look up node digests"))?;
         for r in page {
-            let lookup = |id: i64| -> Result<Hash, TransferError> {
-                digests
-                    .get(id)
-                    .map_err(table_error("look up node digests"))?
-                    .ok_or_else(|| TransferError::Unexpected {
-                        step: "hash relationships".into(),
-                        message: format!(
-                            "relationship {} points at node {id}, which was not there when nodes \
-                             were read (was the graph written to while it was hashed?)",
-                            r.id
-                        ),
-                    })
+            let missing = |id: i64| TransferError::Unexpected {
+                step: "hash relationships".into(),
+                message: format!(
+                    "relationship {} points at node {id}, which was not there when nodes were \
+                     read (was the graph written to while it was hashed?)",
+                    r.id
+                ),
             };
-            let (start, end) = (lookup(r.start)?, lookup(r.end)?);
+            let start = starts.get(r.start).ok_or_else(|| missing(r.start))?;
+            let end = digests
+                .get(r.end)
+                .map_err(table_error("look up node digests"))?
+                .ok_or_else(|| missing(r.end))?;
             add_relationship(&mut acc, &mut out, r.rel_type, r.properties, &start, &end);
         }
         Ok(())

@@ -59,13 +59,13 @@ impl<'a> BulkWriter<'a> {
             return Ok(None);
         }
         let step = "check whether the target graph exists";
-        let exists = conn
-            .graph_exists()
-            .await
-            .map_err(|source: EngineError| TransferError::Engine {
-                step: step.into(),
-                source,
-            })?;
+        let exists =
+            conn.graph_exists()
+                .await
+                .map_err(|source: EngineError| TransferError::Engine {
+                    step: step.into(),
+                    source,
+                })?;
         if exists {
             return Ok(None);
         }
@@ -155,13 +155,12 @@ impl<'a> BulkWriter<'a> {
     pub async fn write_relationships(
         &mut self,
         page: Vec<ExportedRelationship>,
-        table: &IdTable<8>,
-        target_id: impl Fn(&IdTable<8>, i64) -> Result<i64, TransferError>,
+        table: &mut IdTable<8>,
+        target_id: impl Fn(&mut IdTable<8>, i64) -> Result<i64, TransferError>,
     ) -> Result<Vec<ExportedRelationship>, TransferError> {
-        let (mut carried, mut rest): (Vec<ExportedRelationship>, Vec<ExportedRelationship>) =
-            page.into_iter().partition(|r| {
-                !r.properties.values().any(|v| matches!(v, Value::Point(_)))
-            });
+        let (mut carried, mut rest): (Vec<ExportedRelationship>, Vec<ExportedRelationship>) = page
+            .into_iter()
+            .partition(|r| !r.properties.values().any(|v| matches!(v, Value::Point(_))));
         let mut edges = Vec::with_capacity(carried.len());
         for r in &carried {
             edges.push(BulkEdge {

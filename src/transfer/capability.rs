@@ -148,7 +148,10 @@ pub fn storable(dialect: &Dialect, value: &Value) -> Result<(), String> {
 pub fn lossy(dialect: &Dialect, value: &Value) -> Option<String> {
     match (dialect.engine, value) {
         (EngineKind::Falkordb, Value::Point(p)) => {
-            let (x, y) = (falkordb_point_coordinate(p.x), falkordb_point_coordinate(p.y));
+            let (x, y) = (
+                falkordb_point_coordinate(p.x),
+                falkordb_point_coordinate(p.y),
+            );
             (x != p.x || y != p.y).then(|| {
                 format!(
                     "FalkorDB keeps point coordinates as 32-bit floats: longitude {} latitude {} are read back as {x} {y}",
@@ -333,8 +336,14 @@ mod tests {
             all[0]
         );
         // What FalkorDB itself returned is stored unchanged.
-        assert_eq!(lossy(&dialect, &point(12.3456792831421, 55.0999984741211)), None);
-        assert_eq!(lossy(&dialect, &point(-46.0224380493164, 1.05956840515137)), None);
+        assert_eq!(
+            lossy(&dialect, &point(12.3456792831421, 55.0999984741211)),
+            None
+        );
+        assert_eq!(
+            lossy(&dialect, &point(-46.0224380493164, 1.05956840515137)),
+            None
+        );
         let neo4j = Dialect::new(EngineKind::Neo4j, None);
         assert_eq!(lossy(&neo4j, &point(12.345678901, 55.1)), None);
     }

@@ -28,7 +28,13 @@ pub enum IdTableError {
 pub struct IdTable<const N: usize> {
     file: File,
     len: u64,
+    /// Consecutive puts not yet written: (first id, slots). Nodes arrive in id order, so a page
+    /// of puts becomes one write.
+    pending: Option<(u64, Vec<u8>)>,
 }
+
+/// Pending puts are written once they reach this many bytes.
+const PENDING_LIMIT: usize = 256 * 1024;
 
 impl<const N: usize> IdTable<N> {
     /// An empty table in a new unnamed file under the system's temporary directory.
@@ -37,6 +43,7 @@ impl<const N: usize> IdTable<N> {
         Ok(IdTable {
             file: tempfile::tempfile()?,
             len: 0,
+            pending: None,
         })
     }
 
@@ -60,34 +67,84 @@ impl<const N: usize> IdTable<N> {
         }
     }
 
-    /// Stores `record` for `id`, replacing what was there.
+    /// Stores `record` for `id`, replacing what was there. Consecutive ids are buffered and
+    /// written together (before any read).
     pub fn put(&mut self, id: i64, record: &[u8; N]) -> Result<(), IdTableError> {
         let at = Self::offset(id)?;
-        let mut buf = [0u8; 64];
-        let slot = &mut buf[..N + 1];
-        slot[0] = 1;
-        slot[1..].copy_from_slice(record);
-        write_all_at(&self.file, slot, at)?;
-        self.len = self.len.max(at + N as u64 + 1);
+        let slot_len = N as u64 + 1;
+        let appendable =
+            matches!(&self.pending, Some((start, buf)) if start + buf.len() as u64 == at);
+        if !appendable {
+            self.flush()?;
+            self.pending = Some((at, Vec::with_capacity(4096)));
+        }
+        let (_, buf) = self.pending.as_mut().expect("pending was just set");
+        buf.push(1);
+        buf.extend_from_slice(record);
+        self.len = self.len.max(at + slot_len);
+        if buf.len() >= PENDING_LIMIT {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), IdTableError> {
+        if let Some((at, buf)) = self.pending.take() {
+            write_all_at(&self.file, &buf, at)?;
+        }
         Ok(())
     }
 
     /// The record stored for `id`, if any.
-    pub fn get(&self, id: i64) -> Result<Option<[u8; N]>, IdTableError> {
+    pub fn get(&mut self, id: i64) -> Result<Option<[u8; N]>, IdTableError> {
         let at = Self::offset(id)?;
+        self.flush()?;
         if at + N as u64 + 1 > self.len {
             return Ok(None);
         }
         let mut buf = [0u8; 64];
         let slot = &mut buf[..N + 1];
         read_exact_at(&self.file, slot, at)?;
-        if slot[0] == 0 {
-            return Ok(None);
-        }
-        let mut out = [0u8; N];
-        out.copy_from_slice(&slot[1..]);
-        Ok(Some(out))
+        Ok(record(slot))
     }
+
+    /// The records of ids `lo..=hi` in one read (for lookups that cluster, such as the start
+    /// nodes of one page of relationships).
+    pub fn get_range(&mut self, lo: i64, hi: i64) -> Result<Range<N>, IdTableError> {
+        let (from, to) = (Self::offset(lo)?, Self::offset(hi.max(lo))?);
+        self.flush()?;
+        let slot_len = N as u64 + 1;
+        let end = (to + slot_len).min(self.len.max(from));
+        let mut bytes = vec![0u8; (end - from) as usize];
+        if !bytes.is_empty() {
+            read_exact_at(&self.file, &mut bytes, from)?;
+        }
+        Ok(Range { lo, bytes })
+    }
+}
+
+/// Records read by [`IdTable::get_range`].
+pub struct Range<const N: usize> {
+    lo: i64,
+    bytes: Vec<u8>,
+}
+
+impl<const N: usize> Range<N> {
+    /// The record of `id`, if it is in the range and stored.
+    pub fn get(&self, id: i64) -> Option<[u8; N]> {
+        let i = usize::try_from(id.checked_sub(self.lo)?).ok()?;
+        let slot = self.bytes.get(i * (N + 1)..(i + 1) * (N + 1))?;
+        record(slot)
+    }
+}
+
+fn record<const N: usize>(slot: &[u8]) -> Option<[u8; N]> {
+    if slot[0] == 0 {
+        return None;
+    }
+    let mut out = [0u8; N];
+    out.copy_from_slice(&slot[1..=N]);
+    Some(out)
 }
 
 #[cfg(unix)]
@@ -140,6 +197,27 @@ mod tests {
         assert_eq!(t.get(2_000_000).unwrap(), None, "past the end");
         t.put(0, &8u64.to_be_bytes()).unwrap();
         assert_eq!(t.get(0).unwrap(), Some(8u64.to_be_bytes()));
+    }
+
+    #[test]
+    fn buffered_runs_and_range_reads_agree_with_single_lookups() {
+        let mut t = IdTable::<8>::new().unwrap();
+        // A run, a gap, another run; more than the pending limit in total.
+        let ids: Vec<i64> = (0..20_000).chain(30_000..50_000).collect();
+        for &id in &ids {
+            t.put(id, &(id as u64 * 3).to_be_bytes()).unwrap();
+        }
+        let range = t.get_range(19_990, 30_010).unwrap();
+        for id in 19_990..=30_010 {
+            let want = (!(20_000..30_000).contains(&id)).then(|| (id as u64 * 3).to_be_bytes());
+            assert_eq!(range.get(id), want, "id {id}");
+            assert_eq!(t.get(id).unwrap(), want, "id {id}");
+        }
+        assert_eq!(range.get(19_989), None, "below the range");
+        assert_eq!(range.get(30_011), None, "above the range");
+        let tail = t.get_range(49_999, 60_000).unwrap();
+        assert_eq!(tail.get(49_999), Some((49_999u64 * 3).to_be_bytes()));
+        assert_eq!(tail.get(50_000), None);
     }
 
     #[test]

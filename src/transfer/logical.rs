@@ -21,11 +21,11 @@
 
 use std::collections::BTreeMap;
 
+use super::bulk::BulkWriter;
 use super::capability::{node_entity, relationship_entity, Findings};
 use super::export::{
     node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship,
 };
-use super::bulk::BulkWriter;
 use super::id_table::IdTable;
 use super::{Phase, Progress, TransferError, TransferStats, TEMP_ID, TEMP_LABEL};
 use crate::engine::dialect::{escape_name, EngineKind};
@@ -196,12 +196,12 @@ impl<'a> Writer<'a> {
                         let [Value::Int(source), Value::Int(target)] = row[..] else {
                             return Err(unexpected(step, format!("unexpected row {row:?}")));
                         };
-                        table
-                            .put(source, &target.to_be_bytes())
-                            .map_err(|source| TransferError::IdTable {
+                        table.put(source, &target.to_be_bytes()).map_err(|source| {
+                            TransferError::IdTable {
                                 step: "remember copied node ids".into(),
                                 source,
-                            })?;
+                            }
+                        })?;
                         ids.push(target);
                     }
                     if let Some(bulk) = &mut self.bulk {
@@ -224,7 +224,7 @@ impl<'a> Writer<'a> {
             self.findings
                 .filter(&self.dialect, &entity, &mut rel.properties);
         }
-        if let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &self.refs) {
+        if let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &mut self.refs) {
             let before = page.len();
             page = bulk.write_relationships(page, table, target_id).await?;
             self.relationships += (before - page.len()) as u64;
@@ -234,9 +234,11 @@ impl<'a> Writer<'a> {
         for rel in page {
             let group = groups.entry(rel.rel_type).or_default();
             let mut row = group.row(&self.dialect, rel.properties);
-            let (s, t) = match &self.refs {
+            let (s, t) = match &mut self.refs {
                 NodeRefs::TempProperty => (rel.start, rel.end),
-                NodeRefs::IdMap(table) => (target_id(table, rel.start)?, target_id(table, rel.end)?),
+                NodeRefs::IdMap(table) => {
+                    (target_id(table, rel.start)?, target_id(table, rel.end)?)
+                }
             };
             row.insert("s".to_owned(), Value::Int(s));
             row.insert("t".to_owned(), Value::Int(t));
@@ -309,7 +311,7 @@ impl<'a> Writer<'a> {
 }
 
 /// The target id of the node copied from source node `id`.
-fn target_id(table: &IdTable<8>, id: i64) -> Result<i64, TransferError> {
+fn target_id(table: &mut IdTable<8>, id: i64) -> Result<i64, TransferError> {
     let step = "resolve a relationship endpoint";
     match table.get(id) {
         Ok(Some(bytes)) => Ok(i64::from_be_bytes(bytes)),
