@@ -82,51 +82,63 @@ impl<'a> BulkWriter<'a> {
         page: Vec<ExportedNode>,
         table: &mut IdTable<8>,
     ) -> Result<Vec<ExportedNode>, TransferError> {
-        let (mut carried, mut rest): (Vec<ExportedNode>, Vec<ExportedNode>) =
-            page.into_iter().partition(|n| {
-                !n.labels.is_empty()
-                    && n.properties.values().any(|v| !matches!(v, Value::Null))
-                    && !n.properties.values().any(|v| matches!(v, Value::Point(_)))
-            });
+        let mut rest = Vec::new();
+        let (mut ids, mut nodes) = (Vec::new(), Vec::new());
+        for n in page {
+            let carried = !n.labels.is_empty()
+                && n.properties.values().any(|v| !matches!(v, Value::Null))
+                && !n.properties.values().any(|v| matches!(v, Value::Point(_)));
+            if carried {
+                ids.push(n.id);
+                nodes.push(BulkNode {
+                    labels: n.labels,
+                    properties: n.properties,
+                });
+            } else {
+                rest.push(n);
+            }
+        }
         let plan = loop {
-            let nodes: Vec<BulkNode> = carried
-                .iter()
-                .map(|n| BulkNode {
-                    labels: n.labels.clone(),
-                    properties: n.properties.clone(),
-                })
-                .collect();
             match bulk::encode(&nodes, &[], BulkLimits::default()) {
                 Ok(plan) => break plan,
                 Err(e) => match refused_entity(&e) {
-                    Some(EntityRef::Node(i)) if i < carried.len() => rest.push(carried.remove(i)),
+                    Some(EntityRef::Node(i)) if i < nodes.len() => {
+                        let BulkNode { labels, properties } = nodes.remove(i);
+                        let id = ids.remove(i);
+                        rest.push(ExportedNode {
+                            id,
+                            labels,
+                            properties,
+                        });
+                    }
                     _ => return Err(encode_error("encode nodes for GRAPH.BULK", e)),
                 },
             }
         };
-        if carried.is_empty() {
+        if nodes.is_empty() {
             return Ok(rest);
         }
+        let step = "write nodes to the target with GRAPH.BULK";
         let report = bulk::send_appending(self.conn, &plan)
             .await
-            .map_err(|e| load_error("write nodes to the target with GRAPH.BULK", e))?;
-        if report.nodes_created != carried.len() as u64 {
+            .map_err(|e| load_error(step, e))?;
+        if report.nodes_created != nodes.len() as u64 {
             return Err(TransferError::Unexpected {
-                step: "write nodes to the target with GRAPH.BULK".into(),
+                step: step.into(),
                 message: format!(
                     "{} nodes sent, {} created",
-                    carried.len(),
+                    nodes.len(),
                     report.nodes_created
                 ),
             });
         }
-        for (node, relative) in carried.iter().zip(&plan.node_ids) {
+        for (source_id, relative) in ids.iter().zip(&plan.node_ids) {
             let id = self.next_id + relative;
             table
-                .put(node.id, &(id as i64).to_be_bytes())
+                .put(*source_id, &(id as i64).to_be_bytes())
                 .map_err(table_error)?;
         }
-        self.next_id += carried.len() as u64;
+        self.next_id += nodes.len() as u64;
         rest.sort_by_key(|n| n.id);
         Ok(rest)
     }
@@ -158,42 +170,58 @@ impl<'a> BulkWriter<'a> {
         table: &mut IdTable<8>,
         target_id: impl Fn(&mut IdTable<8>, i64) -> Result<i64, TransferError>,
     ) -> Result<Vec<ExportedRelationship>, TransferError> {
-        let (mut carried, mut rest): (Vec<ExportedRelationship>, Vec<ExportedRelationship>) = page
-            .into_iter()
-            .partition(|r| !r.properties.values().any(|v| matches!(v, Value::Point(_))));
-        let mut edges = Vec::with_capacity(carried.len());
-        for r in &carried {
+        let mut rest = Vec::new();
+        // (id, source start, source end) of each carried relationship, to hand one back intact.
+        let (mut origin, mut edges) = (Vec::new(), Vec::new());
+        for r in page {
+            if r.properties.values().any(|v| matches!(v, Value::Point(_))) {
+                rest.push(r);
+                continue;
+            }
             edges.push(BulkEdge {
-                rel_type: r.rel_type.clone(),
                 start: target_id(table, r.start)? as u64,
                 end: target_id(table, r.end)? as u64,
-                properties: r.properties.clone(),
+                rel_type: r.rel_type,
+                properties: r.properties,
             });
+            origin.push((r.id, r.start, r.end));
         }
         let plan = loop {
             match bulk::encode_edges(&edges, self.next_id, BulkLimits::default()) {
                 Ok(plan) => break plan,
                 Err(e) => match refused_entity(&e) {
-                    Some(EntityRef::Relationship(i)) if i < carried.len() => {
-                        edges.remove(i);
-                        rest.push(carried.remove(i));
+                    Some(EntityRef::Relationship(i)) if i < edges.len() => {
+                        let BulkEdge {
+                            rel_type,
+                            properties,
+                            ..
+                        } = edges.remove(i);
+                        let (id, start, end) = origin.remove(i);
+                        rest.push(ExportedRelationship {
+                            id,
+                            start,
+                            end,
+                            rel_type,
+                            properties,
+                        });
                     }
                     _ => return Err(encode_error("encode relationships for GRAPH.BULK", e)),
                 },
             }
         };
-        if carried.is_empty() {
+        if edges.is_empty() {
             return Ok(rest);
         }
+        let step = "write relationships to the target with GRAPH.BULK";
         let report = bulk::send_appending(self.conn, &plan)
             .await
-            .map_err(|e| load_error("write relationships to the target with GRAPH.BULK", e))?;
-        if report.edges_created != carried.len() as u64 {
+            .map_err(|e| load_error(step, e))?;
+        if report.edges_created != edges.len() as u64 {
             return Err(TransferError::Unexpected {
-                step: "write relationships to the target with GRAPH.BULK".into(),
+                step: step.into(),
                 message: format!(
                     "{} relationships sent, {} created",
-                    carried.len(),
+                    edges.len(),
                     report.edges_created
                 ),
             });

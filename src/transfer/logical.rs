@@ -2,10 +2,12 @@
 //! target. Identity across servers never relies on internal ids: a source node id only names a
 //! node within the copy, through a temporary id mapping that is gone when the copy ends:
 //!
-//! - FalkorDB targets: nodes are created with `RETURN row.id, id(n)`, the source-to-target id
-//!   pairs go into an [`IdTable`] (a temporary file, so memory stays flat), and relationships
-//!   are written by target-id seek (`MATCH (a) WHERE id(a) = s`), FalkorDB's cheapest way to find
-//!   a node. Measured on 100k nodes + 500k relationships (`cargo bench --bench transfer`), the
+//! - FalkorDB targets: the source-to-target id pairs go into an [`IdTable`] (a temporary file,
+//!   so memory stays flat). Into a graph that does not exist yet, everything the bulk format can
+//!   carry goes through `GRAPH.BULK` ([`super::bulk`]); the rest, and everything when the graph
+//!   already existed, through Cypher: nodes created with `RETURN row.id, id(n)`, relationships by
+//!   target-id seek (`MATCH (a) WHERE id(a) = s`), FalkorDB's cheapest way to find a node.
+//!   Measured on 100k nodes + 500k relationships (`cargo bench --bench transfer`), the
 //!   temporary-property lookup below was several times slower there: its index lookups grew
 //!   with the graph.
 //! - Neo4j targets: each copied node carries its source id in a temporary property, indexed
@@ -96,38 +98,29 @@ impl<'a> Writer<'a> {
     /// index on others.
     pub async fn start(target: &'a dyn GraphConnection, batch: u64) -> Result<Self, TransferError> {
         let dialect = target.dialect().clone();
-        if dialect.engine == EngineKind::Falkordb {
+        let (refs, bulk) = if dialect.engine == EngineKind::Falkordb {
             let table = IdTable::new().map_err(|source| TransferError::IdTable {
                 step: "create the temporary id map".into(),
                 source,
             })?;
-            let bulk = BulkWriter::start(target).await?;
-            return Ok(Writer {
+            (NodeRefs::IdMap(table), BulkWriter::start(target).await?)
+        } else {
+            exec(
                 target,
-                dialect,
-                refs: NodeRefs::IdMap(table),
-                bulk,
-                bulk_loaded: 0,
-                batch: batch.max(1),
-                nodes: 0,
-                relationships: 0,
-                findings: Findings::default(),
-            });
-        }
-        exec(
-            target,
-            Query::new(dialect.create_index(TEMP_LABEL, TEMP_ID)),
-            "create the temporary id index on the target",
-        )
-        .await?;
-        if let Some(wait) = dialect.await_indexes() {
-            exec(target, Query::new(wait), "wait for the temporary id index").await?;
-        }
+                Query::new(dialect.create_index(TEMP_LABEL, TEMP_ID)),
+                "create the temporary id index on the target",
+            )
+            .await?;
+            if let Some(wait) = dialect.await_indexes() {
+                exec(target, Query::new(wait), "wait for the temporary id index").await?;
+            }
+            (NodeRefs::TempProperty, None)
+        };
         Ok(Writer {
             target,
             dialect,
-            refs: NodeRefs::TempProperty,
-            bulk: None,
+            refs,
+            bulk,
             bulk_loaded: 0,
             batch: batch.max(1),
             nodes: 0,
