@@ -15,7 +15,7 @@ use super::export::{ExportedNode, ExportedRelationship};
 use super::id_table::IdTable;
 use super::TransferError;
 use crate::engine::falkordb::bulk::{
-    self, BulkEdge, BulkError, BulkLimits, BulkLoadError, BulkNode, EntityRef,
+    self, BulkEdge, BulkError, BulkLimits, BulkLoadError, BulkNode, BulkPlan, BulkReport, EntityRef,
 };
 use crate::engine::falkordb::FalkorConnection;
 use crate::engine::{EngineError, GraphConnection};
@@ -118,20 +118,8 @@ impl<'a> BulkWriter<'a> {
         if nodes.is_empty() {
             return Ok(rest);
         }
-        let step = "write nodes to the target with GRAPH.BULK";
-        let report = bulk::send_appending(self.conn, &plan)
-            .await
-            .map_err(|e| load_error(step, e))?;
-        if report.nodes_created != nodes.len() as u64 {
-            return Err(TransferError::Unexpected {
-                step: step.into(),
-                message: format!(
-                    "{} nodes sent, {} created",
-                    nodes.len(),
-                    report.nodes_created
-                ),
-            });
-        }
+        self.send(&plan, "nodes", nodes.len(), |r| r.nodes_created)
+            .await?;
         for (source_id, relative) in ids.iter().zip(&plan.node_ids) {
             let id = self.next_id + relative;
             table
@@ -212,21 +200,30 @@ impl<'a> BulkWriter<'a> {
         if edges.is_empty() {
             return Ok(rest);
         }
-        let step = "write relationships to the target with GRAPH.BULK";
-        let report = bulk::send_appending(self.conn, &plan)
+        self.send(&plan, "relationships", edges.len(), |r| r.edges_created)
+            .await?;
+        Ok(rest)
+    }
+
+    /// Sends `plan` and checks that the server created all `sent` entities of kind `what`.
+    async fn send(
+        &self,
+        plan: &BulkPlan,
+        what: &str,
+        sent: usize,
+        created: impl Fn(&BulkReport) -> u64,
+    ) -> Result<(), TransferError> {
+        let step = format!("write {what} to the target with GRAPH.BULK");
+        let report = bulk::send_appending(self.conn, plan)
             .await
-            .map_err(|e| load_error(step, e))?;
-        if report.edges_created != edges.len() as u64 {
+            .map_err(|e| load_error(&step, e))?;
+        if created(&report) != sent as u64 {
             return Err(TransferError::Unexpected {
-                step: step.into(),
-                message: format!(
-                    "{} relationships sent, {} created",
-                    edges.len(),
-                    report.edges_created
-                ),
+                message: format!("{sent} {what} sent, {} created", created(&report)),
+                step,
             });
         }
-        Ok(rest)
+        Ok(())
     }
 }
 

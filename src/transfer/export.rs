@@ -27,21 +27,23 @@ pub struct ExportedRelationship {
     pub properties: BTreeMap<String, Value>,
 }
 
-/// Pages through all nodes: `MATCH (n) WHERE id(n) >= $from ... ORDER BY id(n) LIMIT $batch`.
+/// Pages through all nodes by ranges of their internal id:
+/// `MATCH (n) WHERE id(n) >= $lo AND id(n) < $hi`, which FalkorDB answers with a node-by-id
+/// range seek, so a page costs its own size. (`ORDER BY id(n) LIMIT` from the last id, the
+/// keyset form used before, made FalkorDB visit every remaining node for every page: reading
+/// 1M nodes + 5M relationships ran at 14k entities/s, against 60k/s at 100k nodes.)
+/// A page holds the nodes of up to `batch` consecutive ids, sorted by id.
 ///
-/// The bound is inclusive and never negative: FalkorDB 4.14.11 answers `WHERE id(n) > -1` with
-/// no rows at all (its id seek mishandles a negative bound; measured, 4.16.3+ do not), which
-/// made a copy from 4.14.11 silently read nothing.
+/// Bounds are never negative: FalkorDB 4.14.11 answers `WHERE id(n) > -1` with no rows at all
+/// (its id seek mishandles a negative bound; measured, 4.16.3+ do not).
 pub struct NodePager {
-    from: i64,
-    batch: i64,
+    ranges: IdRanges,
 }
 
 impl NodePager {
     pub fn new(batch: u64) -> Self {
         NodePager {
-            from: 0,
-            batch: i64::try_from(batch.max(1)).unwrap_or(i64::MAX),
+            ranges: IdRanges::new(batch),
         }
     }
 
@@ -51,100 +53,51 @@ impl NodePager {
         conn: &dyn GraphConnection,
     ) -> Result<Vec<ExportedNode>, TransferError> {
         let step = "read nodes";
-        let query = Query::new("MATCH (n) WHERE id(n) >= $from RETURN id(n), labels(n), properties(n) ORDER BY id(n) LIMIT $batch")
-            .param("from", self.from)
-            .param("batch", self.batch);
-        let page = conn
-            .execute(&query)
-            .await
-            .map_err(|source| TransferError::Engine {
-                step: step.into(),
-                source,
-            })?;
-        let mut out = Vec::with_capacity(page.rows.len());
-        for row in page.rows {
-            let [Value::Int(id), Value::List(labels), Value::Map(properties)] =
-                <[Value; 3]>::try_from(row).map_err(|row| TransferError::Unexpected {
-                    step: step.into(),
-                    message: format!("unexpected row {row:?}"),
-                })?
+        let rows = self
+            .ranges
+            .next_rows(conn, "(n)", "n", "id(n), labels(n), properties(n)", step)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let [Value::Int(id), labels, Value::Map(properties)] = <[Value; 3]>::try_from(row)
+                .map_err(|row| row_error(step, format!("unexpected row {row:?}")))?
             else {
-                return Err(TransferError::Unexpected {
-                    step: step.into(),
-                    message: "unexpected column types".into(),
-                });
+                return Err(row_error(step, "unexpected column types".into()));
             };
-            let labels = labels
-                .into_iter()
-                .filter_map(|l| l.as_str().map(str::to_owned))
-                .collect();
-            self.from = self.from.max(id.saturating_add(1));
             out.push(ExportedNode {
                 id,
-                labels,
+                labels: labels_of(labels),
                 properties,
             });
         }
+        out.sort_unstable_by_key(|n| n.id);
         Ok(out)
     }
 }
 
-/// A relationship read together with both endpoints' content (for the content hash, which then
-/// needs no node map).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RelationshipWithEnds {
-    pub rel_type: String,
-    pub properties: BTreeMap<String, Value>,
-    pub start_labels: Vec<String>,
-    pub start_properties: BTreeMap<String, Value>,
-    pub end_labels: Vec<String>,
-    pub end_properties: BTreeMap<String, Value>,
-}
-
-/// Pages through all relationships by ranges of their start node's internal id:
-/// `MATCH (a)-[r]->(b) WHERE id(a) >= $lo AND id(a) < $hi`, which FalkorDB answers with a
-/// node-by-id seek, so a page costs its own size and never rescans earlier relationships.
-/// A page holds the outgoing relationships of up to `batch` consecutive node ids (more than
-/// `batch` relationships when nodes have many).
-pub struct RelationshipPager {
+/// Consecutive ranges `[lo, lo + width)` of internal ids up to the largest id at the start.
+struct IdRanges {
     lo: i64,
     width: i64,
     max_id: Option<i64>,
 }
 
-fn row_error(step: &str, message: String) -> TransferError {
-    TransferError::Unexpected {
-        step: step.into(),
-        message,
-    }
-}
-
-fn labels_of(v: Value) -> Vec<String> {
-    match v {
-        Value::List(labels) => labels
-            .into_iter()
-            .filter_map(|l| match l {
-                Value::String(s) => Some(s),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-impl RelationshipPager {
-    pub fn new(batch: u64) -> Self {
-        RelationshipPager {
+impl IdRanges {
+    fn new(batch: u64) -> Self {
+        IdRanges {
             lo: 0,
             width: i64::try_from(batch.max(1)).unwrap_or(i64::MAX),
             max_id: None,
         }
     }
 
-    /// The next non-empty range of start nodes' relationships, as rows of the given `returns`.
+    /// `MATCH {pattern} WHERE id({var}) >= $lo AND id({var}) < $hi RETURN {returns}` for the next
+    /// range that has rows; empty when the ids are exhausted.
     async fn next_rows(
         &mut self,
         conn: &dyn GraphConnection,
+        pattern: &str,
+        var: &str,
         returns: &str,
         step: &str,
     ) -> Result<Vec<Vec<Value>>, TransferError> {
@@ -170,7 +123,7 @@ impl RelationshipPager {
         while self.lo <= max_id {
             let hi = self.lo.saturating_add(width);
             let query = Query::new(format!(
-                "MATCH (a)-[r]->(b) WHERE id(a) >= $lo AND id(a) < $hi RETURN {returns}"
+                "MATCH {pattern} WHERE id({var}) >= $lo AND id({var}) < $hi RETURN {returns}"
             ))
             .param("lo", self.lo)
             .param("hi", hi);
@@ -182,6 +135,67 @@ impl RelationshipPager {
             width = width.saturating_mul(2).min(self.width.saturating_mul(64));
         }
         Ok(Vec::new())
+    }
+}
+
+/// A relationship read together with both endpoints' content (for the content hash, which then
+/// needs no node map).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationshipWithEnds {
+    pub rel_type: String,
+    pub properties: BTreeMap<String, Value>,
+    pub start_labels: Vec<String>,
+    pub start_properties: BTreeMap<String, Value>,
+    pub end_labels: Vec<String>,
+    pub end_properties: BTreeMap<String, Value>,
+}
+
+/// Pages through all relationships by ranges of their start node's internal id:
+/// `MATCH (a)-[r]->(b) WHERE id(a) >= $lo AND id(a) < $hi`, which FalkorDB answers with a
+/// node-by-id seek, so a page costs its own size and never rescans earlier relationships.
+/// A page holds the outgoing relationships of up to `batch` consecutive node ids (more than
+/// `batch` relationships when nodes have many).
+pub struct RelationshipPager {
+    ranges: IdRanges,
+}
+
+fn row_error(step: &str, message: String) -> TransferError {
+    TransferError::Unexpected {
+        step: step.into(),
+        message,
+    }
+}
+
+fn labels_of(v: Value) -> Vec<String> {
+    match v {
+        Value::List(labels) => labels
+            .into_iter()
+            .filter_map(|l| match l {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl RelationshipPager {
+    pub fn new(batch: u64) -> Self {
+        RelationshipPager {
+            ranges: IdRanges::new(batch),
+        }
+    }
+
+    /// The next non-empty range of start nodes' relationships, as rows of the given `returns`.
+    async fn next_rows(
+        &mut self,
+        conn: &dyn GraphConnection,
+        returns: &str,
+        step: &str,
+    ) -> Result<Vec<Vec<Value>>, TransferError> {
+        self.ranges
+            .next_rows(conn, "(a)-[r]->(b)", "a", returns, step)
+            .await
     }
 
     /// The next page, empty when all relationships have been read.
