@@ -1,4 +1,4 @@
-//! Reading a whole graph page by page with keyset pagination on the server's internal id
+//! Reading a whole graph page by page by ranges of the server's internal ids
 //! (a total order within one server; never used to match entities across servers).
 
 use std::collections::BTreeMap;

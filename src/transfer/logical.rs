@@ -1,4 +1,4 @@
-//! Logical copy: keyset-paginated reads from the source, batched `UNWIND $rows` writes to the
+//! Logical copy: paged reads (ranges of internal ids) from the source, batched `UNWIND $rows` writes to the
 //! target. Identity across servers never relies on internal ids: a source node id only names a
 //! node within the copy, through a temporary id mapping that is gone when the copy ends:
 //!
