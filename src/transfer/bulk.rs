@@ -13,6 +13,7 @@
 
 use super::export::{ExportedNode, ExportedRelationship};
 use super::id_table::IdTable;
+use super::logical::target_id;
 use super::TransferError;
 use crate::engine::falkordb::bulk::{
     self, BulkEdge, BulkError, BulkLimits, BulkLoadError, BulkNode, BulkPlan, BulkReport, EntityRef,
@@ -127,7 +128,6 @@ impl<'a> BulkWriter<'a> {
                 .map_err(table_error)?;
         }
         self.next_id += nodes.len() as u64;
-        rest.sort_by_key(|n| n.id);
         Ok(rest)
     }
 
@@ -156,7 +156,6 @@ impl<'a> BulkWriter<'a> {
         &mut self,
         page: Vec<ExportedRelationship>,
         table: &mut IdTable<8>,
-        target_id: impl Fn(&mut IdTable<8>, i64) -> Result<i64, TransferError>,
     ) -> Result<Vec<ExportedRelationship>, TransferError> {
         let mut rest = Vec::new();
         // (id, source start, source end) of each carried relationship, to hand one back intact.

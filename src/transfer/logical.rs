@@ -219,7 +219,7 @@ impl<'a> Writer<'a> {
         }
         if let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &mut self.refs) {
             let before = page.len();
-            page = bulk.write_relationships(page, table, target_id).await?;
+            page = bulk.write_relationships(page, table).await?;
             self.relationships += (before - page.len()) as u64;
             self.bulk_loaded += (before - page.len()) as u64;
         }
@@ -304,7 +304,7 @@ impl<'a> Writer<'a> {
 }
 
 /// The target id of the node copied from source node `id`.
-fn target_id(table: &mut IdTable<8>, id: i64) -> Result<i64, TransferError> {
+pub(super) fn target_id(table: &mut IdTable<8>, id: i64) -> Result<i64, TransferError> {
     let step = "resolve a relationship endpoint";
     match table.get(id) {
         Ok(Some(bytes)) => Ok(i64::from_be_bytes(bytes)),
