@@ -72,40 +72,58 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+/// A FalkorDB server as a local process from the binaries scripts/setup-falkordb.sh installed
+/// (started outside the harness, as a user's server would be), killed on drop.
 struct Container {
-    id: String,
+    child: std::process::Child,
     uri: String,
+    _dir: tempfile::TempDir,
 }
 
 impl Container {
     fn start(version: &str) -> Res<Self> {
-        let image = format!("migration-harness/falkordb:{version}");
-        let out = Command::new("docker")
-            .args(["run", "-d", "--rm", "-p", "127.0.0.1::6379", &image])
-            .output()?;
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
+        use std::io::{BufRead, BufReader};
+        let install = migration_harness::engine::launcher::cache_dir()
+            .join("falkordb")
+            .join(version);
+        if !install.join("installed").exists() {
+            return Err(format!(
+                "FalkorDB {version} is not installed in {}: run scripts/setup.sh",
+                install.display()
+            )
+            .into());
         }
-        let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        let port = Command::new("docker")
-            .args(["port", &id, "6379"])
-            .output()?;
-        let port: u16 = String::from_utf8_lossy(&port.stdout)
-            .lines()
-            .next()
-            .and_then(|l| l.rsplit(':').next())
-            .and_then(|p| p.trim().parse().ok())
-            .ok_or("no port")?;
-        for _ in 0..100 {
-            let logs = Command::new("docker").args(["logs", &id]).output()?;
-            if String::from_utf8_lossy(&logs.stdout).contains("Ready to accept connections") {
-                break;
+        let dir = tempfile::tempdir()?;
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))?
+            .local_addr()?
+            .port();
+        let mut child = Command::new(install.join("redis-server"))
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir.path())
+            .arg("--loadmodule")
+            .arg(install.join("falkordb.so"))
+            .env("GRAPHBLAS_CACHE_PATH", install.join("graphblas-cache"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("Ready to accept connections") {
+                    let _ = tx.send(());
+                }
             }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        });
+        rx.recv_timeout(Duration::from_secs(30))
+            .map_err(|_| "FalkorDB not ready within 30 s")?;
         Ok(Container {
-            id,
+            child,
             uri: format!("redis://127.0.0.1:{port}"),
+            _dir: dir,
         })
     }
 
@@ -122,7 +140,8 @@ impl Container {
 
 impl Drop for Container {
     fn drop(&mut self) {
-        let _ = Command::new("docker").args(["rm", "-f", &self.id]).output();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -10,6 +10,8 @@
 //! - [`report`]: turning run events into terminal output and files.
 //! - [`value`]: the engine-neutral typed value model.
 
+#![forbid(unsafe_code)]
+
 pub mod checks;
 pub mod engine;
 pub mod report;

@@ -20,15 +20,13 @@ const SOURCE: &str = "4.16.3";
 const TARGET: &str = "4.18.3";
 
 fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_migration-harness"));
-    cmd.current_dir(support::repo_root());
-    cmd
+    support::harness()
 }
 
 #[tokio::test]
 async fn quickstart_passes_end_to_end_on_two_versions() {
     require_falkordb_images(&[SOURCE, TARGET]).await;
-    let scenario = scenario::load_file(&repo_path("scenarios/quickstart.yaml")).unwrap();
+    let scenario = scenario::load_file(&repo_path("scenarios/quickstart-falkordb.yaml")).unwrap();
     let outcome = run_scenario(&scenario, &RunOptions::default(), &NoEvents).await;
     assert_eq!(outcome.verdict, Verdict::Pass, "{outcome:#?}");
     let kinds: Vec<&str> = outcome.checks.iter().map(|c| c.check.as_str()).collect();
@@ -60,7 +58,7 @@ fn a_wrong_expectation_exits_with_the_check_failure_code() {
 #[test]
 fn the_quickstart_command_prints_a_verdict_and_exits_zero() {
     let out = bin()
-        .args(["run", "scenarios/quickstart.yaml"])
+        .args(["run", "scenarios/quickstart-falkordb.yaml"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -104,7 +102,7 @@ fn failing_details(outcome: &CheckOutcome) -> String {
 #[tokio::test]
 async fn content_hash_names_the_changed_property_and_the_dropped_relationship() {
     let (source, target) = support::start_pair(SOURCE, TARGET).await;
-    let scenario = scenario::load_file(&repo_path("scenarios/quickstart.yaml")).unwrap();
+    let scenario = scenario::load_file(&repo_path("scenarios/quickstart-falkordb.yaml")).unwrap();
     let (src, tgt): (&dyn GraphConnection, &dyn GraphConnection) =
         (source.connection.as_ref(), target.connection.as_ref());
     for st in &scenario.fixture_statements {
@@ -159,7 +157,7 @@ async fn content_hash_names_the_changed_property_and_the_dropped_relationship() 
     );
 }
 
-/// An external endpoint holding data the harness did not create is never wiped without
+/// An external endpoint holding data is never wiped without
 /// --allow-destructive: the run stops with an infrastructure error and the data is intact.
 #[tokio::test]
 async fn an_external_endpoint_with_data_is_left_untouched() {
@@ -175,13 +173,18 @@ async fn an_external_endpoint_with_data_is_left_untouched() {
         .unwrap();
 
     let out = bin()
-        .args(["run", "scenarios/quickstart.yaml", "--target-uri", &uri])
+        .args([
+            "run",
+            "scenarios/quickstart-falkordb.yaml",
+            "--target-uri",
+            &uri,
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(
-        stderr.contains("holds 1 node(s) the harness did not create"),
+        stderr.contains("holds 1 node(s) (perhaps from an earlier interrupted run)"),
         "{stderr}"
     );
     let left = conn
@@ -194,47 +197,6 @@ async fn an_external_endpoint_with_data_is_left_untouched() {
     );
 }
 
-/// Ctrl-C stops a run with exit code 130 and leaves none of its containers behind, even when it
-/// arrives while the servers are still starting.
-#[test]
-fn ctrl_c_removes_the_servers_of_the_run() {
-    let mut child = bin()
-        .args(["run", "scenarios/quickstart.yaml"])
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(400));
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let status = child.wait().unwrap();
-    assert_eq!(
-        status.code(),
-        Some(130),
-        "the run should have been interrupted mid-start"
-    );
-    let label = migration_harness::engine::cleanup::RUN_LABEL;
-    let out = Command::new("docker")
-        .args([
-            "ps",
-            "-a",
-            "--filter",
-            &format!("label={label}"),
-            "--format",
-            &format!("{{{{.Label \"{label}\"}}}}"),
-        ])
-        .output()
-        .unwrap();
-    let left: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|run| run.starts_with(&format!("{pid}-")))
-        .map(str::to_owned)
-        .collect();
-    assert!(left.is_empty(), "containers left behind: {left:?}");
-}
-
 /// FalkorDB 4.14.11 answers `WHERE id(n) > -1` with no rows; the pager's bounds are inclusive
 /// and never negative, so copying from 4.14.11 reads (and checks) every entity.
 #[test]
@@ -242,7 +204,7 @@ fn a_copy_from_4_14_11_reads_every_entity() {
     let out = bin()
         .args([
             "run",
-            "scenarios/quickstart.yaml",
+            "scenarios/quickstart-falkordb.yaml",
             "--source-version",
             "4.14.11",
         ])
@@ -252,4 +214,117 @@ fn a_copy_from_4_14_11_reads_every_entity() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("transfer done"), "{stderr}");
     assert!(stderr.contains("6 nodes, 6 relationships"), "{stderr}");
+}
+
+/// A source the scenario does not seed is only read: even with --allow-destructive (which only
+/// ever applies to targets) the run copies what is there and the source is byte-for-byte
+/// unchanged, read back with a raw RESP reader.
+#[test]
+fn an_external_source_without_fixtures_is_never_written() {
+    let source = ExternalServer::start(SOURCE);
+    for q in [
+        "CREATE (:Keep {id: 1, name: 'a'})-[:R {w: 2}]->(:Keep {id: 2})",
+        "CREATE INDEX FOR (k:Keep) ON (k.id)",
+    ] {
+        support::raw_resp(source.port, &["GRAPH.QUERY", "harness", q]);
+    }
+    let before = support::falkordb_state(source.port);
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("read-only.yaml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "name: read-only-source\nsource:\n  engine: falkordb\n  version: \"{SOURCE}\"\ntarget:\n  engine: falkordb\n  version: \"{TARGET}\"\nchecks:\n  - counts:\n      expect: {{ total_nodes: 2, total_relationships: 1 }}\n  - content_hash: {{}}\n"
+        ),
+    )
+    .unwrap();
+    let out = bin()
+        .args([
+            "run",
+            &scenario.display().to_string(),
+            "--allow-destructive",
+        ])
+        .args([
+            "--source-uri",
+            &format!("redis://127.0.0.1:{}", source.port),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("external source without fixtures, only read"),
+        "{stderr}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&support::falkordb_state(source.port)),
+        String::from_utf8_lossy(&before),
+        "the source changed"
+    );
+}
+
+/// An external source the scenario seeds must be empty: a non-empty one is refused even with
+/// --allow-destructive, and left as it was.
+#[test]
+fn a_non_empty_external_source_is_not_wiped_for_fixtures() {
+    let source = ExternalServer::start(SOURCE);
+    support::raw_resp(
+        source.port,
+        &["GRAPH.QUERY", "harness", "CREATE (:Precious {id: 1})"],
+    );
+    let before = support::falkordb_state(source.port);
+    let out = bin()
+        .args([
+            "run",
+            "scenarios/quickstart-falkordb.yaml",
+            "--allow-destructive",
+        ])
+        .args([
+            "--source-uri",
+            &format!("redis://127.0.0.1:{}", source.port),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("a source is never wiped"), "{stderr}");
+    assert_eq!(support::falkordb_state(source.port), before);
+}
+
+/// An external server is asked for its version: a server labelled 4.14.11 that is really
+/// 4.18.3 is refused (exit 3) with both versions named; the same URI as source and target is
+/// refused before anything starts (exit 2).
+#[test]
+fn external_servers_are_checked_not_trusted() {
+    let server = ExternalServer::start(TARGET);
+    let uri = format!("redis://127.0.0.1:{}", server.port);
+    let out = bin()
+        .args([
+            "run",
+            "scenarios/quickstart-falkordb.yaml",
+            "--source-version",
+            "4.14.11",
+        ])
+        .args(["--source-uri", &uri])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("reports version 4.18.3, but the scenario asked for 4.14.11"),
+        "{stderr}"
+    );
+
+    let same = format!("redis://localhost:{}", server.port);
+    let out = bin()
+        .args(["run", "scenarios/quickstart-falkordb.yaml"])
+        .args(["--source-uri", &uri, "--target-uri", &same])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the source and the target are the same server"),
+        "{stderr}"
+    );
 }

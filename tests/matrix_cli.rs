@@ -4,14 +4,13 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::repo_path;
 
 fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migration-harness"))
+    support::harness()
         .args(args)
-        .current_dir(support::repo_root())
         .output()
         .expect("run migration-harness")
 }
@@ -104,13 +103,13 @@ fn list_json_filter_and_partitions() {
         .iter()
         .map(|i| i["name"].as_str().unwrap().to_owned())
         .collect();
-    assert!(names.contains(&"quickstart[falkordb-4.16.3->falkordb-4.18.3]".to_owned()));
-    assert!(names.contains(&"neo4j-upgrade[neo4j-5.26->neo4j-2025.01]".to_owned()));
+    assert!(names.contains(&"quickstart-falkordb[falkordb-4.16.3->falkordb-4.18.3]".to_owned()));
+    assert!(names.contains(&"neo4j-upgrade[neo4j-5.26->neo4j-2026.08]".to_owned()));
     let quick = items
         .iter()
-        .find(|i| i["name"] == "quickstart[falkordb-4.16.3->falkordb-4.18.3]")
+        .find(|i| i["name"] == "quickstart-falkordb[falkordb-4.16.3->falkordb-4.18.3]")
         .unwrap();
-    assert_eq!(quick["file"], "scenarios/quickstart.yaml");
+    assert_eq!(quick["file"], "scenarios/quickstart-falkordb.yaml");
     assert_eq!(quick["source"], "falkordb 4.16.3");
     assert_eq!(quick["target"], "falkordb 4.18.3");
     assert_eq!(list(&["scenarios/"]), names);
@@ -129,13 +128,13 @@ fn list_json_filter_and_partitions() {
     // --versions replaces the pairs; --filter keeps matching names.
     assert_eq!(
         list(&[
-            "scenarios/quickstart.yaml",
+            "scenarios/quickstart-falkordb.yaml",
             "--versions",
             "4.14.11:4.18.3,4.16.3:4.18.3",
             "--filter",
             "4.14"
         ]),
-        vec!["quickstart[falkordb-4.14.11->falkordb-4.18.3]"]
+        vec!["quickstart-falkordb[falkordb-4.14.11->falkordb-4.18.3]"]
     );
     let bad = harness(&["list", "scenarios/", "--partition", "3/2"]);
     assert_eq!(bad.status.code(), Some(2));
@@ -205,7 +204,7 @@ fn upgrade_paths_are_checked_before_anything_starts() {
     // A downgrade is always refused.
     let out = harness(&[
         "list",
-        "scenarios/quickstart.yaml",
+        "scenarios/quickstart-falkordb.yaml",
         "--versions",
         "4.18.3:4.16.3",
     ]);
@@ -244,4 +243,24 @@ async fn fail_fast_skips_the_cases_not_yet_started() {
             .unwrap();
     assert_eq!(report.tests, 3);
     assert_eq!(report.failures, 1);
+}
+
+/// `plan ... | head -1` and `list | head -1`: a closed stdout ends the command quietly (exit 0,
+/// no panic message), as other command-line tools do.
+#[test]
+fn a_closed_stdout_is_a_quiet_exit() {
+    for args in [&["plan", "scenarios"][..], &["list", "scenarios"][..]] {
+        let mut child = support::harness()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read nothing: close the pipe at once, like `head -0`.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
 }

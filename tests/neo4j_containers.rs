@@ -1,8 +1,9 @@
-//! The Neo4j container suite: every `tests/neo4j/*.yaml` scenario runs end to end through the
-//! real code path (testcontainers + neo4rs). A case whose image is neither local nor pullable
-//! is reported as skipped, with the reason, never passed: on a machine without a registry the
-//! output says `skipped: image neo4j:5.26 not available (...)` and the case shows as ignored.
-//! Set `MH_NO_PULL=1` to skip the pull attempt.
+//! The Neo4j suite: every `tests/neo4j/*.yaml` scenario runs end to end through the real code
+//! path against real Neo4j servers: local processes from Maven Central jars
+//! (`scripts/setup-neo4j.sh`) by default, or containers with `MH_LAUNCHER=docker`. A Neo4j
+//! version that is not installed fails its case with the setup hint (never a silent pass);
+//! only with the docker launcher does a missing image print `skipped: image ... not available`
+//! and show as ignored.
 
 mod support;
 

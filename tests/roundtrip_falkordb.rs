@@ -13,12 +13,13 @@ use support::falkordb_request as request;
 
 use std::collections::BTreeMap;
 
+use futures::TryStreamExt;
 use migration_harness::checks::content::{stream_hash, stream_hash_reading_endpoints};
 use migration_harness::engine::dialect::escape_name;
 use migration_harness::engine::server::ServerRole;
 use migration_harness::engine::{GraphConnection, Query, Server};
 use migration_harness::scenario::ContentHashCheck;
-use migration_harness::transfer::{self, dump};
+use migration_harness::transfer::{self, dump, export};
 use migration_harness::value::Value;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use strategies::{graph, Graph};
@@ -51,7 +52,7 @@ fn set_props(var: &str, props: &BTreeMap<String, Value>, mut q: Query) -> (Strin
     (text, q.param("p", Value::Map(plain)))
 }
 
-async fn build(conn: &dyn GraphConnection, g: &Graph) -> Result<(), TestCaseError> {
+async fn build(conn: &dyn GraphConnection, g: &Graph) -> Result<Vec<i64>, TestCaseError> {
     let mut ids = Vec::with_capacity(g.nodes.len());
     for (labels, props) in &g.nodes {
         let label_text: String = labels
@@ -84,6 +85,64 @@ async fn build(conn: &dyn GraphConnection, g: &Graph) -> Result<(), TestCaseErro
             .await
             .map_err(|e| fail("create a relationship", e))?;
     }
+    Ok(ids)
+}
+
+/// The graph as the harness reads it back (its paging reads, which the copy and the content
+/// hash use) must hold exactly the values written: a reader that rounds (FalkorDB prints
+/// doubles with 15 significant digits) would otherwise go unnoticed, since both sides of every
+/// hash comparison read through it. Nodes are matched by id, relationships as a multiset.
+async fn reads_back_exactly(
+    conn: &dyn GraphConnection,
+    g: &Graph,
+    ids: &[i64],
+) -> Result<(), TestCaseError> {
+    let mut nodes = Vec::new();
+    let mut pages = std::pin::pin!(export::node_pages(conn, 3));
+    while let Some(page) = pages.try_next().await.map_err(|e| fail("read nodes", e))? {
+        nodes.extend(page);
+    }
+    let by_id: BTreeMap<i64, &BTreeMap<String, Value>> =
+        nodes.iter().map(|n| (n.id, &n.properties)).collect();
+    for ((_, props), id) in g.nodes.iter().zip(ids) {
+        if by_id.get(id) != Some(&props) {
+            return Err(fail(
+                "read back a node",
+                format!("wrote {props:?}\nread  {:?}", by_id.get(id)),
+            ));
+        }
+    }
+    let index: BTreeMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut read = Vec::new();
+    let mut pages = std::pin::pin!(export::relationship_pages(conn, 3));
+    while let Some(page) = pages
+        .try_next()
+        .await
+        .map_err(|e| fail("read relationships", e))?
+    {
+        for r in page {
+            read.push(format!(
+                "{:?} {:?} {} {:?}",
+                index.get(&r.start),
+                index.get(&r.end),
+                r.rel_type,
+                r.properties
+            ));
+        }
+    }
+    let mut wrote: Vec<String> = g
+        .relationships
+        .iter()
+        .map(|(s, t, ty, p)| format!("{:?} {:?} {ty} {p:?}", Some(s), Some(t)))
+        .collect();
+    read.sort();
+    wrote.sort();
+    if read != wrote {
+        return Err(fail(
+            "read back the relationships",
+            format!("wrote {wrote:#?}\nread  {read:#?}"),
+        ));
+    }
     Ok(())
 }
 
@@ -106,7 +165,8 @@ async fn case(
 ) -> Result<(), TestCaseError> {
     src.wipe().await.map_err(|e| fail("wipe the source", e))?;
     tgt.wipe().await.map_err(|e| fail("wipe the target", e))?;
-    build(src, g).await?;
+    let ids = build(src, g).await?;
+    reads_back_exactly(src, g, &ids).await?;
     let before = stream_hash(src, 7)
         .await
         .map_err(|e| fail("hash the source", e))?;

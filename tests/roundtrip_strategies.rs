@@ -8,8 +8,41 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use migration_harness::value::{Point, Value, Zone};
 use proptest::prelude::*;
 
+/// Any double, by its bit pattern: every exponent (subnormals, the extremes) and every
+/// significand are as likely as each other, so most draws need all 17 significant digits.
+fn any_bits() -> impl Strategy<Value = f64> {
+    any::<u64>().prop_map(f64::from_bits)
+}
+
+/// A finite double across the whole range: any finite bit pattern, -0.0, the subnormal and
+/// normal extremes, and doubles that 15 significant digits cannot tell from a neighbour.
+pub fn finite_float() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        4 => any_bits().prop_filter("finite", |f| f.is_finite()),
+        1 => any::<f64>().prop_filter("finite", |f| f.is_finite()),
+        1 => prop::sample::select(vec![
+            -0.0,
+            0.0,
+            f64::from_bits(1),
+            -f64::from_bits(1),
+            f64::from_bits(0x000f_ffff_ffff_ffff),
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            -f64::MAX,
+            0.1 + 0.2,
+            1.0 / 3.0,
+            9007199254740993.0,
+            0.1234567891234,
+            1e-10,
+        ]),
+        1 => (1i64..100_000).prop_map(|i| i as f64 / 7.0),
+    ]
+}
+
 fn float() -> impl Strategy<Value = f64> {
     prop_oneof![
+        any_bits(),
+        finite_float(),
         any::<f64>(),
         Just(f64::NAN),
         Just(f64::INFINITY),
@@ -138,13 +171,7 @@ pub fn falkordb_value() -> impl Strategy<Value = Value> {
     let scalar = prop_oneof![
         any::<bool>().prop_map(Value::Bool),
         (i64::MIN + 1..=i64::MAX).prop_map(Value::Int),
-        prop_oneof![
-            any::<f64>().prop_filter("finite", |f| f.is_finite()),
-            Just(-0.0),
-            Just(0.1234567891234),
-            Just(1e-10)
-        ]
-        .prop_map(Value::Float),
+        finite_float().prop_map(Value::Float),
         text().prop_map(Value::String),
     ];
     let point = (-90.0f32..90.0, -180.0f32..180.0).prop_map(|(lat, lon)| {

@@ -5,11 +5,11 @@ mod support;
 
 use support::ExternalServer;
 
-use migration_harness::checks::{self, CheckOutcome};
+use migration_harness::checks::{self, CaseContext, CheckOutcome, CheckStatus};
 use migration_harness::engine::dialect::EngineKind;
 use migration_harness::engine::{GraphConnection, Query};
 use migration_harness::run::{events::NoEvents, run_scenario, RunOptions, Verdict};
-use migration_harness::scenario::{self, Check, SchemaCheck};
+use migration_harness::scenario::{self, Check, PairVersions, SchemaCheck};
 use migration_harness::transfer;
 use support::{repo_path, require_falkordb_images};
 
@@ -121,6 +121,67 @@ async fn planted_schema_differences_are_named_and_declared_ones_pass() {
             "extra on target: index RANGE :Movie(year) (allowed: new in v2)",
         ]
     );
+    assert_eq!(allowed.status, CheckStatus::Allowed);
+
+    // Scoped with `when:`: matched against the versions of the case.
+    let scoped: SchemaCheck = serde_saphyr::from_str(
+        r#"
+allow:
+  - {item: "index RANGE :Person(name)", change: missing, when: {target: ">=4.18"}, reason: "dropped in 4.18"}
+  - {item: "index RANGE :Movie(year)", change: extra}
+  - {item: "index RANGE :Nothing(here)", change: missing, when: {source: "4.16"}}
+  - {item: "index RANGE :Old(one)", change: missing, when: {target: "<4.18"}}
+"#,
+    )
+    .unwrap();
+    let case = |source: &str, target: &str, strict: bool| CaseContext {
+        versions: PairVersions::new(source, target),
+        fail_on_stale_allowances: strict,
+    };
+    let check = Check::Schema(scoped);
+    let run_in = |c: CaseContext| {
+        let check = check.clone();
+        async move {
+            checks::run_check_in(&check, src, tgt, 100, &c)
+                .await
+                .unwrap()
+        }
+    };
+    let out = run_in(case(SOURCE, TARGET, false)).await;
+    assert!(out.passed, "{out:#?}");
+    assert_eq!(out.status, CheckStatus::Allowed);
+    assert_eq!(
+        out.details,
+        [
+            "missing on target: index RANGE :Person(name) (allowed: dropped in 4.18)",
+            "extra on target: index RANGE :Movie(year) (allowed: declared in the scenario)",
+            "schema: allowance missing index RANGE :Nothing(here) (when source 4.16) matched nothing (stale?)",
+        ]
+    );
+    assert_eq!(
+        out.differences[0]
+            .allowed
+            .as_ref()
+            .map(|a| a.allowance.as_str()),
+        Some("missing index RANGE :Person(name) (when target >=4.18)")
+    );
+    // The same connections judged as another pair: the scoped entry does not apply there.
+    let out = run_in(case("4.14.11", "4.16.3", false)).await;
+    assert!(!out.passed);
+    assert_eq!(
+        out.details,
+        [
+            "missing on target: index RANGE :Person(name)",
+            "extra on target: index RANGE :Movie(year) (allowed: declared in the scenario)",
+            "schema: allowance missing index RANGE :Old(one) (when target <4.18) matched nothing (stale?)",
+        ]
+    );
+    // Stale entries fail only on request.
+    let out = run_in(case(SOURCE, TARGET, true)).await;
+    assert!(!out.passed);
+    assert_eq!(out.status, CheckStatus::Failed);
+    assert_eq!(out.stale_allowances.len(), 1);
+    assert!(out.stale_allowances[0].fails);
 }
 
 /// FalkorDB constraints exist only through the Redis command `GRAPH.CONSTRAINT CREATE`, which the

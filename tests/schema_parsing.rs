@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use migration_harness::checks::schema::{
     self, diff, parse, EntityType, IndexKind, ItemKind, SchemaItem, SchemaSnapshot, Verdict,
 };
+use migration_harness::checks::CheckStatus;
 use migration_harness::engine::dialect::{EngineKind, Version};
 use migration_harness::engine::{Dialect, QueryResult};
 use migration_harness::scenario::{AllowedSchemaChange, SchemaChange};
@@ -946,6 +947,7 @@ fn differences_are_listed_exactly_and_declared_ones_pass() {
         change,
         to: None,
         reason: None,
+        when: None,
     };
     let allowed = [
         allow(
@@ -970,9 +972,19 @@ fn differences_are_listed_exactly_and_declared_ones_pass() {
             "renamed on target: constraint PROPERTY_EXISTENCE :Author(name): \"author_name\" -> \"author_name_exists\" (allowed: declared in the scenario)",
             "missing on target: index VECTOR :Movie(embedding) {dimensions: 1536, similarity_function: cosine} (allowed: declared in the scenario)",
             "extra on target: index TEXT :Person(bio) (allowed: new in v2)",
-            "note: allowed change not seen: missing index RANGE :Nothing(here)",
+            "schema: allowance missing index RANGE :Nothing(here) matched nothing (stale?)",
         ]
     );
+    assert_eq!(passed.status, CheckStatus::Allowed);
+    assert_eq!(passed.allowed().count(), 3);
+    assert_eq!(passed.stale_allowances.len(), 1);
+    // With `fail_on_stale_allowances: true` the stale entry fails the check.
+    let strict = schema::outcome_in(&diff(&source, &target, &v5, &v5, &allowed), true);
+    assert!(!strict.passed);
+    assert_eq!(strict.status, CheckStatus::Failed);
+    assert!(strict.summary.ends_with(
+        "; 3 allowed by the scenario; 1 stale allowance(s): stale allowances fail (fail_on_stale_allowances)"
+    ), "{}", strict.summary);
 }
 
 #[test]
@@ -995,6 +1007,7 @@ fn a_declared_mapping_pairs_two_different_items() {
         change: SchemaChange::Mapped,
         to: Some("index RANGE :Person(bio)".into()),
         reason: Some("range is enough".into()),
+        when: None,
     };
     let out = schema::outcome(&diff(&source, &target, &v, &v, &[mapping]));
     assert!(out.passed, "{out:#?}");

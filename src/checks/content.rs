@@ -369,6 +369,54 @@ fn finish(acc: Accumulator, mut out: GraphHash) -> GraphHash {
     out
 }
 
+/// The [`stream_hash`] of a graph whose entities are handed in one at a time (the lines of a
+/// dump file): the same digests, the same combination, the same counts.
+#[derive(Default)]
+pub struct HashBuilder {
+    acc: Accumulator,
+    out: GraphHash,
+}
+
+impl HashBuilder {
+    /// Adds a node; returns its digest, which its relationships need.
+    pub fn add_node(
+        &mut self,
+        labels: &[String],
+        properties: &BTreeMap<String, Value>,
+    ) -> [u8; 32] {
+        let content = strip(labels.to_vec(), properties.clone());
+        let h = node_digest(&content);
+        self.acc.add(&h);
+        self.out.nodes += 1;
+        for l in content.labels {
+            *self.out.per_label.entry(l).or_default() += 1;
+        }
+        h
+    }
+
+    /// Adds a relationship between nodes of these digests.
+    pub fn add_relationship(
+        &mut self,
+        rel_type: &str,
+        properties: &BTreeMap<String, Value>,
+        start: &[u8; 32],
+        end: &[u8; 32],
+    ) {
+        add_relationship(
+            &mut self.acc,
+            &mut self.out,
+            rel_type.to_owned(),
+            properties.clone(),
+            start,
+            end,
+        );
+    }
+
+    pub fn finish(self) -> GraphHash {
+        finish(self.acc, self.out)
+    }
+}
+
 pub async fn run(
     spec: &ContentHashCheck,
     source: &dyn GraphConnection,
@@ -379,9 +427,12 @@ pub async fn run(
         check: "content_hash".into(),
         source,
     };
-    // Both sides at once: each is bound by its own server's reads.
-    let (sh, th) = tokio::join!(stream_hash(source, batch), stream_hash(target, batch));
-    let (sh, th) = (sh.map_err(read_err)?, th.map_err(read_err)?);
+    // Both sides at once: each is bound by its own server's reads. The first side to fail
+    // ends both (a dead server is reported at once, not when the other side has finished).
+    let (sh, th) = tokio::try_join!(
+        async { stream_hash(source, batch).await.map_err(read_err) },
+        async { stream_hash(target, batch).await.map_err(read_err) }
+    )?;
     let passed = sh.graph_hash == th.graph_hash;
     let mut details = if passed {
         Vec::new()
@@ -404,12 +455,7 @@ pub async fn run(
         &sh.graph_hash[..16],
         &th.graph_hash[..16]
     );
-    Ok(CheckOutcome {
-        check: "content_hash".into(),
-        passed,
-        summary,
-        details,
-    })
+    Ok(CheckOutcome::new("content_hash", passed, summary, details))
 }
 
 /// The key of a node under the declared business keys: its first keyed label and that label's

@@ -101,12 +101,7 @@ pub async fn run(
             format!(": {} difference(s)", details.len())
         }
     );
-    Ok(CheckOutcome {
-        check: "counts".into(),
-        passed,
-        summary,
-        details,
-    })
+    Ok(CheckOutcome::new("counts", passed, summary, details))
 }
 
 fn compare_side_by_side(s: &GraphCounts, t: &GraphCounts, details: &mut Vec<String>) {

@@ -11,21 +11,36 @@ mod outcome;
 pub mod queries;
 pub mod schema;
 
-pub use outcome::{CheckError, CheckOutcome};
+pub use outcome::{
+    AppliedAllowance, CaseContext, CheckError, CheckOutcome, CheckStatus, Difference, QueryShape,
+    StaleAllowance,
+};
 
 use crate::engine::GraphConnection;
 use crate::scenario::Check;
 
-/// Runs one declared check against both sides.
+/// Runs one declared check against both sides; `when:` scopes see the connections' versions.
 pub async fn run_check(
     check: &Check,
     source: &dyn GraphConnection,
     target: &dyn GraphConnection,
     batch_size: u64,
 ) -> Result<CheckOutcome, CheckError> {
+    let case = CaseContext::of(source, target);
+    run_check_in(check, source, target, batch_size, &case).await
+}
+
+/// Runs one declared check against both sides of a case (reported versions, scenario switches).
+pub async fn run_check_in(
+    check: &Check,
+    source: &dyn GraphConnection,
+    target: &dyn GraphConnection,
+    batch_size: u64,
+    case: &CaseContext,
+) -> Result<CheckOutcome, CheckError> {
     match check {
         Check::Counts(spec) => counts::run(spec, source, target).await,
         Check::ContentHash(spec) => content::run(spec, source, target, batch_size).await,
-        Check::Schema(spec) => schema::run(spec, source, target).await,
+        Check::Schema(spec) => schema::run(spec, source, target, case).await,
     }
 }

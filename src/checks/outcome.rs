@@ -7,10 +7,179 @@ pub struct CheckOutcome {
     /// The check's kind as written in the scenario (`counts`, `content_hash`).
     pub check: String,
     pub passed: bool,
+    /// `ok`, `allowed` (passed only because declared allowances accepted differences) or
+    /// `failed`; always consistent with `passed`.
+    pub status: CheckStatus,
     /// One line: what was compared and the verdict.
     pub summary: String,
     /// Each difference, one per line, bounded.
     pub details: Vec<String>,
+    /// The differences found, typed (queries and schema): each with what accepted it, if anything.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<Difference>,
+    /// Allowances that applied to this case's version pair but matched nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stale_allowances: Vec<StaleAllowance>,
+}
+
+/// How a check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// Nothing differs (or only what the harness knows to be equivalent).
+    Ok,
+    /// Passed, but only because declared allowances accepted differences.
+    Allowed,
+    /// At least one difference (or expectation) fails the check.
+    Failed,
+}
+
+impl CheckStatus {
+    /// The word reports print: `ok`, `allowed`, `FAILED`.
+    pub fn word(self) -> &'static str {
+        match self {
+            CheckStatus::Ok => "ok",
+            CheckStatus::Allowed => "allowed",
+            CheckStatus::Failed => "FAILED",
+        }
+    }
+}
+
+/// One difference a check found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Difference {
+    /// What differs: `query people`, `index RANGE :Person(name)`.
+    pub subject: String,
+    /// `different_results`, `new_error`, `different_errors`; `missing`, `extra`, `renamed`,
+    /// `mapped`.
+    pub kind: String,
+    /// For queries: the statement and both sides' column names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<QueryShape>,
+    /// The scenario allowance that accepted it; `None`: it counts against the check (unless
+    /// the harness knows it as equivalent, e.g. BTREE -> RANGE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<AppliedAllowance>,
+}
+
+/// A query's text and columns, shown next to its result difference.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QueryShape {
+    pub cypher: String,
+    pub source_columns: Vec<String>,
+    pub target_columns: Vec<String>,
+}
+
+/// The allowance that accepted a difference.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppliedAllowance {
+    /// As written, e.g. `different_results (when target >=4.18)`.
+    pub allowance: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// An allowance that applied to the case's versions and matched nothing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StaleAllowance {
+    /// Where it is declared: `query people`, `schema`.
+    pub owner: String,
+    pub allowance: String,
+    /// Whether it failed the check (`fail_on_stale_allowances: true`).
+    pub fails: bool,
+}
+
+impl StaleAllowance {
+    /// The detail line: `allowance <...> matched nothing (stale?)`.
+    pub fn line(&self) -> String {
+        format!(
+            "{}: allowance {} matched nothing (stale?){}",
+            self.owner,
+            self.allowance,
+            if self.fails {
+                " [fail_on_stale_allowances]"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+impl CheckOutcome {
+    /// A check without typed differences: status `ok` or `failed`.
+    pub fn new(
+        check: impl Into<String>,
+        passed: bool,
+        summary: impl Into<String>,
+        details: Vec<String>,
+    ) -> Self {
+        CheckOutcome {
+            check: check.into(),
+            passed,
+            status: if passed {
+                CheckStatus::Ok
+            } else {
+                CheckStatus::Failed
+            },
+            summary: summary.into(),
+            details,
+            differences: Vec::new(),
+            stale_allowances: Vec::new(),
+        }
+    }
+
+    /// Adds the typed differences and stale allowances; a passing check with an allowed
+    /// difference becomes `allowed`.
+    pub fn with_differences(
+        mut self,
+        differences: Vec<Difference>,
+        stale_allowances: Vec<StaleAllowance>,
+    ) -> Self {
+        self.differences = differences;
+        self.stale_allowances = stale_allowances;
+        self.status = if !self.passed {
+            CheckStatus::Failed
+        } else if self.differences.iter().any(|d| d.allowed.is_some()) {
+            CheckStatus::Allowed
+        } else {
+            CheckStatus::Ok
+        };
+        self
+    }
+
+    /// The differences declared allowances accepted.
+    pub fn allowed(&self) -> impl Iterator<Item = &Difference> {
+        self.differences.iter().filter(|d| d.allowed.is_some())
+    }
+}
+
+/// What a check knows about its case beyond the two connections.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseContext {
+    /// The servers' reported versions, which `when:` scopes are matched against.
+    pub versions: crate::scenario::PairVersions,
+    /// `fail_on_stale_allowances` of the scenario.
+    pub fail_on_stale_allowances: bool,
+}
+
+impl CaseContext {
+    /// The versions the connections were opened for (their dialects), when nothing better is
+    /// known; an unknown version matches no `when:` comparator.
+    pub fn of(
+        source: &dyn crate::engine::GraphConnection,
+        target: &dyn crate::engine::GraphConnection,
+    ) -> Self {
+        let v = |c: &dyn crate::engine::GraphConnection| {
+            c.dialect()
+                .version
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        };
+        CaseContext {
+            versions: crate::scenario::PairVersions::new(v(source), v(target)),
+            fail_on_stale_allowances: false,
+        }
+    }
 }
 
 /// A check that could not be evaluated (as opposed to one that failed).

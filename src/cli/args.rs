@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use migration_harness::report::terminal::ColorChoice;
 
 /// Tells you, before you bump a graph database version, exactly what the upgrade will break.
 ///
@@ -10,6 +11,14 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour the verdict words: `auto` (when stderr is a terminal and NO_COLOR is unset),
+    /// `always` or `never`.
+    #[arg(long, global = true, env = "MH_COLOR", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only the cases that did not pass (with their failing checks), the summary and the
+    /// recap; no step or check lines. Wins over --verbose.
+    #[arg(long, short, global = true, env = "MH_QUIET")]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,10 +77,49 @@ pub enum Command {
     /// a server URI (redis://host:port, bolt://user:pw@host:7687), which is only read.
     Export {
         from: String,
+        /// The dump file (`-`: standard output). It must be absent or a regular file: links,
+        /// directories and FIFOs are refused.
         file: PathBuf,
         #[command(flatten)]
         dump: DumpArgs,
     },
+    /// Compare two live graphs as they are: counts, content hash (with exact differences) and
+    /// schema, or the checks and queries of --checks FILE. Reads both servers, never writes to
+    /// either. Same reports and exit codes as `run`.
+    Verify {
+        /// The source server (bolt://user:pw@host:7687, redis://host:6379).
+        source_uri: String,
+        /// The target server.
+        target_uri: String,
+        /// Take the checks and queries from this scenario file (it must have no fixtures; its
+        /// versions are checked against what the servers report).
+        #[arg(long, value_name = "FILE")]
+        checks: Option<PathBuf>,
+        /// Source graph key (FalkorDB) or database (Neo4j).
+        #[arg(long, value_name = "NAME")]
+        source_graph: Option<String>,
+        /// Target graph key (FalkorDB) or database (Neo4j).
+        #[arg(long, value_name = "NAME")]
+        target_graph: Option<String>,
+        #[command(flatten)]
+        reports: ReportArgs,
+        /// Also print when each step starts.
+        #[arg(long, short, env = "MH_VERBOSE")]
+        verbose: bool,
+    },
+    /// Remove what killed runs left behind: server processes and data directories of the
+    /// process launcher, containers of the Docker launcher. Live runs are left alone. Every run
+    /// also does this for the process launcher when it starts its first server.
+    Cleanup,
+    /// Print a shell completion script to standard output, e.g.
+    /// `migration-harness completions bash > /etc/bash_completion.d/migration-harness`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output, e.g.
+    /// `migration-harness man > migration-harness.1`.
+    Man,
     /// Load a dump file into the server at URI, which must be empty unless --allow-destructive.
     Import {
         file: PathBuf,
@@ -172,9 +220,13 @@ pub struct ServerArgs {
     /// Never `docker pull` a missing image.
     #[arg(long, env = "MH_NO_PULL")]
     pub no_pull: bool,
-    /// Seconds to wait for each server to become ready (default: the scenario's, else 120).
-    #[arg(long, env = "MH_STARTUP_TIMEOUT", value_name = "SECONDS")]
+    /// Seconds to wait for each server to become ready (default: the scenario's, else 300).
+    #[arg(long, env = "MH_STARTUP_TIMEOUT", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub startup_timeout: Option<u64>,
+    /// How to start servers: `auto` (Docker when an engine answers, else local processes),
+    /// `docker` or `process` (default: the scenario's `launcher:`, else auto).
+    #[arg(long, env = "MH_LAUNCHER", value_name = "auto|docker|process")]
+    pub launcher: Option<migration_harness::engine::launcher::LauncherKind>,
 }
 
 #[cfg(test)]

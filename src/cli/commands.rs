@@ -1,7 +1,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use migration_harness::report::{html, json, junit, markdown, terminal::TerminalReporter};
+use migration_harness::report::terminal::{ColorChoice, Level, TerminalReporter};
+use migration_harness::report::{html, json, junit, markdown};
 use migration_harness::run::{
     self, matrix, plan::plan_case, Case, RunOptions, RunnerSettings, Verdict,
 };
@@ -13,6 +14,10 @@ use super::args::{
 use super::exit::Exit;
 
 pub async fn dispatch(cli: Cli) -> Exit {
+    let style = Style {
+        color: cli.color,
+        quiet: cli.quiet,
+    };
     match cli.command {
         Command::Validate { paths } => validate(&paths),
         Command::Plan {
@@ -24,7 +29,7 @@ pub async fn dispatch(cli: Cli) -> Exit {
             match load_cases(&paths, &options, &matrix) {
                 Ok(cases) => {
                     for case in &cases {
-                        print!("{}", plan_case(case, &options));
+                        out(&plan_case(case, &options).to_string());
                     }
                     Exit::Pass
                 }
@@ -57,17 +62,119 @@ pub async fn dispatch(cli: Cli) -> Exit {
                 ..options(&servers)
             };
             match load_cases(&paths, &options, &matrix) {
-                Ok(cases) => run_all(&cases, &options, &runner, &reports, verbose).await,
+                Ok(cases) => {
+                    run_all(
+                        &cases,
+                        &options,
+                        &runner,
+                        &reports,
+                        style.level(verbose),
+                        style.color,
+                    )
+                    .await
+                }
                 Err(code) => code,
             }
         }
         Command::Export { from, file, dump } => export_dump(&from, &file, dump).await,
+        Command::Cleanup => cleanup_leftovers().await,
+        Command::Verify {
+            source_uri,
+            target_uri,
+            checks,
+            source_graph,
+            target_graph,
+            reports,
+            verbose,
+        } => {
+            let scenario = match run::verify::scenario(
+                &source_uri,
+                &target_uri,
+                source_graph.as_deref(),
+                target_graph.as_deref(),
+                checks.as_deref(),
+            ) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Exit::BadInput;
+                }
+            };
+            let options = RunOptions {
+                source_uri: Some(source_uri),
+                target_uri: Some(target_uri),
+                ..RunOptions::default()
+            };
+            let cases = match matrix::expand(std::slice::from_ref(&scenario), &options, &[]) {
+                Ok(cases) => cases,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Exit::BadInput;
+                }
+            };
+            let runner = RunnerArgs {
+                jobs: 1,
+                fail_fast: false,
+                no_reuse: true,
+            };
+            run_all(
+                &cases,
+                &options,
+                &runner,
+                &reports,
+                style.level(verbose),
+                style.color,
+            )
+            .await
+        }
+        Command::Completions { shell } => {
+            let mut text = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "migration-harness",
+                &mut text,
+            );
+            out(&String::from_utf8_lossy(&text));
+            Exit::Pass
+        }
+        Command::Man => {
+            let mut text = Vec::new();
+            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut text)
+            {
+                Ok(()) => {
+                    out(&String::from_utf8_lossy(&text));
+                    Exit::Pass
+                }
+                Err(e) => {
+                    eprintln!("error: failed to render the man page: {e}");
+                    Exit::Infrastructure
+                }
+            }
+        }
         Command::Import {
             file,
             uri,
             dump,
             allow_destructive,
         } => import_dump(&file, &uri, dump, allow_destructive).await,
+    }
+}
+
+/// The terminal style the global flags ask for.
+#[derive(Clone, Copy)]
+struct Style {
+    color: ColorChoice,
+    quiet: bool,
+}
+
+impl Style {
+    fn level(self, verbose: bool) -> Level {
+        match (self.quiet, verbose) {
+            (true, _) => Level::Quiet,
+            (false, true) => Level::Verbose,
+            (false, false) => Level::Normal,
+        }
     }
 }
 
@@ -81,6 +188,7 @@ fn options(args: &ServerArgs) -> RunOptions {
         no_pull: args.no_pull,
         startup_timeout: args.startup_timeout.map(Duration::from_secs),
         update_snapshots: false,
+        launcher: args.launcher,
     }
 }
 
@@ -96,7 +204,7 @@ fn load_cases(
         Exit::BadInput
     };
     let versions = match &args.versions {
-        Some(list) => matrix::parse_pairs(list).map_err(|e| bad(&e))?,
+        Some(list) => matrix::parse_pairs(list).map_err(|e| bad(&format!("--versions: {e}")))?,
         None => Vec::new(),
     };
     let partition = match &args.partition {
@@ -104,6 +212,7 @@ fn load_cases(
         None => None,
     };
     let scenarios = load_all(paths)?;
+    check_uris(&scenarios, options)?;
     let cases = matrix::expand(&scenarios, options, &versions).map_err(|e| bad(&e))?;
     let cases = matrix::select(cases, args.filter.as_deref(), partition);
     if cases.is_empty() {
@@ -117,12 +226,46 @@ fn load_cases(
     Ok(cases)
 }
 
+/// `--source-uri` / `--target-uri` must be URIs of the engine of each scenario's side (schemes
+/// from the engine's descriptor), checked before anything starts.
+fn check_uris(scenarios: &[Scenario], options: &RunOptions) -> Result<(), Exit> {
+    use migration_harness::engine::endpoint::Endpoint;
+    let mut reported = std::collections::HashSet::new();
+    for s in scenarios {
+        for (flag, uri, engine) in [
+            ("--source-uri", &options.source_uri, s.file.source.engine),
+            ("--target-uri", &options.target_uri, s.file.target.engine),
+        ] {
+            let Some(uri) = uri else { continue };
+            if let Err(message) = Endpoint::parse_for(uri, engine) {
+                if reported.insert((flag, engine)) {
+                    eprintln!(
+                        "error: {flag}: {message} (the {} of scenario {} in {})",
+                        if flag == "--source-uri" {
+                            "source"
+                        } else {
+                            "target"
+                        },
+                        s.name(),
+                        s.path.display()
+                    );
+                }
+            }
+        }
+    }
+    if reported.is_empty() {
+        Ok(())
+    } else {
+        Err(Exit::BadInput)
+    }
+}
+
 /// `list`: case names (text), or JSON for a CI matrix.
 fn list(cases: &[Case], format: ListFormat) {
     match format {
         ListFormat::Text => {
             for c in cases {
-                println!("{}", c.name);
+                out(&format!("{}\n", c.name));
             }
         }
         ListFormat::Json => {
@@ -139,10 +282,10 @@ fn list(cases: &[Case], format: ListFormat) {
                     })
                 })
                 .collect();
-            println!(
-                "{}",
+            out(&format!(
+                "{}\n",
                 serde_json::to_string(&items).unwrap_or_else(|_| "[]".into())
-            );
+            ));
         }
     }
 }
@@ -170,6 +313,10 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Exit> {
                 failed = true;
             }
         }
+    }
+    for e in scenario::duplicate_names(&scenarios) {
+        eprintln!("error: {e}");
+        failed = true;
     }
     if failed {
         Err(Exit::BadInput)
@@ -221,9 +368,10 @@ async fn run_all(
     options: &RunOptions,
     runner: &RunnerArgs,
     reports: &ReportArgs,
-    verbose: bool,
+    level: Level,
+    color: ColorChoice,
 ) -> Exit {
-    let reporter = TerminalReporter::stderr(verbose);
+    let reporter = TerminalReporter::stderr_with(level, color);
     let mut settings = RunnerSettings {
         jobs: runner.jobs.max(1),
         fail_fast: runner.fail_fast,
@@ -238,23 +386,9 @@ async fn run_all(
         eprintln!("note: cases use an external server, running them one at a time");
         settings.jobs = 1;
     }
-    // The run owns its server pool: dropping this future (Ctrl-C) drops every server of the run,
-    // which removes its container.
-    let run = run::run_cases(cases, options, &settings, &reporter);
-    // Ctrl-C drops the running cases (their servers are removed on drop), then removes any
-    // container of this run that was still being started.
-    let outcomes = tokio::select! {
-        outcomes = run => outcomes,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("interrupted: removing the servers this run started");
-            match migration_harness::engine::cleanup::remove_run_containers().await {
-                Ok(n) if n > 0 => eprintln!("removed {n} container(s) left mid-start"),
-                Ok(_) => {}
-                Err(e) => eprintln!("error: failed to remove containers: {e}"),
-            }
-            return Exit::Interrupted;
-        }
-    };
+    // The run owns its server pool: dropping this future (a signal, see cli::main) drops
+    // every server of the run, which removes its container or process.
+    let outcomes = run::run_cases(cases, options, &settings, &reporter).await;
     let count = |v: Verdict| outcomes.iter().filter(|o| o.verdict == v).count();
     let (pass, fail, error, skipped) = (
         count(Verdict::Pass),
@@ -274,18 +408,21 @@ async fn run_all(
         (&reports.markdown, "Markdown", markdown::write),
         (&reports.html, "HTML", html::write),
     ];
+    // Every report is attempted: one bad path does not cost the others.
+    let mut report_failed = false;
     for (path, kind, write) in writers {
         if let Some(path) = path {
             if let Err(e) = write(path, &outcomes) {
                 eprintln!(
-                    "error: failed to write {kind} report {}: {e}",
-                    path.display()
+                    "error: failed to write {kind} report {}: {}",
+                    path.display(),
+                    scenario::describe_io_error(&e)
                 );
-                return Exit::Infrastructure;
+                report_failed = true;
             }
         }
     }
-    if error > 0 {
+    if error > 0 || report_failed {
         Exit::Infrastructure
     } else if fail > 0 {
         Exit::CheckFailed
@@ -301,7 +438,8 @@ fn dump_progress(p: migration_harness::transfer::Progress) {
 fn archive_exit(e: &migration_harness::transfer::archive::ArchiveError) -> Exit {
     eprintln!("error: {e}");
     match e {
-        migration_harness::transfer::archive::ArchiveError::BadInput(_) => Exit::BadInput,
+        migration_harness::transfer::archive::ArchiveError::BadInput(_)
+        | migration_harness::transfer::archive::ArchiveError::BadDump(_) => Exit::BadInput,
         _ => Exit::Infrastructure,
     }
 }
@@ -316,7 +454,11 @@ async fn export_dump(from: &str, file: &std::path::Path, args: DumpArgs) -> Exit
                 h.nodes,
                 h.relationships,
                 h.server,
-                file.display(),
+                if migration_harness::transfer::dump::is_stdout(file) {
+                    "standard output".to_owned()
+                } else {
+                    file.display().to_string()
+                },
                 h.hash
             );
             Exit::Pass
@@ -337,20 +479,90 @@ async fn import_dump(file: &std::path::Path, uri: &str, args: DumpArgs, wipe: bo
                 file.display(),
                 r.header.server
             );
+            for n in &r.notes {
+                eprintln!("  note: {n}");
+            }
             for f in &r.stats.findings {
                 eprintln!("  finding: {f}");
             }
+            let mut passed = true;
+            if let Some(schema) = &r.schema {
+                let mark = if schema.passed { "ok" } else { "FAIL" };
+                eprintln!("schema {mark}: {} (dump vs target)", schema.summary);
+                for d in &schema.details {
+                    eprintln!("  {d}");
+                }
+                passed &= schema.passed;
+            }
             if r.target_hash == r.header.hash {
                 eprintln!("content hash matches the dump: {}", r.header.hash);
-                Exit::Pass
             } else {
                 eprintln!(
                     "FAIL content hash differs: dump {}, target {}",
                     r.header.hash, r.target_hash
                 );
+                passed = false;
+            }
+            if passed {
+                Exit::Pass
+            } else {
                 Exit::CheckFailed
             }
         }
         Err(e) => archive_exit(&e),
+    }
+}
+
+/// `cleanup`: removes what killed runs left behind (processes, data directories, containers),
+/// leaving live runs alone.
+async fn cleanup_leftovers() -> Exit {
+    use migration_harness::engine::launcher::registry;
+    let mut failed = false;
+    match tokio::task::spawn_blocking(registry::reap_dead_runs).await {
+        Ok(Ok(r)) => println!(
+            "removed {} dead run(s) of the process launcher, {} server process(es) killed ({})",
+            r.runs,
+            r.processes,
+            registry::root().display()
+        ),
+        Ok(Err(e)) => {
+            eprintln!("error: failed to clean {}: {e}", registry::root().display());
+            failed = true;
+        }
+        Err(e) => {
+            eprintln!("error: failed to clean up: {e}");
+            failed = true;
+        }
+    }
+    match migration_harness::engine::launcher::docker::remove_dead_runs_containers().await {
+        Ok(Some(n)) => println!("removed {n} container(s) of dead runs"),
+        Ok(None) => println!("no Docker engine: no containers to look at"),
+        Err(e) => {
+            eprintln!("error: failed to remove containers of dead runs: {e}");
+            failed = true;
+        }
+    }
+    if failed {
+        Exit::Infrastructure
+    } else {
+        Exit::Pass
+    }
+}
+
+/// Writes to stdout. A closed stdout (`plan ... | head -1`) ends the process quietly with
+/// exit 0, as other command-line tools do, instead of a panic; only commands that have
+/// nothing running (plan, list) print this way before their end.
+fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: failed to write to stdout: {e}");
+        std::process::exit(3);
     }
 }

@@ -9,8 +9,24 @@ pub enum Exit {
     BadInput = 2,
     /// A run could not complete: Docker, an image, a server, a connection or a statement failed.
     Infrastructure = 3,
-    /// Interrupted by Ctrl-C; the servers the run started were removed.
+    /// Interrupted by SIGHUP (128 + 1); the servers the run started were removed.
+    HangUp = 129,
+    /// Interrupted by Ctrl-C (SIGINT, 128 + 2); the servers the run started were removed.
     Interrupted = 130,
+    /// Stopped by SIGTERM (128 + 15); the servers the run started were removed.
+    Terminated = 143,
+}
+
+impl Exit {
+    /// The exit code for a run stopped by `signal`.
+    pub fn interrupted(signal: migration_harness::engine::cleanup::Signal) -> Exit {
+        use migration_harness::engine::cleanup::Signal;
+        match signal {
+            Signal::Interrupt => Exit::Interrupted,
+            Signal::Terminate => Exit::Terminated,
+            Signal::HangUp => Exit::HangUp,
+        }
+    }
 }
 
 impl From<Exit> for std::process::ExitCode {

@@ -6,17 +6,48 @@ mod exit;
 
 use clap::Parser;
 
+use migration_harness::engine::{cleanup, launcher::registry};
+
 pub fn main() -> std::process::ExitCode {
     let cli = args::Cli::parse();
-    let code = match tokio::runtime::Builder::new_multi_thread()
+    if let Err(e) = migration_harness::engine::timeouts::statement_from_env() {
+        eprintln!("error: {e}");
+        return exit::Exit::BadInput.into();
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime.block_on(commands::dispatch(cli)),
+        Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: failed to start the async runtime: {e}");
-            exit::Exit::Infrastructure
+            return exit::Exit::Infrastructure.into();
         }
     };
+    let code = runtime.block_on(async {
+        let signals = match cleanup::Signals::install() {
+            Ok(signals) => signals,
+            Err(e) => {
+                eprintln!("error: failed to install signal handlers: {e}");
+                return exit::Exit::Infrastructure;
+            }
+        };
+        // SIGINT, SIGTERM or SIGHUP drop the command's future: every server it started is
+        // stopped and its container, or process and data directory, removed on drop.
+        tokio::select! {
+            code = commands::dispatch(cli) => code,
+            signal = signals.next() => {
+                eprintln!("interrupted by {signal}: removing the servers this run started");
+                match migration_harness::engine::launcher::docker::remove_run_containers().await {
+                    Ok(n) if n > 0 => eprintln!("removed {n} container(s) left mid-start"),
+                    Ok(_) => {}
+                    Err(e) => eprintln!("error: failed to remove containers: {e}"),
+                }
+                exit::Exit::interrupted(signal)
+            }
+        }
+    });
+    drop(runtime);
+    registry::finish_run();
     code.into()
 }

@@ -1,10 +1,9 @@
-//! Every container the harness starts carries a label with this process's run id, so an
-//! interrupted run (Ctrl-C) can remove exactly its own containers, including one whose start was
-//! cut short before testcontainers handed it back. Normal runs remove containers on drop.
+//! The run's identity and its stop signals. Every server a run starts is tied to the run id
+//! (a container label for the Docker launcher, a registry directory for the process launcher),
+//! so an interrupted run can remove exactly its own servers, and a later run those of a dead
+//! one. Normal runs remove their servers on drop.
 
 use std::sync::OnceLock;
-
-use tokio::process::Command;
 
 /// Docker label put on every container this process starts.
 pub const RUN_LABEL: &str = "io.github.neo4j-migration-harness.run";
@@ -16,30 +15,52 @@ pub fn run_id() -> String {
         .clone()
 }
 
-/// Force-removes every container labelled with this process's run id; returns how many.
-pub async fn remove_run_containers() -> Result<usize, String> {
-    let filter = format!("label={RUN_LABEL}={}", run_id());
-    let out = Command::new("docker")
-        .args(["ps", "-aq", "--filter", &filter])
-        .output()
-        .await
-        .map_err(|e| format!("cannot run docker: {e}"))?;
-    let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    if ids.is_empty() {
-        return Ok(0);
+/// A signal that stops a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT (Ctrl-C).
+    Interrupt,
+    /// SIGTERM (`timeout`, `docker stop`, CI cancellation, Kubernetes).
+    Terminate,
+    /// SIGHUP (the terminal went away).
+    HangUp,
+}
+
+impl std::fmt::Display for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+            Signal::HangUp => "SIGHUP",
+        })
     }
-    let status = Command::new("docker")
-        .args(["rm", "-f", "-v"])
-        .args(&ids)
-        .output()
-        .await
-        .map_err(|e| format!("cannot run docker: {e}"))?;
-    if status.status.success() {
-        Ok(ids.len())
-    } else {
-        Err(String::from_utf8_lossy(&status.stderr).trim().to_owned())
+}
+
+/// The stop signals, listened to from installation on (so a signal that arrives while a server
+/// is starting is not lost).
+pub struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Installs handlers for SIGINT, SIGTERM and SIGHUP (needs a tokio runtime).
+    pub fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// The next stop signal.
+    pub async fn next(mut self) -> Signal {
+        tokio::select! {
+            _ = self.interrupt.recv() => Signal::Interrupt,
+            _ = self.terminate.recv() => Signal::Terminate,
+            _ = self.hangup.recv() => Signal::HangUp,
+        }
     }
 }

@@ -52,6 +52,16 @@ impl QueryResult {
     }
 }
 
+/// What a server says about itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ServerInfo {
+    /// The version the server reports, e.g. `5.26.19` or `4.18.3`.
+    pub version: String,
+    /// `community` or `enterprise` where the engine has editions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
+}
+
 /// One connection to one graph (database) on one server.
 ///
 /// Everything above the engines (fixtures, movers, checks) goes through this trait, so the
@@ -67,6 +77,9 @@ pub trait GraphConnection: Send + Sync {
 
     /// Runs one statement in its own transaction and collects every row.
     async fn execute(&self, query: &Query) -> Result<QueryResult, EngineError>;
+
+    /// Asks the server for its real version (and edition).
+    async fn server_info(&self) -> Result<ServerInfo, EngineError>;
 
     /// Removes every node, relationship, index and constraint of the graph. Only ever called on
     /// servers the harness started, or when the user passed `--allow-destructive`.

@@ -103,6 +103,42 @@ impl Dialect {
         }
     }
 
+    /// An extra RETURN column that carries the exact value of every float among the properties
+    /// of entity `var`, where the engine's replies cannot carry doubles exactly (FalkorDB prints
+    /// them with 15 significant digits); `None` where they arrive exact (Neo4j's Bolt sends
+    /// 64-bit floats). The readers that must be exact add it and pass its cell to
+    /// [`Dialect::apply_exact_floats`].
+    pub fn exact_float_column(&self, var: &str) -> Option<String> {
+        match self.engine {
+            EngineKind::Neo4j => None,
+            EngineKind::Falkordb => Some(crate::engine::falkordb::exact::column(var)),
+        }
+    }
+
+    /// Puts the exact floats of a cell of [`Dialect::exact_float_column`] into `properties`;
+    /// an error when a float cannot be read exactly (the read must then fail, not round).
+    pub fn apply_exact_floats(
+        &self,
+        properties: &mut std::collections::BTreeMap<String, crate::value::Value>,
+        cell: &crate::value::Value,
+    ) -> Result<(), String> {
+        match self.engine {
+            EngineKind::Neo4j => Ok(()),
+            EngineKind::Falkordb => crate::engine::falkordb::exact::apply(properties, cell),
+        }
+    }
+
+    /// How many significant digits the engine's replies give a float, where they cannot carry
+    /// a double exactly: 15 on FalkorDB (`%.15g`); `None` on Neo4j (Bolt sends 64-bit floats).
+    /// Query results cannot be rewritten to read floats exactly, so the queries check reports
+    /// results compared that way.
+    pub fn reply_float_digits(&self) -> Option<u32> {
+        match self.engine {
+            EngineKind::Neo4j => None,
+            EngineKind::Falkordb => Some(15),
+        }
+    }
+
     /// A statement that waits until new indexes are online, where the engine needs one.
     pub fn await_indexes(&self) -> Option<&'static str> {
         match self.engine {

@@ -11,9 +11,10 @@ pub enum EngineError {
         reason: String,
     },
 
-    #[error("failed to start {server} from image {image}: {message}")]
+    #[error("failed to start {server} ({image}): {message}")]
     Start {
         server: String,
+        /// What was started: `image neo4j:5.26`, `local process .../java (Neo4j 5.26.30)`.
         image: String,
         message: String,
     },
@@ -56,13 +57,35 @@ impl EngineError {
     }
 }
 
-/// Cuts a statement to `max` characters for error messages, keeping it on one line.
+/// Cuts a statement for error messages: its first non-blank line only (a statement may come
+/// from a fixture file, whose further lines an error must not echo), at most `max` characters,
+/// with `…` when anything was left out.
 pub fn shorten(text: &str, max: usize) -> String {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= max {
+    let mut lines = text.lines().map(str::trim).skip_while(|l| l.is_empty());
+    let first = lines.next().unwrap_or_default();
+    let more = lines.any(|l| !l.is_empty());
+    let one_line: String = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= max && !more {
         one_line
     } else {
         let cut: String = one_line.chars().take(max).collect();
         format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shortened_statement_shows_its_first_line_only() {
+        assert_eq!(shorten("MATCH (n)  RETURN n", 300), "MATCH (n) RETURN n");
+        assert_eq!(
+            shorten("\n  root:x:0:0:root:/root\ndaemon:x:1:1\n", 300),
+            "root:x:0:0:root:/root…"
+        );
+        assert_eq!(shorten("abcdef", 3), "abc…");
+        let e = EngineError::query("s", "CREATE (:A)\nsecond line", None, "boom");
+        assert!(!e.to_string().contains("second line"), "{e}");
     }
 }

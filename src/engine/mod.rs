@@ -1,23 +1,32 @@
-//! Engines: starting graph servers (testcontainers) or reaching existing ones, and talking to
-//! them through one connection trait.
+//! Engines: starting graph servers (containers or local processes) or reaching existing ones,
+//! and talking to them through one connection trait.
 //!
 //! - [`connection`]: the [`GraphConnection`] trait every step above the engine uses.
 //! - [`dialect`]: the few statements that differ between engines and versions.
 //! - [`cleanup`]: removing this process's containers after an interruption.
+//! - [`descriptor`]: one descriptor per engine (what to start, URI schemes, how to connect).
+//! - [`endpoint`]: the URI of an existing server, parsed once; never displays its password.
+//! - [`launcher`]: how servers are started (Docker, local process) and cleaned up.
+//! - [`request`]: what one server must be ([`request::ServerRequest`]) and which launcher starts it.
 //! - [`server`]: turning a scenario's server spec into a running, connected [`Server`].
 //! - [`falkordb`], [`neo4j`]: the two engines.
 
 pub mod cleanup;
 pub mod connection;
+pub mod descriptor;
 pub mod dialect;
+pub mod endpoint;
 mod error;
 pub mod falkordb;
 pub mod image;
+pub mod launcher;
 pub mod neo4j;
+pub mod request;
 pub mod secret;
 pub mod server;
+pub mod timeouts;
 
-pub use connection::{GraphConnection, Notification, Query, QueryResult};
+pub use connection::{GraphConnection, Notification, Query, QueryResult, ServerInfo};
 pub use dialect::Dialect;
 pub use error::EngineError;
 pub use server::{Server, ServerRole};

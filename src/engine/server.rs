@@ -1,89 +1,18 @@
 use std::any::Any;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::dialect::{EngineKind, Version};
-use super::{falkordb, image, neo4j, EngineError, GraphConnection};
+use super::connection::ServerInfo;
+use super::descriptor::descriptor;
+use super::launcher;
+use super::secret::Secret;
+use super::{EngineError, GraphConnection};
 
-/// Which side of a migration a server plays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ServerRole {
-    Source,
-    Target,
-}
+pub use super::request::{Edition, ServerRequest, ServerRole};
 
-impl fmt::Display for ServerRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ServerRole::Source => "source",
-            ServerRole::Target => "target",
-        })
-    }
-}
-
-/// Neo4j edition; Enterprise images need the license agreement env var.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Edition {
-    #[default]
-    Community,
-    Enterprise,
-}
-
-/// Everything needed to start (or reach) one server. Built from a scenario's `source:` or
-/// `target:` block plus CLI overrides.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServerRequest {
-    pub role: ServerRole,
-    pub engine: EngineKind,
-    /// Image tag / server version, e.g. `5.26` or `4.18.3`.
-    pub version: String,
-    pub edition: Edition,
-    /// Full image reference overriding the default naming.
-    pub image: Option<String>,
-    /// Extra container environment (server configuration).
-    pub env: BTreeMap<String, String>,
-    /// An existing server to use instead of starting a container.
-    pub endpoint: Option<String>,
-    /// Database (Neo4j) or graph key (FalkorDB) to use.
-    pub graph: Option<String>,
-    pub startup_timeout: Duration,
-    /// Try `docker pull` when the image is missing locally.
-    pub pull: bool,
-}
-
-impl ServerRequest {
-    /// The image this request starts, e.g. `neo4j:5.26-enterprise` or `migration-harness/falkordb:4.18.3`.
-    pub fn image_ref(&self) -> String {
-        if let Some(image) = &self.image {
-            return image.clone();
-        }
-        match self.engine {
-            EngineKind::Neo4j => match self.edition {
-                Edition::Community => format!("neo4j:{}", self.version),
-                Edition::Enterprise if self.version.ends_with("-enterprise") => {
-                    format!("neo4j:{}", self.version)
-                }
-                Edition::Enterprise => format!("neo4j:{}-enterprise", self.version),
-            },
-            EngineKind::Falkordb => format!("{}:{}", falkordb::IMAGE_NAME, self.version),
-        }
-    }
-
-    pub fn version(&self) -> Option<Version> {
-        Version::parse_lenient(&self.version)
-    }
-
-    /// `source (falkordb 4.16.3)` — the name used in progress lines and errors.
-    pub fn label(&self) -> String {
-        format!("{} ({} {})", self.role, self.engine, self.version)
-    }
-}
-
-/// A running, connected server. Dropping it stops and removes the container the harness
-/// started (testcontainers does that on drop, and its watchdog on Ctrl-C).
+/// A running, connected server. Dropping it stops the server the harness started and removes
+/// what it left (container, or process and data directory).
 pub struct Server {
     pub request: ServerRequest,
     pub connection: Arc<dyn GraphConnection>,
@@ -91,7 +20,11 @@ pub struct Server {
     pub owned: bool,
     /// Time from asking for the server until it answered a query.
     pub startup: Duration,
-    _container: Option<Box<dyn Any + Send + Sync>>,
+    /// Which launcher started it (`docker`, `process`); `None` for an external endpoint.
+    pub launcher: Option<&'static str>,
+    /// What the server itself reports: its real version and edition.
+    pub info: ServerInfo,
+    guard: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl fmt::Debug for Server {
@@ -99,56 +32,76 @@ impl fmt::Debug for Server {
         f.debug_struct("Server")
             .field("server", &self.connection.describe())
             .field("owned", &self.owned)
+            .field("launcher", &self.launcher)
+            .field("info", &self.info)
             .field("startup", &self.startup)
             .finish()
     }
 }
 
-/// What an engine hands back when it started a container: the connection and the handle that
-/// keeps the container alive.
-pub struct Started {
-    pub connection: Arc<dyn GraphConnection>,
-    pub container: Box<dyn Any + Send + Sync>,
-}
-
 impl Server {
-    /// Starts a container for `request`, or connects to its endpoint.
+    /// Starts a server for `request` with its launcher (`auto`: Docker when an engine answers,
+    /// else a local process), or connects to its endpoint; then asks the server for its real
+    /// version. A start that fails leaves nothing running.
     pub async fn start(request: ServerRequest) -> Result<Server, EngineError> {
         let begin = Instant::now();
+        let engine = descriptor(request.engine);
         if let Some(endpoint) = request.endpoint.clone() {
-            let connection = match request.engine {
-                EngineKind::Neo4j => neo4j::connect(&request, &endpoint).await?,
-                EngineKind::Falkordb => falkordb::connect(&request, &endpoint).await?,
-            };
+            let connection = engine.connect_endpoint(&request, &endpoint).await?;
+            let info = connection.server_info().await?;
             return Ok(Server {
                 request,
                 connection,
                 owned: false,
                 startup: begin.elapsed(),
-                _container: None,
+                launcher: None,
+                info,
+                guard: None,
             });
         }
-        let image = request.image_ref();
-        match image::ensure_image(&image, request.pull).await {
-            image::Availability::Present | image::Availability::Pulled => {}
-            image::Availability::Missing { reason } => {
-                return Err(EngineError::ImageUnavailable {
+        let launcher = launcher::resolve(request.launcher).await;
+        let password = Secret::generate();
+        let launched = launcher.launch(&request, engine, &password).await?;
+        let connected = async {
+            let connection = engine
+                .connect_started(&request, &launched.host, launched.port, &password)
+                .await?;
+            let info = connection.server_info().await?;
+            Ok::<_, EngineError>((connection, info))
+        }
+        .await;
+        let (connection, info) = match connected {
+            Ok(pair) => pair,
+            Err(e) => {
+                let message = launched.logs.append_to(&e.to_string());
+                drop(launched.guard);
+                return Err(EngineError::Start {
                     server: request.label(),
-                    image,
-                    reason,
+                    image: format!("{} launcher", launched.launcher),
+                    message,
                 });
             }
-        }
-        let started = match request.engine {
-            EngineKind::Neo4j => neo4j::start(&request).await?,
-            EngineKind::Falkordb => falkordb::start(&request).await?,
         };
         Ok(Server {
             request,
-            connection: started.connection,
+            connection,
             owned: true,
             startup: begin.elapsed(),
-            _container: Some(started.container),
+            launcher: Some(launched.launcher),
+            info,
+            guard: Some(launched.guard),
         })
+    }
+
+    /// `falkordb 4.18.3`: the engine and the version the server reported.
+    pub fn reported(&self) -> String {
+        format!("{} {}", self.request.engine, self.info.version)
+    }
+
+    /// The process launcher's handle, for steps that stop and restart a server on its store.
+    pub fn process(&mut self) -> Option<&mut launcher::process::ProcessServer> {
+        self.guard
+            .as_mut()
+            .and_then(|g| g.downcast_mut::<launcher::process::ProcessServer>())
     }
 }

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::checks::CheckStatus;
 use crate::run::{ScenarioOutcome, Verdict};
 
 /// Escapes text for HTML element content and attribute values.
@@ -124,6 +125,7 @@ table.grid td.cell{text-align:center;font-weight:600;min-width:9rem}
 td.pass,span.pass{background:#d3f5dc;color:#0b5d1e} td.fail,span.fail{background:#fbd5d5;color:#8a1010}
 td.error,span.error{background:#ffe6bf;color:#7a4300} td.skipped,span.skipped{background:#eceff3;color:#505a6b}
 td.none{color:#98a2b3;text-align:center}
+td.allowed,span.allowed{background:#fff3c4;color:#6b5200} span.stale{background:#eceff3;color:#505a6b} ul.allowed{margin:.3rem 0 .3rem 1rem;padding:0}
 span.badge{padding:.1rem .45rem;border-radius:.3rem;font-weight:600;font-size:.85em}
 a{color:inherit} .meta{color:#505a6b;font-size:.9em} ul.details{margin:.2rem 0 .2rem 1rem;padding:0;font-family:ui-monospace,monospace;font-size:.85em}
 svg.latency text{font-size:11px;fill:#1d2330} svg.latency text.q{font-weight:600} rect.src{fill:#6c8ebf} rect.tgt{fill:#d79b00}
@@ -216,15 +218,54 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
         if !o.checks.is_empty() {
             h.push_str("<table class=\"checks\"><thead><tr><th>check</th><th>verdict</th><th>summary and details</th></tr></thead><tbody>\n");
             for c in &o.checks {
-                let cv = if c.passed { "pass" } else { "fail" };
+                let cv = match c.status {
+                    CheckStatus::Ok => "pass",
+                    CheckStatus::Allowed => "allowed",
+                    CheckStatus::Failed => "fail",
+                };
                 let _ = write!(
                     h,
                     "<tr data-check=\"{}\" data-verdict=\"{cv}\"><td>{}</td><td class=\"{cv}\">{}</td><td>{}",
                     esc(&c.check),
                     esc(&c.check),
-                    if c.passed { "ok" } else { "FAILED" },
+                    c.status.word(),
                     esc(&c.summary)
                 );
+                let allowed: Vec<_> = c.allowed().collect();
+                if !allowed.is_empty() || !c.stale_allowances.is_empty() {
+                    h.push_str("<ul class=\"allowed\">");
+                    for d in allowed {
+                        let _ = write!(
+                            h,
+                            "<li class=\"allowed-difference\"><span class=\"badge allowed\">allowed</span> {} ({})",
+                            esc(&d.subject),
+                            esc(&d.kind)
+                        );
+                        if let Some(a) = &d.allowed {
+                            let _ = write!(h, " by <code>{}</code>", esc(&a.allowance));
+                            if let Some(r) = &a.reason {
+                                let _ = write!(h, ": <q class=\"reason\">{}</q>", esc(r));
+                            }
+                        }
+                        if let Some(q) = &d.query {
+                            let _ = write!(
+                                h,
+                                "<br>query <code>{}</code>, columns <code>[{}]</code>",
+                                esc(&q.cypher),
+                                esc(&q.source_columns.join(", "))
+                            );
+                        }
+                        h.push_str("</li>");
+                    }
+                    for st in &c.stale_allowances {
+                        let _ = write!(
+                            h,
+                            "<li class=\"stale-allowance\"><span class=\"badge stale\">stale</span> {}</li>",
+                            esc(&st.line())
+                        );
+                    }
+                    h.push_str("</ul>");
+                }
                 if !c.details.is_empty() {
                     let _ = write!(
                         h,

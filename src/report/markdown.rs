@@ -1,8 +1,11 @@
 use std::path::Path;
 
+use crate::checks::{CheckStatus, Difference};
 use crate::run::{ScenarioOutcome, Verdict};
 
-/// A Markdown summary: a verdict table, then the differences of every failed or errored scenario.
+/// A Markdown summary: a verdict table (each check `ok`, `allowed` or `FAILED`), then the
+/// differences of every failed or errored case, and the allowed differences (with the allowance
+/// and its reason) and stale allowances of every case.
 pub fn render(outcomes: &[ScenarioOutcome]) -> String {
     let count = |v: Verdict| outcomes.iter().filter(|o| o.verdict == v).count();
     let mut out = format!(
@@ -25,7 +28,7 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
         let checks: Vec<String> = o
             .checks
             .iter()
-            .map(|c| format!("{} {}", c.check, if c.passed { "ok" } else { "FAILED" }))
+            .map(|c| format!("{} {}", c.check, c.status.word()))
             .collect();
         let secs: f64 = o.timings.iter().map(|(_, s)| s).sum();
         out.push_str(&format!(
@@ -34,10 +37,12 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
             escape(&checks.join(", "))
         ));
     }
-    for o in outcomes
-        .iter()
-        .filter(|o| matches!(o.verdict, Verdict::Fail | Verdict::Error))
-    {
+    for o in outcomes.iter().filter(|o| {
+        matches!(o.verdict, Verdict::Fail | Verdict::Error)
+            || o.checks
+                .iter()
+                .any(|c| c.status != CheckStatus::Ok || !c.stale_allowances.is_empty())
+    }) {
         out.push_str(&format!(
             "\n### `{}` ({})\n\n",
             escape(o.name()),
@@ -52,8 +57,50 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
                 out.push_str(&format!("  - {}\n", escape(d)));
             }
         }
+        for c in o.checks.iter().filter(|c| c.passed) {
+            if c.status == CheckStatus::Allowed {
+                out.push_str(&format!(
+                    "- **{}** allowed: {}\n",
+                    c.check,
+                    escape(&c.summary)
+                ));
+                for d in c.allowed() {
+                    out.push_str(&format!("  - {}\n", allowed_line(d)));
+                }
+                for d in &c.details {
+                    out.push_str(&format!("  - {}\n", escape(d)));
+                }
+            } else if !c.stale_allowances.is_empty() {
+                out.push_str(&format!("- **{}** ok: {}\n", c.check, escape(&c.summary)));
+            }
+            if c.status != CheckStatus::Allowed {
+                for s in &c.stale_allowances {
+                    out.push_str(&format!("  - {}\n", escape(&s.line())));
+                }
+            }
+        }
     }
     out
+}
+
+/// `🟡 allowed: query q (different_results) by `different_results (when target >=4.18)`:
+/// reason; query `MATCH ...`, columns [a, b]`.
+fn allowed_line(d: &Difference) -> String {
+    let mut line = format!("🟡 allowed: {} ({})", escape(&d.subject), d.kind);
+    if let Some(a) = &d.allowed {
+        line.push_str(&format!(" by `{}`", escape(&a.allowance)));
+        if let Some(r) = &a.reason {
+            line.push_str(&format!(": {}", escape(r)));
+        }
+    }
+    if let Some(q) = &d.query {
+        line.push_str(&format!(
+            "; query `{}`, columns [{}]",
+            escape(&q.cypher).replace('`', "'"),
+            escape(&q.source_columns.join(", "))
+        ));
+    }
+    line
 }
 
 /// Keeps table cells intact: pipes and newlines would break the row.
@@ -79,14 +126,15 @@ mod tests {
             hops: Vec::new(),
             path: "s.yaml".into(),
             verdict,
-            checks: vec![CheckOutcome {
-                check: "counts".into(),
-                passed: verdict == Verdict::Pass,
-                summary: "sum".into(),
-                details: vec![detail.into()],
-            }],
+            checks: vec![CheckOutcome::new(
+                "counts",
+                verdict == Verdict::Pass,
+                "sum",
+                vec![detail.into()],
+            )],
             error: None,
             timings: vec![("start servers".into(), 1.25)],
+            servers: Vec::new(),
         }
     }
 
@@ -102,6 +150,82 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("  - :A nodes: source 1, target 0"), "{md}");
+    }
+
+    fn allowed_outcome() -> ScenarioOutcome {
+        use crate::checks::{AppliedAllowance, QueryShape, StaleAllowance};
+        let mut o = outcome(
+            Verdict::Pass,
+            "query q: allowed difference: different results",
+        );
+        o.checks[0] = CheckOutcome::new("queries", true, "1 query", o.checks[0].details.clone())
+            .with_differences(
+                vec![Difference {
+                    subject: "query q".into(),
+                    kind: "different_results".into(),
+                    query: Some(QueryShape {
+                        cypher: "RETURN m {.title} AS p".into(),
+                        source_columns: vec!["p".into()],
+                        target_columns: vec!["p".into()],
+                    }),
+                    allowed: Some(AppliedAllowance {
+                        allowance: "different_results (when target >=4.18)".into(),
+                        reason: Some("null map".into()),
+                    }),
+                }],
+                vec![StaleAllowance {
+                    owner: "query r".into(),
+                    allowance: "new_error".into(),
+                    fails: false,
+                }],
+            );
+        o
+    }
+
+    #[test]
+    fn an_allowed_difference_is_marked_in_every_format() {
+        let o = allowed_outcome();
+        assert_eq!(o.checks[0].status, CheckStatus::Allowed);
+        let md = render(std::slice::from_ref(&o));
+        assert!(md.contains("| ✅ pass | queries allowed |"), "{md}");
+        assert!(md.contains("- **queries** allowed: 1 query"), "{md}");
+        assert!(md.contains("  - 🟡 allowed: query q (different_results) by `different_results (when target >=4.18)`: null map; query `RETURN m {.title} AS p`, columns [p]"), "{md}");
+        let xml = crate::report::junit::render(std::slice::from_ref(&o));
+        assert!(xml.contains("failures=\"0\""), "{xml}");
+        assert!(xml.contains("<property name=\"allowed_difference\" value=\"queries: query q (different_results) allowed by different_results (when target &gt;=4.18): null map; cypher: RETURN m {.title} AS p; columns: [p]\"/>"), "{xml}");
+        assert!(xml.contains("<property name=\"stale_allowance\" value=\"query r: allowance new_error matched nothing (stale?)\"/>"), "{xml}");
+        assert!(
+            xml.contains("<system-out>queries allowed: 1 query"),
+            "{xml}"
+        );
+        let html = crate::report::html::render(std::slice::from_ref(&o));
+        assert!(
+            html.contains(
+                "data-verdict=\"allowed\"><td>queries</td><td class=\"allowed\">allowed</td>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("<q class=\"reason\">null map</q>"), "{html}");
+        assert!(
+            html.contains("query r: allowance new_error matched nothing (stale?)"),
+            "{html}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&crate::report::json::render(std::slice::from_ref(&o))).unwrap();
+        let c = &json["scenarios"][0]["checks"][0];
+        assert_eq!(c["status"], "allowed");
+        assert_eq!(c["differences"][0]["allowed"]["reason"], "null map");
+        assert_eq!(
+            c["differences"][0]["query"]["cypher"],
+            "RETURN m {.title} AS p"
+        );
+        assert_eq!(c["stale_allowances"][0]["allowance"], "new_error");
+        // A plain pass stays `ok` and lists nothing below the table.
+        let plain = render(&[outcome(Verdict::Pass, "")]);
+        assert!(
+            plain.contains("| counts ok |") && !plain.contains("###"),
+            "{plain}"
+        );
     }
 
     #[test]

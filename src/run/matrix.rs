@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::RunOptions;
 use crate::engine::dialect::{EngineKind, Version};
-use crate::engine::server::{ServerRequest, ServerRole};
+use crate::engine::request::{ServerRequest, ServerRole};
 use crate::scenario::{Scenario, UpgradePath};
 
 /// One source version and one target version (image tags), written `SOURCE:TARGET`.
@@ -41,11 +41,17 @@ impl fmt::Display for VersionPair {
 }
 
 /// Parses `--versions 4.14.11:4.18.3,4.16.3:4.18.3`.
+/// An empty list (`""`, `","`) is an error: it would silently keep every scenario's own pairs.
 pub fn parse_pairs(list: &str) -> Result<Vec<VersionPair>, MatrixError> {
-    list.split(',')
+    let pairs: Vec<VersionPair> = list
+        .split(',')
         .filter(|p| !p.trim().is_empty())
         .map(str::parse)
-        .collect()
+        .collect::<Result<_, _>>()?;
+    if pairs.is_empty() {
+        return Err(MatrixError::NoPairs(list.to_owned()));
+    }
+    Ok(pairs)
 }
 
 /// Why the cases of a run could not be built. Nothing has started when this is returned.
@@ -53,6 +59,10 @@ pub fn parse_pairs(list: &str) -> Result<Vec<VersionPair>, MatrixError> {
 pub enum MatrixError {
     #[error("invalid version pair {0:?}: expected SOURCE:TARGET, e.g. 4.16.3:4.18.3")]
     BadPair(String),
+    #[error(
+        "no version pair in {0:?}: expected SOURCE:TARGET[,SOURCE:TARGET...], e.g. 4.16.3:4.18.3"
+    )]
+    NoPairs(String),
     #[error("{file}: matrix.pairs: invalid version pair {pair:?}: expected \"SOURCE:TARGET\", e.g. \"4.16.3:4.18.3\"")]
     BadScenarioPair { file: String, pair: String },
     #[error("{file}: case {case} is a downgrade ({engine} {from} -> {to}): a newer store does not load into an older server; list the pair the other way round or remove it")]
@@ -72,8 +82,20 @@ pub enum MatrixError {
         to: String,
         hops: String,
     },
+    #[error("{second}: case {case} is also a case of {first}: scenario names must be unique across the files of a run")]
+    DuplicateCase {
+        case: String,
+        first: String,
+        second: String,
+    },
     #[error("invalid partition {0:?}: expected I/N with 1 <= I <= N, e.g. 2/4")]
     BadPartition(String),
+    #[error("{file}: case {case}: the source and the target are the same server and graph ({endpoint}); a copy into itself would double the graph and pass: point the target at another server or graph")]
+    SameServer {
+        file: String,
+        case: String,
+        endpoint: String,
+    },
 }
 
 /// One scenario run against one version pair.
@@ -133,8 +155,23 @@ pub fn expand(
             source.version = pair.source.clone();
             target.version = pair.target.clone();
             let name = case_name(scenario.name(), &source, &target);
-            if cases.iter().any(|c: &Case| c.name == name) {
+            if let Some(other) = cases.iter().find(|c: &&Case| c.name == name) {
+                if other.scenario.path != scenario.path {
+                    return Err(MatrixError::DuplicateCase {
+                        case: name,
+                        first: other.scenario.path.display().to_string(),
+                        second: scenario.path.display().to_string(),
+                    });
+                }
+                // The same pair listed twice in one scenario (or made equal by an override).
                 continue;
+            }
+            if let Some(endpoint) = same_server(&source, &target) {
+                return Err(MatrixError::SameServer {
+                    file: scenario.path.display().to_string(),
+                    case: name,
+                    endpoint,
+                });
             }
             let policy = scenario
                 .file
@@ -204,6 +241,36 @@ fn scenario_pairs(
         }
     }
     Ok(pairs)
+}
+
+/// When both sides are external endpoints naming the same server and graph (loopback names
+/// and default ports normalized), that endpoint without credentials.
+fn same_server(source: &ServerRequest, target: &ServerRequest) -> Option<String> {
+    fn key(req: &ServerRequest) -> Option<(String, u16, String)> {
+        let endpoint = crate::engine::endpoint::Endpoint::parse(req.endpoint.as_deref()?).ok()?;
+        let port = endpoint.port().unwrap_or(match req.engine {
+            EngineKind::Neo4j => 7687,
+            EngineKind::Falkordb => 6379,
+        });
+        let host = match endpoint.host()?.to_ascii_lowercase().as_str() {
+            "localhost" | "127.0.0.1" | "[::1]" | "::1" => "localhost".to_owned(),
+            other => other.to_owned(),
+        };
+        Some((host, port, req.graph.clone().unwrap_or_default()))
+    }
+    let (s, t) = (key(source)?, key(target)?);
+    (s == t && source.engine == target.engine).then(|| {
+        format!(
+            "{}:{}{}",
+            s.0,
+            s.1,
+            if s.2.is_empty() {
+                String::new()
+            } else {
+                format!(", graph {:?}", s.2)
+            }
+        )
+    })
 }
 
 /// Neo4j's documented upgrade stops: 3.5 -> 4.0 -> 4.4 -> 5.26 -> 2025+. A pair strictly
@@ -322,6 +389,34 @@ pub fn select(cases: Vec<Case>, filter: Option<&str>, partition: Option<Partitio
 }
 
 #[cfg(test)]
+mod same_server_tests {
+    use super::*;
+
+    fn at(uri: &str, graph: Option<&str>) -> ServerRequest {
+        ServerRequest {
+            endpoint: Some(uri.to_owned()),
+            graph: graph.map(str::to_owned),
+            ..ServerRequest::for_tests(EngineKind::Falkordb, "4.18.3")
+        }
+    }
+
+    #[test]
+    fn the_same_endpoint_and_graph_is_one_server() {
+        let s = at("redis://:pw@localhost:6379", None);
+        assert!(same_server(&s, &at("redis://127.0.0.1:6379", None)).is_some());
+        assert!(same_server(&s, &at("redis://127.0.0.1", None)).is_some());
+        assert_eq!(
+            same_server(&s, &at("redis://127.0.0.1:6379", None)).unwrap(),
+            "localhost:6379"
+        );
+        assert!(same_server(&s, &at("redis://127.0.0.1:6380", None)).is_none());
+        assert!(same_server(&s, &at("redis://127.0.0.1:6379", Some("other"))).is_none());
+        let started = ServerRequest::for_tests(EngineKind::Falkordb, "4.18.3");
+        assert!(same_server(&started, &started).is_none());
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -349,6 +444,20 @@ mod tests {
             "name: s\nsource: {{ engine: falkordb, version: \"4.16.3\" }}\ntarget: {{ engine: falkordb, version: \"4.18.3\" }}\n{matrix}"
         );
         crate::scenario::parse_str(&text, std::path::Path::new("s.yaml")).unwrap()
+    }
+
+    #[test]
+    fn two_files_with_one_scenario_name_are_refused_not_merged() {
+        let mut other = scenario("");
+        other.path = "other/s.yaml".into();
+        let err = expand(&[scenario(""), other], &RunOptions::default(), &[]).unwrap_err();
+        assert!(
+            matches!(&err, MatrixError::DuplicateCase { first, second, .. } if first == "s.yaml" && second == "other/s.yaml"),
+            "{err}"
+        );
+        // One file listing a pair twice still gives one case.
+        let pairs = "matrix: { pairs: [\"4.16.3:4.18.3\", \"4.16.3:4.18.3\"] }";
+        assert_eq!(names(pairs, &[]).unwrap().len(), 1);
     }
 
     fn names(matrix: &str, versions: &[VersionPair]) -> Result<Vec<String>, MatrixError> {
@@ -438,6 +547,9 @@ mod tests {
         );
         assert!(parse_pairs("4.14.11").is_err());
         assert!(parse_pairs("a:b:c").is_err());
+        for empty in ["", " ", ",", " , "] {
+            assert_eq!(parse_pairs(empty), Err(MatrixError::NoPairs(empty.into())));
+        }
         assert_eq!(
             "2/3".parse::<Partition>().unwrap(),
             Partition { index: 2, count: 3 }

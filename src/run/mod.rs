@@ -12,6 +12,7 @@ mod options;
 pub mod plan;
 pub mod pool;
 mod runner;
+pub mod verify;
 
 pub use events::{Event, EventSink};
 pub use harness::{Harness, HarnessError, HarnessOutcome};

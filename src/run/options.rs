@@ -1,6 +1,7 @@
 use std::time::Duration;
 
-use crate::engine::server::{ServerRequest, ServerRole};
+use crate::engine::request::LauncherKind;
+use crate::engine::request::{ServerRequest, ServerRole};
 use crate::scenario::{Scenario, ServerSpec};
 
 /// Settings of a run that come from the command line (or the library caller), overriding the
@@ -23,6 +24,8 @@ pub struct RunOptions {
     pub startup_timeout: Option<Duration>,
     /// Write missing or different query snapshots instead of failing (`--update-snapshots`).
     pub update_snapshots: bool,
+    /// How to start servers, overriding the scenario's `launcher:`.
+    pub launcher: Option<LauncherKind>,
 }
 
 /// How a run of several cases is scheduled.
@@ -46,7 +49,9 @@ impl Default for RunnerSettings {
     }
 }
 
-const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
+/// A first Neo4j start on a busy 2-core machine took 85 s (docs/NEO4J-LOCAL.md); a server that
+/// dies at start-up is reported at once, so a generous limit only bounds a hang.
+const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl RunOptions {
     /// The server requests for a scenario: the file's specs with these overrides applied.
@@ -57,12 +62,14 @@ impl RunOptions {
                 &scenario.file.source,
                 &self.source_uri,
                 &self.source_version,
+                scenario.file.launcher,
             ),
             self.request(
                 ServerRole::Target,
                 &scenario.file.target,
                 &self.target_uri,
                 &self.target_version,
+                scenario.file.launcher,
             ),
         )
     }
@@ -73,6 +80,7 @@ impl RunOptions {
         spec: &ServerSpec,
         uri: &Option<String>,
         version: &Option<String>,
+        scenario_launcher: Option<LauncherKind>,
     ) -> ServerRequest {
         ServerRequest {
             role,
@@ -83,7 +91,9 @@ impl RunOptions {
             edition: spec.edition,
             image: spec.image.clone(),
             env: spec.env.clone(),
-            endpoint: uri.clone().or_else(|| spec.endpoint.clone()),
+            endpoint: uri
+                .clone()
+                .or_else(|| spec.endpoint.as_ref().map(|e| e.value.clone())),
             graph: spec.graph.clone(),
             startup_timeout: self
                 .startup_timeout
@@ -94,6 +104,7 @@ impl RunOptions {
                 })
                 .unwrap_or(DEFAULT_STARTUP_TIMEOUT),
             pull: !self.no_pull,
+            launcher: self.launcher.or(scenario_launcher).unwrap_or_default(),
         }
     }
 }

@@ -2,7 +2,7 @@ use std::fmt;
 
 use super::matrix::Case;
 use super::RunOptions;
-use crate::engine::server::ServerRequest;
+use crate::engine::request::ServerRequest;
 use crate::scenario::{Scenario, Strategy};
 
 /// The steps a scenario will run, in order, computed without starting anything.
@@ -63,6 +63,7 @@ pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
     ));
     let strategy = match scenario.file.transfer.strategy {
         Strategy::Logical => "logical copy over the connection",
+        Strategy::None => "none (both sides are only read and compared)",
     };
     let chain: Vec<&ServerRequest> = std::iter::once(&source)
         .chain(case.hops.iter())
@@ -90,12 +91,12 @@ fn server_step(req: &ServerRequest) -> String {
         Some(uri) => format!(
             "connect {} at {}",
             req.label(),
-            crate::engine::secret::redact_uri(uri)
+            crate::engine::endpoint::redact_uri(uri)
         ),
         None => format!(
             "start {} from image {} (timeout {}s)",
             req.label(),
-            req.image_ref(),
+            crate::engine::descriptor::descriptor(req.engine).image_ref(req),
             req.startup_timeout.as_secs()
         ),
     }

@@ -2,7 +2,8 @@
 //!
 //! The pool is keyed by everything that makes two server requests interchangeable: role,
 //! engine, version, edition, image, environment and graph. A case takes a server out of the pool
-//! (starting one when none is idle), so a server is used by one case at a time; the runner wipes
+//! (starting one when none is idle; an idle one must first answer a round trip, else it is
+//! replaced), so a server is used by one case at a time; the runner wipes
 //! it in its "prepare" step, and gives it back when the case completed (pass or fail). After an
 //! error the server is dropped (and its container removed), since it may be the cause. Servers
 //! at an external endpoint are never pooled. Dropping the pool removes every idle container.
@@ -11,7 +12,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::engine::server::{Server, ServerRequest};
+use crate::engine::request::ServerRequest;
+use crate::engine::server::Server;
 use crate::engine::EngineError;
 
 /// Drops servers concurrently: dropping one removes its container and blocks until Docker is
@@ -21,6 +23,32 @@ pub async fn remove(servers: Vec<Server>) {
         .into_iter()
         .map(|server| tokio::task::spawn_blocking(move || drop(server)));
     futures::future::join_all(drops).await;
+}
+
+/// A server handed to a case.
+pub struct Acquired {
+    pub server: Server,
+    /// It served an earlier case.
+    pub reused: bool,
+    /// What happened on the way, e.g. a pooled server that had died and was replaced.
+    pub note: Option<String>,
+}
+
+/// How long an idle server may take to answer its health check.
+const HEALTH_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A cheap round trip to an idle server.
+async fn alive(server: &Server) -> Result<(), String> {
+    let query = crate::engine::Query::new("RETURN 1");
+    let ping = server.connection.execute(&query);
+    match tokio::time::timeout(HEALTH_CHECK, ping).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!(
+            "no answer to RETURN 1 within {} s",
+            HEALTH_CHECK.as_secs()
+        )),
+    }
 }
 
 /// A pool of started servers. With `reuse` off, every case starts its own servers.
@@ -53,27 +81,48 @@ impl ServerPool {
             req.engine,
             req.version,
             req.edition,
-            req.image_ref(),
+            crate::engine::descriptor::descriptor(req.engine).image_ref(req),
             req.env,
             req.graph
         ))
     }
 
     /// An idle server for `request` (`true`: reused), or a newly started one (`false`).
-    pub async fn acquire(&self, request: ServerRequest) -> Result<(Server, bool), EngineError> {
+    ///
+    /// An idle server is checked with a cheap round trip (`RETURN 1`) first: one that died
+    /// while it waited (killed, out of memory) is removed and another taken or started, and the
+    /// returned note says so.
+    pub async fn acquire(&self, request: ServerRequest) -> Result<Acquired, EngineError> {
+        let mut note = None;
         if self.reuse {
             if let Some(key) = Self::key(&request) {
-                let found = self
-                    .idle
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get_mut(&key)
-                    .and_then(Vec::pop);
-                if let Some((server, served)) = found {
-                    if served {
-                        self.reused.fetch_add(1, Ordering::Relaxed);
+                loop {
+                    let found = self
+                        .idle
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get_mut(&key)
+                        .and_then(Vec::pop);
+                    let Some((server, served)) = found else { break };
+                    match alive(&server).await {
+                        Ok(()) => {
+                            if served {
+                                self.reused.fetch_add(1, Ordering::Relaxed);
+                            }
+                            return Ok(Acquired {
+                                server,
+                                reused: served,
+                                note,
+                            });
+                        }
+                        Err(why) => {
+                            note = Some(format!(
+                                "{} did not answer ({why}); removed it and started a fresh one",
+                                server.connection.describe()
+                            ));
+                            remove(vec![server]).await;
+                        }
                     }
-                    return Ok((server, served));
                 }
             }
         }
@@ -81,7 +130,11 @@ impl ServerPool {
         if server.owned {
             self.started.fetch_add(1, Ordering::Relaxed);
         }
-        Ok((server, false))
+        Ok(Acquired {
+            server,
+            reused: false,
+            note,
+        })
     }
 
     /// Gives servers back for the next case; the ones that cannot be reused (reuse off, or

@@ -8,7 +8,7 @@ use super::pool::ServerPool;
 use super::{Event, EventSink, RunOptions, RunnerSettings};
 use crate::checks::{self, CheckError, CheckOutcome};
 use crate::engine::{EngineError, GraphConnection, Query, Server};
-use crate::scenario::Scenario;
+use crate::scenario::{PairVersions, Scenario, Strategy};
 use crate::transfer::{self, TransferError};
 use crate::value::Value;
 
@@ -45,6 +45,37 @@ pub struct ScenarioOutcome {
     pub error: Option<String>,
     /// (step, seconds) in the order they ran.
     pub timings: Vec<(String, f64)>,
+    /// Every server of the case as it reported itself (empty when none started).
+    pub servers: Vec<ServerReport>,
+}
+
+/// One server of a case: what was asked for and what the server itself reported.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ServerReport {
+    /// `source`, `target`, or `hop`.
+    pub role: String,
+    pub engine: String,
+    /// The version the scenario asked for (`5.26`).
+    pub requested: String,
+    /// The version the server reported (`5.26.19`: `dbms.components()`, `MODULE LIST`).
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
+    /// `docker`, `process`, or `endpoint` for a server the harness did not start.
+    pub launcher: String,
+}
+
+impl ServerReport {
+    fn of(server: &Server, role: &str) -> Self {
+        ServerReport {
+            role: role.to_owned(),
+            engine: server.request.engine.to_string(),
+            requested: server.request.version.clone(),
+            version: server.info.version.clone(),
+            edition: server.info.edition.clone(),
+            launcher: server.launcher.unwrap_or("endpoint").to_owned(),
+        }
+    }
 }
 
 impl ScenarioOutcome {
@@ -67,6 +98,32 @@ impl ScenarioOutcome {
     }
 }
 
+/// A server's error about a fixture statement may quote it (FalkorDB's `errCtx`, Neo4j's caret
+/// line). A fixture may come from any file, so beyond the statement's first line (which the
+/// error shows, shortened) none of its lines are echoed.
+fn without_statement_body(e: EngineError, statement: &str) -> EngineError {
+    let EngineError::Query {
+        server,
+        query,
+        code,
+        mut message,
+    } = e
+    else {
+        return e;
+    };
+    let mut lines = statement.lines().map(str::trim).filter(|l| !l.is_empty());
+    lines.next();
+    for line in lines.filter(|l| l.chars().count() >= 3) {
+        message = message.replace(line, "…");
+    }
+    EngineError::Query {
+        server,
+        query,
+        code,
+        message,
+    }
+}
+
 /// Why a run could not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -81,11 +138,13 @@ pub enum RunError {
     },
     #[error("failed to prepare {server}: {message}")]
     Refused { server: String, message: String },
-    #[error("failed to transfer from {source_server} to {target_server}: {error}")]
+    #[error("failed to transfer from {source_server} to {target_server}: {error}{state}")]
     Transfer {
         source_server: String,
         target_server: String,
         error: TransferError,
+        /// What an external target holds now (empty for the harness's own servers).
+        state: String,
     },
     #[error(transparent)]
     Check(#[from] CheckError),
@@ -195,6 +254,7 @@ fn empty_outcome(case: &Case) -> ScenarioOutcome {
         checks: Vec::new(),
         error: None,
         timings: Vec::new(),
+        servers: Vec::new(),
     }
 }
 
@@ -292,27 +352,58 @@ async fn run_steps(
         .collect();
     let started = futures::future::join_all(requests.into_iter().map(|r| pool.acquire(r))).await;
     let mut notes = Vec::new();
-    for acquired in started {
-        let (server, reused) = acquired?;
+    let count = case.hops.len() + 2;
+    for (i, acquired) in started.into_iter().enumerate() {
+        let acquired = acquired?;
+        let (server, reused) = (acquired.server, acquired.reused);
+        notes.extend(acquired.note);
+        let role = match i {
+            0 => "source",
+            i if i + 1 == count => "target",
+            _ => "hop",
+        };
+        let how = match server.launcher {
+            Some(launcher) => format!("{launcher}, reports {}", server.info.version),
+            None => format!("external, reports {}", server.info.version),
+        };
         notes.push(if reused {
-            format!("{} reused", server.connection.describe())
+            format!("{} reused ({how})", server.connection.describe())
         } else {
             format!(
-                "{} ready in {:.1}s",
+                "{} ready in {:.1}s ({how})",
                 server.connection.describe(),
                 server.startup.as_secs_f64()
             )
         });
+        outcome.servers.push(ServerReport::of(&server, role));
+        let mismatch = version_mismatch(&server.request.version, &server.info.version);
+        let described = server.connection.describe();
         servers.push(server);
+        if let Some(message) = mismatch {
+            return Err(RunError::Refused {
+                server: described,
+                message,
+            });
+        }
     }
     let note = notes.join(", ");
     step.finish(sink, outcome, Some(note));
 
     let step = Step::start(name, "prepare servers", sink);
-    for server in servers.iter() {
-        prepare(server, options.allow_destructive).await?;
+    let seeds = !scenario.fixture_statements.is_empty();
+    let moves = scenario.file.transfer.strategy != Strategy::None;
+    let mut notes = Vec::new();
+    for (i, server) in servers.iter().enumerate() {
+        let role = match (i, moves) {
+            (0, _) => Role::Source { seeded: seeds },
+            (_, true) => Role::Target,
+            (_, false) => Role::ReadOnly,
+        };
+        if let Some(note) = prepare(server, role, options.allow_destructive).await? {
+            notes.push(note);
+        }
     }
-    step.finish(sink, outcome, None);
+    step.finish(sink, outcome, (!notes.is_empty()).then(|| notes.join("; ")));
 
     let (Some(source), Some(target)) = (servers.first(), servers.last()) else {
         return Ok(());
@@ -325,7 +416,7 @@ async fn run_steps(
             .map_err(|e| RunError::Fixture {
                 server: src.describe(),
                 origin: statement.to_string(),
-                source: e,
+                source: without_statement_body(e, &statement.text),
             })?;
     }
     step.finish(
@@ -344,7 +435,12 @@ async fn run_steps(
         scenario: name,
     };
     // A chain copies hop by hop: source -> first intermediate -> ... -> target.
-    for hop in servers.windows(2) {
+    let hops = if scenario.file.transfer.strategy == Strategy::None {
+        &[][..]
+    } else {
+        &servers[..]
+    };
+    for hop in hops.windows(2) {
         let (from, to): (&dyn GraphConnection, &dyn GraphConnection) =
             (hop[0].connection.as_ref(), hop[1].connection.as_ref());
         let step_name = if servers.len() == 2 {
@@ -356,13 +452,48 @@ async fn run_steps(
             )
         };
         let step = Step::start(name, step_name, sink);
-        let stats = transfer::logical::copy(from, to, batch, &|p| progress_sink.progress(p))
-            .await
-            .map_err(|error| RunError::Transfer {
-                source_server: from.describe(),
-                target_server: to.describe(),
-                error,
-            })?;
+        let external = !hop[1].owned;
+        if external {
+            transfer::partial::mark(to).await;
+        }
+        let written = Written::default();
+        let mut guard = InterruptGuard {
+            target: to.describe(),
+            written: &written,
+            armed: external,
+        };
+        let copied = transfer::logical::copy(from, to, batch, &|p| {
+            written.note(p);
+            progress_sink.progress(p)
+        })
+        .await;
+        guard.armed = false;
+        let stats = match copied {
+            Ok(stats) => {
+                if external {
+                    // Best effort: a marker left behind only words the next refusal differently.
+                    let _ = transfer::partial::clear(to).await;
+                }
+                stats
+            }
+            Err(error) => {
+                let state = if external {
+                    let what = written.describe(from).await;
+                    transfer::partial::record(to, &what).await;
+                    format!(
+                        "\n  the target now holds {what} written by this run; it is not a complete copy: wipe it (or re-run with --allow-destructive) before using it"
+                    )
+                } else {
+                    String::new()
+                };
+                return Err(RunError::Transfer {
+                    source_server: from.describe(),
+                    target_server: to.describe(),
+                    error,
+                    state,
+                });
+            }
+        };
         step.finish(
             sink,
             outcome,
@@ -386,9 +517,14 @@ async fn run_steps(
         }
     }
 
+    // `allow: - when:` scopes are matched against the versions the servers reported.
+    let case_context = checks::CaseContext {
+        versions: PairVersions::new(source.info.version.clone(), target.info.version.clone()),
+        fail_on_stale_allowances: scenario.file.fail_on_stale_allowances,
+    };
     for check in scenario.checks() {
         let step = Step::start(name, format!("check {}", check.kind()), sink);
-        let result = checks::run_check(&check, src, tgt, batch).await?;
+        let result = checks::run_check_in(&check, src, tgt, batch, &case_context).await?;
         sink.emit(&Event::CheckFinished {
             scenario: name,
             outcome: &result,
@@ -398,7 +534,10 @@ async fn run_steps(
     }
     if !scenario.file.queries.is_empty() {
         let step = Step::start(name, "check queries", sink);
-        let settings = checks::queries::Settings::for_scenario(scenario, options.update_snapshots);
+        let settings = checks::queries::Settings {
+            versions: Some(case_context.versions.clone()),
+            ..checks::queries::Settings::for_scenario(scenario, options.update_snapshots)
+        };
         let result = checks::queries::run(&scenario.file.queries, src, tgt, &settings).await?;
         sink.emit(&Event::CheckFinished {
             scenario: name,
@@ -411,26 +550,189 @@ async fn run_steps(
 }
 
 /// Harness-owned servers are wiped. An external server is wiped only with `--allow-destructive`;
-/// otherwise it must already be empty, so nothing the harness did not create is ever destroyed.
-async fn prepare(server: &Server, allow_destructive: bool) -> Result<(), RunError> {
-    let conn = &server.connection;
-    if server.owned || allow_destructive {
-        conn.wipe().await?;
-        return Ok(());
+/// otherwise it must already be empty, so nothing is destroyed without being asked.
+/// Why a server's reported version does not match the requested one, if it does not. The
+/// requested version must be a prefix of the reported one by dotted components (`5.26` accepts
+/// `5.26.19`, `4.18.3` only `4.18.3`); `any` accepts every version.
+fn version_mismatch(requested: &str, reported: &str) -> Option<String> {
+    let requested = requested.trim();
+    if requested.eq_ignore_ascii_case("any") {
+        return None;
     }
-    let count = conn
-        .execute(&Query::new("MATCH (n) RETURN count(n)"))
-        .await?;
-    let nodes = count.single().and_then(Value::as_int).unwrap_or(0);
-    if nodes > 0 {
-        return Err(RunError::Refused {
+    let want: Vec<&str> = requested.split(['.', '-']).collect();
+    let have: Vec<&str> = reported.trim().split(['.', '-']).collect();
+    let matches = want.len() <= have.len()
+        && want.iter().zip(&have).all(|(w, h)| {
+            w == h || matches!((w.parse::<u64>(), h.parse::<u64>()), (Ok(a), Ok(b)) if a == b)
+        });
+    (!matches).then(|| {
+        format!(
+            "the server reports version {reported}, but the scenario asked for {requested}; fix the version (or write `version: any` to accept whatever runs there)"
+        )
+    })
+}
+
+/// What a server is in a case, for [`prepare`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The source; `seeded` when the scenario has fixtures to load into it.
+    Source { seeded: bool },
+    /// A target or an intermediate hop: written by the copy.
+    Target,
+    /// A target of `transfer: none`: only read.
+    ReadOnly,
+}
+
+/// Makes a server ready for its role; returns a note for the progress line when it did
+/// something the user should know (wiping an external server).
+///
+/// - A server the harness started is wiped (it is the harness's own).
+/// - An external source that the scenario does not seed is only read: never wiped, never
+///   written, not even checked for emptiness.
+/// - An external source that the scenario seeds must be empty (fixtures go into an empty
+///   graph); `--allow-destructive` never applies to a source.
+/// - An external target must be empty, unless `--allow-destructive`, which wipes it and says
+///   how much it held.
+///
+/// A count that cannot be read is an error, never taken as "empty".
+async fn prepare(
+    server: &Server,
+    role: Role,
+    allow_destructive: bool,
+) -> Result<Option<String>, RunError> {
+    let conn = &server.connection;
+    if server.owned {
+        conn.wipe().await?;
+        return Ok(None);
+    }
+    if role == (Role::Source { seeded: false }) {
+        return Ok(Some(format!(
+            "{}: external source without fixtures, only read",
+            conn.describe()
+        )));
+    }
+    if role == Role::ReadOnly {
+        return Ok(Some(format!(
+            "{}: external target, only read",
+            conn.describe()
+        )));
+    }
+    let query = "MATCH (n) RETURN count(n)";
+    let count = conn.execute(&Query::new(query)).await?;
+    let nodes = count
+        .single()
+        .and_then(Value::as_int)
+        .ok_or_else(|| RunError::Refused {
             server: conn.describe(),
             message: format!(
-                "it holds {nodes} node(s) the harness did not create; use an empty database/graph, or pass --allow-destructive to let the harness wipe it"
+                "could not read how many nodes it holds ({query} returned {:?})",
+                count.rows
             ),
-        });
+        })?;
+    if nodes == 0 {
+        return Ok(None);
     }
-    Ok(())
+    match role {
+        Role::Source { .. } => Err(RunError::Refused {
+            server: conn.describe(),
+            message: format!(
+                "it holds {nodes} node(s), and the scenario has fixtures to load into it; a source is never wiped (not even with --allow-destructive): use an empty database/graph for the fixtures, or drop the fixtures to check the graph that is there"
+            ),
+        }),
+        Role::Target if allow_destructive => {
+            conn.wipe().await?;
+            transfer::partial::clear(conn.as_ref()).await?;
+            Ok(Some(format!(
+                "{}: wiped {nodes} node(s) (--allow-destructive)",
+                conn.describe()
+            )))
+        }
+        Role::Target | Role::ReadOnly => {
+            let message = match transfer::partial::read(conn.as_ref()).await {
+                Some(marker) => format!(
+                    "it holds {nodes} node(s) written by an earlier run that did not finish ({marker}); it is not a complete copy: pass --allow-destructive to let the harness wipe it and start over, or wipe it yourself"
+                ),
+                None => format!(
+                    "it holds {nodes} node(s) (perhaps from an earlier interrupted run); use an empty database/graph, or pass --allow-destructive to let the harness wipe it"
+                ),
+            };
+            Err(RunError::Refused {
+                server: conn.describe(),
+                message,
+            })
+        }
+    }
+}
+
+/// How much a copy has written so far (from its progress reports: at least this much).
+#[derive(Default)]
+struct Written {
+    nodes: std::sync::atomic::AtomicU64,
+    relationships: std::sync::atomic::AtomicU64,
+}
+
+impl Written {
+    fn note(&self, p: transfer::Progress) {
+        match p.phase {
+            transfer::Phase::Nodes => self.nodes.store(p.done, Ordering::Relaxed),
+            transfer::Phase::Relationships => self.relationships.store(p.done, Ordering::Relaxed),
+            transfer::Phase::Cleanup => {}
+        }
+    }
+
+    fn counts(&self) -> (u64, u64) {
+        (
+            self.nodes.load(Ordering::Relaxed),
+            self.relationships.load(Ordering::Relaxed),
+        )
+    }
+
+    /// "100,000 of 300,000 nodes and 0 of 500,000 relationships" (the totals read from the
+    /// source when it answers).
+    async fn describe(&self, source: &dyn GraphConnection) -> String {
+        use transfer::partial::thousands;
+        let (nodes, rels) = self.counts();
+        let total = |q: &'static str| async move {
+            source
+                .execute(&Query::new(q))
+                .await
+                .ok()
+                .and_then(|r| r.single().and_then(Value::as_int))
+                .map(|n| format!(" of {}", thousands(n.max(0) as u64)))
+                .unwrap_or_default()
+        };
+        let (of_nodes, of_rels) = tokio::join!(
+            total("MATCH (n) RETURN count(n)"),
+            total("MATCH ()-[r]->() RETURN count(r)")
+        );
+        format!(
+            "at least {}{of_nodes} nodes and {}{of_rels} relationships",
+            thousands(nodes),
+            thousands(rels)
+        )
+    }
+}
+
+/// Says what an external target holds when a copy into it is stopped (Ctrl-C, SIGTERM drop
+/// the run's future); its `<graph>.__mh_partial` marker stays for the next run.
+struct InterruptGuard<'a> {
+    target: String,
+    written: &'a Written,
+    armed: bool,
+}
+
+impl Drop for InterruptGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let (nodes, rels) = self.written.counts();
+            eprintln!(
+                "the copy into {} was interrupted: it now holds at least {} nodes and {} relationships written by this run; it is not a complete copy: wipe it (or re-run with --allow-destructive) before using it",
+                self.target,
+                transfer::partial::thousands(nodes),
+                transfer::partial::thousands(rels)
+            );
+        }
+    }
 }
 
 struct ProgressSink<'a> {
@@ -445,5 +747,47 @@ impl ProgressSink<'_> {
             step: "transfer",
             message: format!("{}: {}", p.phase, p.done),
         });
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::version_mismatch;
+
+    #[test]
+    fn requested_versions_are_prefixes_of_reported_ones() {
+        assert_eq!(version_mismatch("5.26", "5.26.19"), None);
+        assert_eq!(version_mismatch("2025.01", "2025.1.0"), None);
+        assert_eq!(version_mismatch("4.18.3", "4.18.3"), None);
+        assert_eq!(version_mismatch("any", "4.22.1"), None);
+        assert!(version_mismatch("4.14.2", "4.18.3")
+            .unwrap()
+            .contains("reports version 4.18.3"));
+        assert!(version_mismatch("5.26.19", "5.26").is_some());
+        assert!(version_mismatch("4.1", "4.18.3").is_some());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fixture_error_does_not_echo_the_statement_beyond_its_first_line() {
+        let statement = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin\n";
+        let e = EngineError::query(
+            "source",
+            statement,
+            None,
+            "Invalid input at line 2: errCtx: daemon:x:1:1:daemon:/usr/sbin",
+        );
+        let shown = RunError::Fixture {
+            server: "source".into(),
+            origin: "f.cypher:1".into(),
+            source: without_statement_body(e, statement),
+        }
+        .to_string();
+        assert!(!shown.contains("daemon"), "{shown}");
+        assert!(shown.contains("root:x:0:0"), "{shown}");
     }
 }

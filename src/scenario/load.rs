@@ -6,15 +6,96 @@ use super::model::{Check, Fixture, Scenario, ScenarioFile, ServerSpec};
 use super::statements::{self, Statement};
 use super::ScenarioError;
 use crate::engine::dialect::EngineKind;
-use crate::engine::server::Edition;
+use crate::engine::endpoint::Endpoint;
+use crate::engine::request::Edition;
 
 const MAX_BATCH_SIZE: u64 = 100_000;
 
 /// Reads, parses and statically validates one scenario file, including its fixture files.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::new(path, None, format!("failed to read scenario: {e}")))?;
+    let text = read_text(path).map_err(|(at, message)| {
+        ScenarioError::new(path, at, format!("failed to read scenario: {message}"))
+    })?;
     parse_str(&text, path)
+}
+
+/// Reads a scenario or fixture file as UTF-8 text. Only regular files are read (a FIFO would
+/// block forever); the error says what the path is instead, or, for bytes that are not UTF-8,
+/// where in the file they are.
+fn read_text(path: &Path) -> Result<String, (Option<(u64, u64)>, String)> {
+    let meta = std::fs::metadata(path).map_err(|e| (None, describe_path_error(path, &e)))?;
+    if !meta.is_file() {
+        return Err((
+            None,
+            format!("it is {}, not a regular file", file_kind(&meta)),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| (None, describe_io_error(&e)))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let valid = std::str::from_utf8(&e.as_bytes()[..offset]).unwrap_or_default();
+        let line = valid.matches('\n').count() as u64 + 1;
+        let column = valid
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count() as u64
+            + 1;
+        (
+            Some((line, column)),
+            format!("the file is not valid UTF-8 (byte offset {offset}); save it as UTF-8"),
+        )
+    })
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+/// An I/O error in words that say what happened (`permission denied`, `a symbolic link loop`),
+/// without the `(os error N)` suffix.
+pub fn describe_io_error(e: &std::io::Error) -> String {
+    match (e.kind(), e.raw_os_error()) {
+        (std::io::ErrorKind::NotFound, _) => "no such file or directory".into(),
+        (std::io::ErrorKind::PermissionDenied, _) => "permission denied".into(),
+        (_, Some(40)) => "a symbolic link loop (too many levels of symbolic links)".into(),
+        (_, Some(20)) => "a part of the path is not a directory".into(),
+        (_, Some(21)) => "it is a directory".into(),
+        (_, Some(36)) => "the path is too long".into(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_owned(),
+                None => s,
+            }
+        }
+    }
+}
+
+/// Like [`describe_io_error`], and a dangling symbolic link is named as one.
+fn describe_path_error(path: &Path, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        if let Ok(target) = std::fs::read_link(path) {
+            return format!(
+                "it is a symbolic link to {}, which does not exist",
+                target.display()
+            );
+        }
+    }
+    describe_io_error(e)
 }
 
 /// Parses and validates scenario text; `path` names it in errors and anchors relative fixture paths.
@@ -30,24 +111,72 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
 }
 
 /// Expands files and directories into scenario files (`*.yaml`, `*.yml`), directories
-/// recursively, sorted, so runs are reproducible.
+/// recursively, sorted, so runs are reproducible. A file reached twice (given twice, or also
+/// inside a given directory) is listed once.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScenarioError> {
     let mut out = Vec::new();
     for path in paths {
-        if path.is_dir() {
-            walk(path, &mut out)?;
-        } else if path.exists() {
-            out.push(path.clone());
-        } else {
-            return Err(ScenarioError::new(path, None, "no such file or directory"));
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => walk(path, &mut out)?,
+            Ok(_) => out.push(path.clone()),
+            Err(e) => {
+                return Err(ScenarioError::new(
+                    path,
+                    None,
+                    describe_path_error(path, &e),
+                ))
+            }
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     Ok(out)
 }
 
+/// Scenario names must be unique across the files of a run: a case is named after its
+/// scenario, and two files with one name would make two cases with one name (reports, filters
+/// and test names could not tell them apart). One error per later file, located at its `name:`
+/// and naming the first file with that name.
+pub fn duplicate_names(scenarios: &[Scenario]) -> Vec<ScenarioError> {
+    let mut first: std::collections::HashMap<&str, &Scenario> = std::collections::HashMap::new();
+    let mut errors = Vec::new();
+    for s in scenarios {
+        match first.get(s.name()) {
+            Some(earlier) => {
+                let at = position(&earlier.file.name.referenced)
+                    .map(|(l, c)| format!(":{l}:{c}"))
+                    .unwrap_or_default();
+                errors.push(
+                    ScenarioError::new(
+                        &s.path,
+                        position(&s.file.name.referenced),
+                        format!(
+                            "duplicate scenario name `{}`: {}{at} has the same name",
+                            s.name(),
+                            earlier.path.display()
+                        ),
+                    )
+                    .with_hint(
+                        "scenario names must be unique across the files of a run; rename one",
+                    ),
+                );
+            }
+            None => {
+                first.insert(s.name(), s);
+            }
+        }
+    }
+    errors
+}
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ScenarioError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| ScenarioError::new(dir, None, format!("failed to list directory: {e}")))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        ScenarioError::new(
+            dir,
+            None,
+            format!("failed to list directory: {}", describe_io_error(&e)),
+        )
+    })?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
@@ -72,6 +201,19 @@ fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> ScenarioError {
         Some(i) => first[..i].to_owned(),
         None => first.to_owned(),
     };
+    // The library's advice is for programmers (`set DuplicateKeyPolicy in Options`, `use
+    // from_str_multiple`); users get what is wrong with their file.
+    let message = if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
+        format!("duplicate key `{key}`: each key may appear once in a mapping")
+    } else if message.starts_with("multiple YAML documents") {
+        "a second YAML document: a scenario file holds one (remove the `---` separator, or put each scenario in its own file)".to_owned()
+    } else {
+        message
+    };
     let mut err = ScenarioError::new(
         path,
         e.location().as_ref().and_then(position),
@@ -81,6 +223,14 @@ fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> ScenarioError {
         err = err.with_hint(hint);
     } else if message.starts_with("invalid u64") {
         err = err.with_hint("expected a whole number, e.g. 1000");
+    } else if message.starts_with("version requirement is the number") {
+        err = err.with_hint("quote version requirements: target: \">=4.10\"");
+    } else if message.starts_with("invalid version requirement") {
+        err = err.with_hint("e.g. when: { source: \">=4.16\", target: \">=4.18, <5\" }");
+    } else if message.starts_with("allow `expect:` pins rows") {
+        err = err.with_hint(
+            "pinned rows only exist for result differences; remove `expect:` or use kind: different_results",
+        );
     }
     err
 }
@@ -127,8 +277,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 fn validate(file: &ScenarioFile, path: &Path) -> Result<(), ScenarioError> {
-    if file.name.trim().is_empty() {
-        return Err(ScenarioError::new(path, None, "`name` must not be empty"));
+    if file.name.value.trim().is_empty() {
+        return Err(ScenarioError::new(
+            path,
+            position(&file.name.referenced),
+            "`name` must not be empty",
+        ));
     }
     for (side, spec) in [("source", &file.source), ("target", &file.target)] {
         validate_server(side, spec, path)?;
@@ -194,31 +348,50 @@ fn validate_server(side: &str, spec: &ServerSpec, path: &Path) -> Result<(), Sce
         }
     }
     if let Some(endpoint) = &spec.endpoint {
-        let schemes: &[&str] = match spec.engine {
-            EngineKind::Neo4j => &[
-                "bolt",
-                "bolt+s",
-                "bolt+ssc",
-                "neo4j",
-                "neo4j+s",
-                "neo4j+ssc",
-            ],
-            EngineKind::Falkordb => &["redis", "rediss"],
-        };
-        let scheme = endpoint.split_once("://").map(|(s, _)| s).unwrap_or("");
-        if !schemes.contains(&scheme) {
+        if let Err(message) = Endpoint::parse_for(&endpoint.value, spec.engine) {
             return Err(ScenarioError::new(
                 path,
-                at,
-                format!(
-                    "{side}.endpoint must be a URI with scheme {} for engine {}",
-                    schemes.join("/"),
-                    spec.engine
-                ),
+                position(&endpoint.referenced),
+                format!("{side}.endpoint: {message}"),
             ));
         }
     }
     Ok(())
+}
+
+/// A fixture file must resolve (after `..` and symlinks) to a path inside the scenario file's
+/// directory. A path that does not resolve is left to the read, which reports it.
+fn check_inside(
+    base: &Path,
+    full: &Path,
+    written: &Path,
+    path: &Path,
+    at: Option<(u64, u64)>,
+) -> Result<(), ScenarioError> {
+    let dir = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    let (Ok(dir_real), Ok(real)) = (std::fs::canonicalize(dir), std::fs::canonicalize(full)) else {
+        return Ok(());
+    };
+    if real.starts_with(&dir_real) {
+        return Ok(());
+    }
+    Err(ScenarioError::new(
+        path,
+        at,
+        format!(
+            "fixture `{}` is outside the scenario's directory {} (it resolves to {})",
+            written.display(),
+            dir.display(),
+            real.display()
+        ),
+    )
+    .with_hint(
+        "keep fixtures next to the scenario, or set `allow_fixtures_outside: true` at the top level of the scenario",
+    ))
 }
 
 fn read_fixtures(
@@ -232,12 +405,18 @@ fn read_fixtures(
         match fixture {
             Fixture::File(rel) => {
                 let full = base.join(&rel.value);
-                let text = std::fs::read_to_string(&full).map_err(|e| {
-                    ScenarioError::new(
+                let at = position(&rel.referenced);
+                if !file.allow_fixtures_outside {
+                    check_inside(base, &full, &rel.value, path, at)?;
+                }
+                let text = read_text(&full).map_err(|(inside, message)| match inside {
+                    // Bad bytes: located in the fixture file itself.
+                    Some(_) => ScenarioError::new(&full, inside, message),
+                    None => ScenarioError::new(
                         path,
-                        position(&rel.referenced),
-                        format!("failed to read fixture {}: {e}", full.display()),
-                    )
+                        at,
+                        format!("failed to read fixture {}: {message}", full.display()),
+                    ),
                 })?;
                 let statements = statements::split(&text, &full.display().to_string()).map_err(
                     |(line, message)| ScenarioError::new(&full, Some((line as u64, 1)), message),
@@ -302,6 +481,54 @@ mod tests {
         let zero = format!("{GOOD}transfer:\n  batch_size: 0\n");
         let err = parse_str(&zero, Path::new("t.yaml")).unwrap_err();
         assert_eq!(err.position, Some((11, 15)), "{err}");
+    }
+
+    #[test]
+    fn fixtures_reached_through_a_symlink_or_dotdot_stay_inside_unless_allowed() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("s");
+        std::fs::create_dir_all(dir.join("fx")).unwrap();
+        std::fs::write(root.path().join("secret.cypher"), "CREATE (:Secret)").unwrap();
+        std::fs::write(dir.join("fx/ok.cypher"), "CREATE (:Ok)").unwrap();
+        std::os::unix::fs::symlink(root.path().join("secret.cypher"), dir.join("link.cypher"))
+            .unwrap();
+        let with = |fixture: &str, allow: bool| {
+            let text = GOOD.replace(
+                "  - cypher: \"CREATE (:A); CREATE (:B)\"",
+                &format!("  - file: {fixture}"),
+            );
+            let text = if allow {
+                format!("allow_fixtures_outside: true\n{text}")
+            } else {
+                text
+            };
+            parse_str(&text, &dir.join("t.yaml"))
+        };
+        assert!(with("fx/../fx/ok.cypher", false).is_ok());
+        for bad in ["link.cypher", "../secret.cypher", "fx/../../secret.cypher"] {
+            let err = with(bad, false).unwrap_err();
+            assert_eq!(err.position, Some((9, 11)), "{bad}: {err}");
+            assert!(err.message.contains("outside"), "{bad}: {err}");
+            assert!(!err.to_string().contains("Secret"), "{bad}: {err}");
+            assert!(with(bad, true).is_ok(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn io_errors_say_what_happened() {
+        use std::io::{Error, ErrorKind};
+        assert_eq!(
+            describe_io_error(&Error::from(ErrorKind::PermissionDenied)),
+            "permission denied"
+        );
+        assert_eq!(
+            describe_io_error(&Error::from_raw_os_error(40)),
+            "a symbolic link loop (too many levels of symbolic links)"
+        );
+        assert_eq!(
+            describe_io_error(&Error::from_raw_os_error(2)),
+            "no such file or directory"
+        );
     }
 
     #[test]

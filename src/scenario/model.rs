@@ -4,17 +4,19 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
+pub use super::allow_spec::*;
 pub use super::query_spec::*;
 pub use super::schema_spec::*;
 use crate::engine::dialect::EngineKind;
-use crate::engine::server::Edition;
+use crate::engine::request::Edition;
+use crate::engine::request::LauncherKind;
 
 /// A whole scenario file. Unknown keys anywhere are errors (with file:line:column).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
-    /// Short identifier, used in reports and test names.
-    pub name: String,
+    /// Short identifier, used in reports and test names; unique across the files of a run.
+    pub name: Spanned<String>,
     #[serde(default)]
     pub description: Option<String>,
     pub source: ServerSpec,
@@ -22,6 +24,16 @@ pub struct ScenarioFile {
     /// Seed data loaded into the source before the transfer, in order.
     #[serde(default)]
     pub fixtures: Vec<Fixture>,
+    /// Let `fixtures: - file:` paths leave the scenario file's directory tree (after `..` and
+    /// symlinks are resolved). Off by default, so a scenario cannot send arbitrary files
+    /// (`../../etc/passwd`) to a server and into error messages.
+    #[serde(default)]
+    pub allow_fixtures_outside: bool,
+    /// Fail a case when one of its allowances (a query's or the schema check's `allow:` entry
+    /// that applies to the case's version pair) matched nothing. Off by default: a stale
+    /// allowance is listed in the check's details, and the case still passes.
+    #[serde(default)]
+    pub fail_on_stale_allowances: bool,
     #[serde(default)]
     pub transfer: Transfer,
     /// What must hold after the transfer. An empty list means the default `counts` check.
@@ -34,6 +46,10 @@ pub struct ScenarioFile {
     /// single pair `source.version -> target.version`.
     #[serde(default)]
     pub matrix: Option<Matrix>,
+    /// How to start the servers: `auto` (default: Docker when an engine answers, else local
+    /// processes), `docker` or `process`. `--launcher` / `MH_LAUNCHER` override it.
+    #[serde(default)]
+    pub launcher: Option<LauncherKind>,
 }
 
 /// The version pairs a scenario runs. The engine, image, env and graph come from `source:` /
@@ -88,11 +104,11 @@ pub struct ServerSpec {
     pub env: BTreeMap<String, String>,
     /// Use this running server instead of starting one (`bolt://host:7687`, `redis://host:6379`).
     #[serde(default)]
-    pub endpoint: Option<String>,
+    pub endpoint: Option<Spanned<String>>,
     /// Database (Neo4j) or graph key (FalkorDB).
     #[serde(default)]
     pub graph: Option<String>,
-    /// Seconds to wait for the server to become ready (default 120).
+    /// Seconds to wait for the server to become ready (default 300).
     #[serde(default)]
     pub startup_timeout: Option<Spanned<u64>>,
 }
@@ -136,6 +152,10 @@ pub enum Strategy {
     /// Read every node and relationship over the connection and write them in batches.
     #[default]
     Logical,
+    /// Move nothing: compare the source and the target as they are. Neither is written (an
+    /// external target is not wiped, not even checked for emptiness); `migration-harness verify`
+    /// runs scenarios this way.
+    None,
 }
 
 /// One check. Written as a one-key map: `- counts: {}`.
@@ -206,7 +226,7 @@ pub struct Scenario {
 
 impl Scenario {
     pub fn name(&self) -> &str {
-        &self.file.name
+        &self.file.name.value
     }
 
     /// The checks to run: the declared ones, or `counts` when none are declared.

@@ -10,7 +10,13 @@
 //!     cypher_version: { source: "5", target: "25" }   # or "5" for both: prepends `CYPHER 5 `
 //!     expect: { rows: 3 }                # or { error: { side: target, code_contains: "Syntax" } }
 //!     fail_on: [new_deprecation]         # also fail on these (reported but passing by default)
-//!     allow: [different_results]         # known, accepted differences: reported, but passing
+//!     allow:                             # known, accepted differences: reported as allowed
+//!       - different_results              # short form: any version pair, any values
+//!       - kind: new_error                # long form
+//!         when: { target: ">=5" }        # only on these version pairs (see allow_spec.rs)
+//!         reason: "removed in 5.0"
+//!       - kind: different_results
+//!         expect: { source: [[{title: null}]], target: [[null]] }   # only these exact rows
 //!     latency: { warmup: 2, runs: 10, max_p99_ratio: 1.2 }
 //!     snapshot: true                     # compare with snapshots/<scenario>__<name>.snap
 //! ```
@@ -26,6 +32,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use super::allow_spec::{PairVersions, When};
 use crate::value::Value;
 
 /// One query run on both sides.
@@ -50,10 +57,10 @@ pub struct QuerySpec {
     /// Outcomes that are reported but pass by default, made to fail this query.
     #[serde(default)]
     pub fail_on: Vec<FailOn>,
-    /// Outcomes that would fail, declared as known and accepted for this version pair: still
-    /// reported with the exact rows/errors, but the query passes.
+    /// Outcomes that would fail, declared as known and accepted (for some version pairs, or
+    /// exact rows): still reported with the exact rows/errors, as allowed, and the query passes.
     #[serde(default)]
-    pub allow: Vec<AllowOutcome>,
+    pub allow: Vec<QueryAllowance>,
     #[serde(default)]
     pub latency: Option<LatencySpec>,
     /// Compare the normalized result with `<scenario dir>/snapshots/<scenario>__<name>.snap`.
@@ -133,6 +140,146 @@ pub enum AllowOutcome {
     NewError,
     /// Both sides fail, with different errors.
     DifferentErrors,
+}
+
+impl AllowOutcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            AllowOutcome::DifferentResults => "different_results",
+            AllowOutcome::NewError => "new_error",
+            AllowOutcome::DifferentErrors => "different_errors",
+        }
+    }
+}
+
+impl fmt::Display for AllowOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One `allow:` entry of a query: `different_results` (short form: any pair, any values) or
+/// `{kind, when, expect, reason}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryAllowance {
+    pub kind: AllowOutcome,
+    /// The version pairs it applies to; `None`: every pair.
+    pub when: Option<When>,
+    /// For `different_results`: the exact rows of both sides; `None`: any rows.
+    pub expect: Option<ExpectedRows>,
+    /// Why the difference is fine (shown in the reports).
+    pub reason: Option<String>,
+}
+
+impl QueryAllowance {
+    /// The short form: any pair, any values.
+    pub fn any(kind: AllowOutcome) -> Self {
+        QueryAllowance {
+            kind,
+            when: None,
+            expect: None,
+            reason: None,
+        }
+    }
+
+    /// Whether it applies to this version pair.
+    pub fn applies_to(&self, versions: &PairVersions) -> bool {
+        self.when.as_ref().is_none_or(|w| w.matches(versions))
+    }
+}
+
+impl fmt::Display for QueryAllowance {
+    /// `different_results (when target >=4.18; pinned rows)`, how reports name the entry.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.name())?;
+        let mut scope = Vec::new();
+        if let Some(w) = &self.when {
+            scope.push(format!("when {w}"));
+        }
+        if self.expect.is_some() {
+            scope.push("pinned rows".to_owned());
+        }
+        if !scope.is_empty() {
+            write!(f, " ({})", scope.join("; "))?;
+        }
+        Ok(())
+    }
+}
+
+/// `expect: {source: [[...]], target: [[...]]}`: each side's rows, each row a list of column
+/// values typed like `params`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedRows {
+    pub source: Vec<Vec<Value>>,
+    pub target: Vec<Vec<Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpectedRows {
+    source: Vec<Vec<ParamValue>>,
+    target: Vec<Vec<ParamValue>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQueryAllowance {
+    kind: AllowOutcome,
+    #[serde(default)]
+    when: Option<When>,
+    #[serde(default)]
+    expect: Option<RawExpectedRows>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+struct AllowanceVisitor;
+
+impl<'de> Visitor<'de> for AllowanceVisitor {
+    type Value = QueryAllowance;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an outcome (different_results, new_error, different_errors) or a map {kind, when, expect, reason}")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<QueryAllowance, E> {
+        AllowOutcome::deserialize(de::value::StrDeserializer::<E>::new(v)).map(QueryAllowance::any)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<QueryAllowance, A::Error> {
+        let raw = RawQueryAllowance::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        if raw.expect.is_some() && raw.kind != AllowOutcome::DifferentResults {
+            return Err(de::Error::custom(format!(
+                "allow `expect:` pins rows, so it needs kind different_results, not {}",
+                raw.kind
+            )));
+        }
+        if raw.reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
+            return Err(de::Error::custom(
+                "allow `reason:` is empty; say why the difference is fine, or leave it out",
+            ));
+        }
+        let rows = |rows: Vec<Vec<ParamValue>>| -> Vec<Vec<Value>> {
+            rows.into_iter()
+                .map(|r| r.into_iter().map(|v| v.0).collect())
+                .collect()
+        };
+        Ok(QueryAllowance {
+            kind: raw.kind,
+            when: raw.when,
+            expect: raw.expect.map(|e| ExpectedRows {
+                source: rows(e.source),
+                target: rows(e.target),
+            }),
+            reason: raw.reason,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for QueryAllowance {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AllowanceVisitor)
+    }
 }
 
 /// `cypher_version: "5"` (both sides) or `cypher_version: {source: "5", target: "25"}`.

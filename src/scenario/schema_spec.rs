@@ -15,11 +15,18 @@
 //!         - item: "index TEXT :Person(bio)"
 //!           change: mapped
 //!           to: "index FULLTEXT :Person(bio) {language: english}"
+//!         # only on some version pairs (comparators: see allow_spec.rs)
+//!         - item: "index RANGE :Person(id)"
+//!           change: missing
+//!           when: { source: "<5", target: ">=5" }
 //! ```
 //!
-//! `item` (and `to`) are spelled exactly as the check reports items.
+//! `item` (and `to`) are spelled exactly as the check reports items. An entry that applies to a
+//! case's versions and matches no item is reported as stale.
 
 use serde::Deserialize;
+
+use super::allow_spec::{PairVersions, When};
 
 /// Compare the normalized indexes and constraints of source and target.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -76,6 +83,29 @@ pub struct AllowedSchemaChange {
     pub to: Option<String>,
     /// Why this difference is fine (shown in the report).
     pub reason: Option<String>,
+    /// The version pairs it applies to; `None`: every pair.
+    pub when: Option<When>,
+}
+
+impl AllowedSchemaChange {
+    /// Whether it applies to this version pair.
+    pub fn applies_to(&self, versions: &PairVersions) -> bool {
+        self.when.as_ref().is_none_or(|w| w.matches(versions))
+    }
+}
+
+impl std::fmt::Display for AllowedSchemaChange {
+    /// `missing index RANGE :Person(name) (when target >=5)`, how reports name the entry.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.change, self.item)?;
+        if let Some(to) = &self.to {
+            write!(f, " -> {to}")?;
+        }
+        if let Some(w) = &self.when {
+            write!(f, " (when {w})")?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -87,6 +117,8 @@ struct RawAllowedSchemaChange {
     to: Option<String>,
     #[serde(default)]
     reason: Option<String>,
+    #[serde(default)]
+    when: Option<When>,
 }
 
 /// Collapses runs of whitespace so `index  RANGE :A(p)` matches `index RANGE :A(p)`.
@@ -136,6 +168,7 @@ impl TryFrom<RawAllowedSchemaChange> for AllowedSchemaChange {
             change: raw.change,
             to,
             reason: raw.reason,
+            when: raw.when,
         })
     }
 }
@@ -158,6 +191,30 @@ mod tests {
         assert_eq!(c.allow[0].item, "index RANGE :Person(name)");
         assert_eq!(c.allow[0].change, SchemaChange::Missing);
         assert_eq!(c.allow[1].to.as_deref(), Some("index RANGE :P(b)"));
+        assert_eq!(
+            c.allow[1].to_string(),
+            "mapped index TEXT :P(b) -> index RANGE :P(b)"
+        );
+    }
+
+    #[test]
+    fn when_scopes_an_entry_to_version_pairs() {
+        let c = parse(
+            "allow:\n  - {item: \"index RANGE :A(p)\", change: missing, when: {target: \">=4.18\"}}\n",
+        )
+        .unwrap();
+        let a = &c.allow[0];
+        assert!(a.applies_to(&PairVersions::new("4.16.3", "4.18.3")));
+        assert!(!a.applies_to(&PairVersions::new("4.14.11", "4.16.3")));
+        assert_eq!(
+            a.to_string(),
+            "missing index RANGE :A(p) (when target >=4.18)"
+        );
+        let e = parse(
+            "allow:\n  - {item: \"index RANGE :A(p)\", change: missing, when: {target: \"~4\"}}\n",
+        )
+        .unwrap_err();
+        assert!(e.contains("invalid version requirement"), "{e}");
     }
 
     #[test]

@@ -4,17 +4,21 @@
 //! - `export <scenario-or-uri> <file>`: a scenario file starts its source server and seeds it
 //!   with the fixtures; a URI (`redis://host:port` for FalkorDB, `bolt://user:pw@host:7687` or
 //!   `neo4j://...` for Neo4j) is an external server, which is only read.
-//! - `import <file> <uri>`: loads the dump into an external server, which must be empty unless
-//!   `--allow-destructive` lets the harness wipe it first (as for `run`). A failed import is
-//!   re-run the same way: with `--allow-destructive`, which starts from an empty graph again.
+//! - `import <file> <uri>`: validates the whole dump, then loads it into an external server,
+//!   which must be empty unless `--allow-destructive` lets the harness replace it (FalkorDB:
+//!   through a staging graph renamed over the target when complete; Neo4j: in place, undone on
+//!   failure). See [`import`].
 
 use std::path::Path;
 use std::time::Duration;
 
 use super::dump::{self, DumpError, Header, ImportReport};
 use super::Progress;
+use crate::engine::descriptor::descriptor;
 use crate::engine::dialect::EngineKind;
-use crate::engine::server::{Edition, ServerRequest, ServerRole};
+use crate::engine::endpoint::redact_uri;
+use crate::engine::endpoint::Endpoint;
+use crate::engine::request::{Edition, ServerRequest, ServerRole};
 use crate::engine::{EngineError, Query, Server};
 use crate::run::RunOptions;
 use crate::value::Value;
@@ -37,20 +41,24 @@ pub enum ArchiveError {
         #[source]
         source: Box<DumpError>,
     },
-    #[error("refused to import into {server}: it holds {nodes} node(s) the harness did not create; use an empty graph, or pass --allow-destructive to let the harness wipe it")]
+    #[error("refused to import into {server}: it holds {nodes} node(s) (perhaps from an earlier interrupted run); use an empty graph, or pass --allow-destructive to let the harness replace it")]
     NotEmpty { server: String, nodes: i64 },
+    /// The dump is not whole or not consistent; no server was touched.
+    #[error("{0}; nothing was imported")]
+    BadDump(Box<DumpError>),
+    /// The load failed; `state` says what the target holds now.
+    #[error("failed to {step}: {source}\n  {state}")]
+    ImportFailed {
+        step: String,
+        #[source]
+        source: Box<DumpError>,
+        state: String,
+    },
 }
 
-/// The engine a URI names, by its scheme.
+/// The engine a URI names, by its scheme (the schemes of each engine's descriptor).
 pub fn engine_of(uri: &str) -> Option<EngineKind> {
-    let scheme = uri.split("://").next()?.to_ascii_lowercase();
-    match scheme.as_str() {
-        "redis" | "rediss" | "falkor" | "falkordb" => Some(EngineKind::Falkordb),
-        "bolt" | "bolt+s" | "bolt+ssc" | "neo4j" | "neo4j+s" | "neo4j+ssc" => {
-            Some(EngineKind::Neo4j)
-        }
-        _ => None,
-    }
+    crate::engine::descriptor::engine_for_uri(uri)
 }
 
 fn external(
@@ -60,9 +68,14 @@ fn external(
 ) -> Result<ServerRequest, ArchiveError> {
     let engine = engine_of(uri).ok_or_else(|| {
         ArchiveError::BadInput(format!(
-            "read {uri:?}: not a scenario file, nor a redis:// (FalkorDB) or bolt:// / neo4j:// (Neo4j) URI"
+            "read {}: not a scenario file, nor a URI with one of the schemes {} (Neo4j) or {} (FalkorDB)",
+            redact_uri(uri),
+            descriptor(EngineKind::Neo4j).uri_schemes().join(", "),
+            descriptor(EngineKind::Falkordb).uri_schemes().join(", "),
         ))
     })?;
+    Endpoint::parse_for(uri, engine)
+        .map_err(|message| ArchiveError::BadInput(format!("use {}: {message}", redact_uri(uri))))?;
     Ok(ServerRequest {
         role,
         engine,
@@ -74,7 +87,38 @@ fn external(
         graph,
         startup_timeout: Duration::from_secs(30),
         pull: false,
+        launcher: Default::default(),
     })
+}
+
+/// An export only reads its source: a graph that does not exist there (a mistyped `--graph`)
+/// is an error naming the graphs that do, instead of an empty dump (reading a FalkorDB graph
+/// that does not exist would create it).
+async fn require_graph(conn: &dyn crate::engine::GraphConnection) -> Result<(), ArchiveError> {
+    let Some(falkor) = conn.as_falkordb() else {
+        return Ok(());
+    };
+    if falkor
+        .graph_exists()
+        .await
+        .map_err(engine_err(conn.describe()))?
+    {
+        return Ok(());
+    }
+    let names = falkor
+        .graph_names()
+        .await
+        .map_err(engine_err(conn.describe()))?;
+    let there = if names.is_empty() {
+        "it holds no graph".to_owned()
+    } else {
+        format!("graphs there: {}", names.join(", "))
+    };
+    Err(ArchiveError::BadInput(format!(
+        "export {}: graph {:?} does not exist ({there}); pass one of them with --graph",
+        conn.describe(),
+        falkor.graph_name()
+    )))
 }
 
 fn engine_err(what: String) -> impl FnOnce(EngineError) -> ArchiveError {
@@ -89,6 +133,8 @@ pub async fn export(
     batch: u64,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Header, ArchiveError> {
+    // Before anything starts: where the dump goes.
+    dump::check_destination(file).map_err(|e| ArchiveError::BadInput(format!("export: {e}")))?;
     let path = Path::new(from);
     let is_scenario = engine_of(from).is_none() && path.exists();
     let server = if is_scenario {
@@ -117,9 +163,12 @@ pub async fn export(
     } else {
         Server::start(external(from, ServerRole::Source, graph)?)
             .await
-            .map_err(engine_err(crate::engine::secret::redact_uri(from)))?
+            .map_err(engine_err(redact_uri(from)))?
     };
     let conn = server.connection.as_ref();
+    if !is_scenario {
+        require_graph(conn).await?;
+    }
     let engine = server.request.engine.to_string();
     dump::export(conn, &engine, file, batch, progress)
         .await
@@ -130,6 +179,14 @@ pub async fn export(
 }
 
 /// Imports `file` into the external server at `uri`.
+///
+/// The whole file is validated first ([`dump::validate`]); a bad file is refused before any
+/// server is touched. Into FalkorDB the dump is loaded into a staging graph
+/// (`<graph>.__mh_import_<random>`) that is renamed over the target (`RENAME`) only when it is
+/// complete and its counts verified, so a failure leaves the target as it was, and
+/// `--allow-destructive` replaces an existing graph only then. Neo4j Community cannot rename a
+/// database: the dump is loaded into the target itself (wiped first with
+/// `--allow-destructive`, after the validation), and on a failure everything written is removed.
 pub async fn import(
     file: &Path,
     uri: &str,
@@ -138,32 +195,276 @@ pub async fn import(
     batch: u64,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<ImportReport, ArchiveError> {
-    // Read the header first: a bad file fails before any server is touched.
-    dump::DumpReader::open(file)
-        .map_err(|e| ArchiveError::BadInput(format!("open the dump: {e}")))?;
-    let server = Server::start(external(uri, ServerRole::Target, graph)?)
+    let request = external(uri, ServerRole::Target, graph)?;
+    let path = file.to_owned();
+    let valid = tokio::task::spawn_blocking(move || dump::validate(&path))
         .await
-        .map_err(engine_err(crate::engine::secret::redact_uri(uri)))?;
+        .map_err(|e| ArchiveError::BadInput(format!("validate {}: {e}", file.display())))?
+        .map_err(|e| ArchiveError::BadDump(Box::new(e)))?;
+    let server = Server::start(request)
+        .await
+        .map_err(engine_err(redact_uri(uri)))?;
     let conn = server.connection.as_ref();
-    if allow_destructive {
-        conn.wipe().await.map_err(engine_err(conn.describe()))?;
-    } else {
-        let count = conn
-            .execute(&Query::new("MATCH (n) RETURN count(n)"))
+    if !allow_destructive {
+        require_empty(conn).await?;
+    }
+    let mut report = match conn.as_falkordb() {
+        Some(falkor) => {
+            import_staged(
+                falkor,
+                uri,
+                file,
+                &valid,
+                allow_destructive,
+                batch,
+                progress,
+            )
+            .await?
+        }
+        None => import_in_place(conn, file, &valid, allow_destructive, batch, progress).await?,
+    };
+    if valid.bom {
+        report.notes.insert(
+            0,
+            "the file starts with a UTF-8 byte order mark (BOM); it was ignored".into(),
+        );
+    }
+    Ok(report)
+}
+
+/// A target must hold no nodes (and, for FalkorDB, an existing graph key no indexes either,
+/// since the staged graph replaces the key) unless `--allow-destructive`.
+async fn require_empty(conn: &dyn crate::engine::GraphConnection) -> Result<(), ArchiveError> {
+    if let Some(falkor) = conn.as_falkordb() {
+        if !falkor
+            .graph_exists()
             .await
-            .map_err(engine_err(conn.describe()))?;
-        let nodes = count.single().and_then(Value::as_int).unwrap_or(0);
-        if nodes > 0 {
-            return Err(ArchiveError::NotEmpty {
-                server: conn.describe(),
-                nodes,
-            });
+            .map_err(engine_err(conn.describe()))?
+        {
+            return Ok(());
         }
     }
-    dump::import(file, conn, batch, progress)
+    let count = conn
+        .execute(&Query::new("MATCH (n) RETURN count(n)"))
         .await
-        .map_err(|source| ArchiveError::Dump {
-            step: format!("import {} into {}", file.display(), conn.describe()),
-            source: Box::new(source),
-        })
+        .map_err(engine_err(conn.describe()))?;
+    let nodes = count.single().and_then(Value::as_int).unwrap_or(0);
+    if nodes > 0 {
+        return Err(ArchiveError::NotEmpty {
+            server: conn.describe(),
+            nodes,
+        });
+    }
+    Ok(())
+}
+
+/// Removes a staging graph when the import is dropped before it finished (Ctrl-C, SIGTERM drop
+/// the command's future): a blocking `GRAPH.DELETE` over a connection of its own.
+struct StagingGuard {
+    uri: String,
+    key: String,
+    armed: bool,
+}
+
+impl Drop for StagingGuard {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let removed = redis::Client::open(self.uri.as_str()).and_then(|client| {
+            let mut conn = client.get_connection_with_timeout(Duration::from_secs(2))?;
+            redis::cmd("GRAPH.DELETE")
+                .arg(&self.key)
+                .query::<redis::Value>(&mut conn)
+        });
+        match removed {
+            Ok(_) => eprintln!("removed the unfinished staging graph {:?}", self.key),
+            Err(e) => eprintln!(
+                "could not remove the unfinished staging graph {:?} ({e}); remove it with GRAPH.DELETE",
+                self.key
+            ),
+        }
+    }
+}
+
+async fn import_staged(
+    falkor: &crate::engine::falkordb::FalkorConnection,
+    uri: &str,
+    file: &Path,
+    valid: &dump::ValidDump,
+    allow_destructive: bool,
+    batch: u64,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<ImportReport, ArchiveError> {
+    use crate::engine::GraphConnection;
+    let target = falkor.graph_name().to_owned();
+    let key = format!("{target}.__mh_import_{:016x}", rand::random::<u64>());
+    let staging = falkor.with_graph(&key);
+    let mut guard = StagingGuard {
+        uri: uri.to_owned(),
+        key: key.clone(),
+        armed: true,
+    };
+    let step = format!("import {} into {}", file.display(), falkor.describe());
+    let mut written = dump::Written::default();
+    let loaded = dump::import_counting(file, &staging, batch, progress, &mut written).await;
+    let header = &valid.header;
+    let failure = match loaded {
+        Ok(report)
+            if (report.target_nodes, report.target_relationships)
+                == (header.nodes, header.relationships) =>
+        {
+            Ok(report)
+        }
+        Ok(report) => Err(DumpError::Inconsistent(format!(
+            "the staged graph holds {} nodes and {} relationships, the dump {} and {}",
+            report.target_nodes, report.target_relationships, header.nodes, header.relationships
+        ))),
+        Err(e) => Err(e),
+    };
+    let report = match failure {
+        Ok(report) => report,
+        Err(source) => {
+            let removed = staging.wipe().await;
+            guard.armed = false;
+            let state = match removed {
+                Ok(()) => format!(
+                    "the target graph {target:?} was left as it was (the staging graph {key:?} holding {} node(s) and {} relationship(s) was removed)",
+                    written.nodes, written.relationships
+                ),
+                Err(e) => format!(
+                    "the target graph {target:?} was left as it was, but the staging graph {key:?} could not be removed ({e}); remove it with GRAPH.DELETE"
+                ),
+            };
+            return Err(ArchiveError::ImportFailed {
+                step,
+                source: Box::new(source),
+                state,
+            });
+        }
+    };
+    // Complete and verified: put it in place. RENAMENX when nothing was there, so a graph
+    // created meanwhile is not replaced.
+    let exists = falkor
+        .graph_exists()
+        .await
+        .map_err(engine_err(falkor.describe()))?;
+    let verb = if allow_destructive || exists {
+        "RENAME"
+    } else {
+        "RENAMENX"
+    };
+    let renamed = falkor.command(&[verb, &key, &target]).await;
+    let installed = match renamed {
+        Ok(redis::Value::Int(0)) => Err(format!(
+            "graph {target:?} was created by someone else while the dump was loaded"
+        )),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(why) = installed {
+        let _ = staging.wipe().await;
+        guard.armed = false;
+        return Err(ArchiveError::ImportFailed {
+            step: format!("put the imported graph in place of {target:?}"),
+            source: Box::new(DumpError::Inconsistent(why)),
+            state: format!(
+                "the target graph {target:?} was left as it was (the staging graph was removed)"
+            ),
+        });
+    }
+    guard.armed = false;
+    let mut report = report;
+    if exists {
+        report
+            .notes
+            .push(format!("replaced the graph {target:?} that was there"));
+    }
+    Ok(report)
+}
+
+async fn import_in_place(
+    conn: &dyn crate::engine::GraphConnection,
+    file: &Path,
+    valid: &dump::ValidDump,
+    allow_destructive: bool,
+    batch: u64,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<ImportReport, ArchiveError> {
+    if allow_destructive {
+        // The dump is whole (validated); this engine cannot stage a graph under another name.
+        conn.wipe().await.map_err(engine_err(conn.describe()))?;
+    }
+    let step = format!("import {} into {}", file.display(), conn.describe());
+    let mut written = dump::Written::default();
+    let header = &valid.header;
+    let loaded = match dump::import_counting(file, conn, batch, progress, &mut written).await {
+        Ok(r)
+            if (r.target_nodes, r.target_relationships) == (header.nodes, header.relationships) =>
+        {
+            Ok(r)
+        }
+        Ok(r) => Err(DumpError::Inconsistent(format!(
+            "the target holds {} nodes and {} relationships after the import, the dump {} and {}",
+            r.target_nodes, r.target_relationships, header.nodes, header.relationships
+        ))),
+        Err(e) => Err(e),
+    };
+    let source = match loaded {
+        Ok(mut r) => {
+            if allow_destructive {
+                r.notes.push(
+                    "the target was wiped before the load (Neo4j cannot load into a staging database and rename it)".into(),
+                );
+            }
+            return Ok(r);
+        }
+        Err(e) => e,
+    };
+    // The target held no nodes before the load (empty, or wiped): remove every node.
+    let undo = remove_all_nodes(conn, batch).await;
+    let wiped = if allow_destructive {
+        " (its previous contents were wiped before the load, as --allow-destructive allows)"
+    } else {
+        ""
+    };
+    let state = match undo {
+        Ok(()) => format!(
+            "the {} node(s) and {} relationship(s) this import had written were removed: the target holds no nodes{wiped}",
+            written.nodes, written.relationships
+        ),
+        Err(e) => format!(
+            "removing what this import wrote failed too ({e}): the target now holds {} node(s) and {} of {} relationship(s) written by this import; it is not a complete copy: wipe it (or re-run with --allow-destructive) before using it",
+            written.nodes, written.relationships, header.relationships
+        ),
+    };
+    Err(ArchiveError::ImportFailed {
+        step,
+        source: Box::new(source),
+        state,
+    })
+}
+
+/// Deletes every node (and so every relationship) in batches, and the temporary id index.
+async fn remove_all_nodes(
+    conn: &dyn crate::engine::GraphConnection,
+    batch: u64,
+) -> Result<(), EngineError> {
+    let limit = batch.clamp(1, 10_000);
+    loop {
+        let deleted = conn
+            .execute(&Query::new(format!(
+                "MATCH (n) WITH n LIMIT {limit} DETACH DELETE n RETURN count(*)"
+            )))
+            .await?;
+        if deleted.single().and_then(Value::as_int).unwrap_or(0) <= 0 {
+            break;
+        }
+    }
+    let dialect = conn.dialect();
+    conn.execute(&Query::new(
+        dialect.drop_index(super::TEMP_LABEL, super::TEMP_ID),
+    ))
+    .await?;
+    Ok(())
 }

@@ -12,9 +12,9 @@
 //! Values are typed JSON ([`value_to_json`]): strings, integers, booleans, null and lists are
 //! plain JSON; every other type is a one-key object naming it (`{"float": "1.0"}`, `{"date":
 //! "2024-01-02"}`, ...), so `1` and `1.0` stay different and NaN survives. Files are written to a
-//! temporary name next to the destination and renamed when complete.
+//! temporary name next to the destination and renamed when complete; `-` is standard output.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -22,14 +22,18 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde_json::{json, Map, Value as Json};
 
 use super::export::{ExportedNode, ExportedRelationship, NodePager, RelationshipPager};
+use super::id_table::{IdTable, IdTableError};
 use super::logical::Writer;
 use super::{Phase, Progress, TransferStats};
-use crate::checks::content::{stream_hash, GraphHash};
+use crate::checks::content::{stream_hash, GraphHash, HashBuilder};
 use crate::engine::GraphConnection;
 use crate::value::{Point, Value, Zone};
 
 pub const FORMAT: &str = "migration-harness-dump";
-pub const FORMAT_VERSION: u64 = 1;
+/// The version written. Version 1 (no `schema`) is still read.
+pub const FORMAT_VERSION: u64 = 2;
+/// The versions this harness reads.
+pub const READ_VERSIONS: [u64; 2] = [1, 2];
 
 /// The first line of a dump.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -44,6 +48,10 @@ pub struct Header {
     pub relationships: u64,
     /// The content hash (`content_hash` check) of the graph the dump holds.
     pub hash: String,
+    /// The graph's indexes and constraints, normalized as the `schema` check reads them
+    /// (format version 2; absent in version 1 dumps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Vec<crate::checks::schema::SchemaItem>>,
 }
 
 /// Why a dump could not be written, read or loaded.
@@ -56,12 +64,16 @@ pub enum DumpError {
         #[source]
         source: std::io::Error,
     },
-    #[error("failed to read {path} line {line}: {message}")]
+    #[error("failed to read {path} line {line}{}: {message}", column.map(|c| format!(", column {c}")).unwrap_or_default())]
     Format {
         path: PathBuf,
         line: u64,
+        /// From 1, where the problem has a place within the line.
+        column: Option<u64>,
         message: String,
     },
+    #[error("refused to write the dump: {0}")]
+    Destination(String),
     #[error(transparent)]
     Transfer(#[from] super::TransferError),
     #[error("failed to export a consistent dump: {0}")]
@@ -289,8 +301,14 @@ pub enum Entry {
     Relationship(ExportedRelationship),
 }
 
-fn parse_line(line: &str) -> Result<Entry, String> {
-    let j: Json = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+/// One entity line; an error is (column, message).
+fn parse_line(line: &str) -> Result<Entry, (Option<u64>, String)> {
+    let j: Json = serde_json::from_str(line)
+        .map_err(|e| (Some(e.column() as u64), format!("not JSON: {e}")))?;
+    parse_entry(&j).map_err(|message| (None, message))
+}
+
+fn parse_entry(j: &Json) -> Result<Entry, String> {
     let o = j.as_object().ok_or("a line must be an object")?;
     let properties = props_from_json(field(o, "properties")?)?;
     if o.contains_key("node") {
@@ -333,17 +351,59 @@ fn io<'a>(step: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> 
     }
 }
 
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "dump".into());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+/// Whether `path` may receive a dump: `-` (standard output), an absent name in an existing
+/// directory, or an existing regular file (replaced). Symbolic links (`/dev/stdout` is one),
+/// directories, FIFOs and devices are refused: the dump is written to a temporary file and
+/// renamed over the destination, which would replace a link instead of writing through it.
+pub fn check_destination(path: &Path) -> Result<(), String> {
+    if is_stdout(path) {
+        return Ok(());
+    }
+    let shown = path.display();
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(format!(
+            "{shown} is a symbolic link; a dump is not written through links: give the file it points to, or `-` for standard output"
+        )),
+        Ok(m) if m.is_dir() => Err(format!(
+            "{shown} is a directory; give a file name in it"
+        )),
+        Ok(m) if !m.is_file() => Err(format!(
+            "{shown} is not a regular file (a FIFO, socket or device); give a file name, or `-` for standard output"
+        )),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let dir = parent_dir(path);
+            match std::fs::metadata(dir) {
+                Ok(m) if m.is_dir() => Ok(()),
+                Ok(_) => Err(format!("{} is not a directory", dir.display())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
+                    "the directory {} of {shown} does not exist",
+                    dir.display()
+                )),
+                Err(e) => Err(format!("cannot use the directory {}: {e}", dir.display())),
+            }
+        }
+        Err(e) => Err(format!("cannot check {shown}: {e}")),
+    }
 }
 
-/// Exports `conn`'s whole graph to `path`: the content hash first (one streaming pass, which
-/// gives the header's counts), then every node and relationship page by page to a temporary
-/// file, renamed to `path` once complete. A graph that changes while it is exported is refused.
+/// `-` means standard output.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Exports `conn`'s whole graph to `path` (`-`: standard output): the content hash first (one
+/// streaming pass, which gives the header's counts), then every node and relationship page by
+/// page to a temporary file in the destination's directory (a unique name, so concurrent
+/// exports never collide), renamed to `path` once complete. On any failure the temporary file
+/// is removed. A graph that changes while it is exported is refused.
 pub async fn export(
     conn: &dyn GraphConnection,
     engine: &str,
@@ -351,7 +411,14 @@ pub async fn export(
     batch: u64,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Header, DumpError> {
+    check_destination(path).map_err(DumpError::Destination)?;
     let hash: GraphHash = stream_hash(conn, batch).await?;
+    let schema = crate::checks::schema::snapshot(conn)
+        .await
+        .map_err(|source| super::TransferError::Engine {
+            step: "read the schema".into(),
+            source,
+        })?;
     let header = Header {
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
@@ -360,34 +427,100 @@ pub async fn export(
         nodes: hash.nodes,
         relationships: hash.relationships,
         hash: hash.graph_hash,
+        schema: Some(schema.items),
     };
-    let tmp = temp_path(path);
-    let result = write_body(conn, &header, &tmp, batch, progress).await;
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
+    if is_stdout(path) {
+        let name = Path::new("standard output");
+        let mut out = BufWriter::new(std::io::stdout());
+        write_body(conn, &header, &mut out, name, batch, progress).await?;
+        out.flush().map_err(io("write", name))?;
+        return Ok(header);
     }
-    std::fs::rename(&tmp, path).map_err(io("rename the finished dump to", path))?;
+    let dir = parent_dir(path);
+    remove_stale_temp_files(dir);
+    let prefix = format!(
+        ".{}{TEMP_MARK}{}-",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "dump".into()),
+        std::process::id()
+    );
+    // Dropped (which deletes it) on every early return below.
+    let tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io("create a temporary file in", dir))?;
+    let tmp_path = tmp.path().to_owned();
+    let mut out = BufWriter::new(tmp);
+    write_body(conn, &header, &mut out, &tmp_path, batch, progress).await?;
+    let tmp = out
+        .into_inner()
+        .map_err(|e| io("write", &tmp_path)(e.into_error()))?;
+    tmp.as_file().sync_all().map_err(io("sync", &tmp_path))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // A dump is an ordinary file (the temporary one was created private).
+        std::fs::set_permissions(&tmp_path, std::fs::Permissions::from_mode(0o644))
+            .map_err(io("set the permissions of", &tmp_path))?;
+    }
+    // Check again: the destination may have changed while the graph was read.
+    check_destination(path).map_err(DumpError::Destination)?;
+    tmp.persist(path)
+        .map_err(|e| io("rename the finished dump to", path)(e.error))?;
     Ok(header)
 }
 
-async fn write_body(
+/// Temporary dump files are `.<file>.mh-export-<pid>-<random>.tmp`: the pid of the export that
+/// writes it, so a later export can tell the files of dead exports (killed with SIGKILL, which
+/// cannot remove them) from those of running ones.
+const TEMP_MARK: &str = ".mh-export-";
+
+/// The pid in a temporary dump file's name, if `name` is one.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, tail) = rest.rsplit_once(TEMP_MARK)?;
+    let (pid, random) = tail.split_once('-')?;
+    let random_ok = !random.is_empty() && random.chars().all(|c| c.is_ascii_alphanumeric());
+    (random_ok && !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()))
+        .then(|| pid.parse().ok())
+        .flatten()
+}
+
+/// Removes the temporary dump files in `dir` whose export process is gone. Best effort: a file
+/// that cannot be removed is left (and the export goes on).
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = temp_file_pid(&name) else {
+            continue;
+        };
+        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+async fn write_body<W: Write + Send>(
     conn: &dyn GraphConnection,
     header: &Header,
-    tmp: &Path,
+    out: &mut W,
+    name: &Path,
     batch: u64,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<(), DumpError> {
-    let file = std::fs::File::create(tmp).map_err(io("create", tmp))?;
-    let mut out = BufWriter::new(file);
-    let write = |out: &mut BufWriter<std::fs::File>, j: &Json| -> Result<(), DumpError> {
+    let write = |out: &mut W, j: &Json| -> Result<(), DumpError> {
         serde_json::to_writer(&mut *out, j)
-            .map_err(|e| io("write", tmp)(std::io::Error::other(e)))?;
-        out.write_all(b"\n").map_err(io("write", tmp))
+            .map_err(|e| io("write", name)(std::io::Error::other(e)))?;
+        out.write_all(b"\n").map_err(io("write", name))
     };
     let header_json = serde_json::to_value(header)
         .map_err(|e| DumpError::Inconsistent(format!("header: {e}")))?;
-    write(&mut out, &header_json)?;
+    write(out, &header_json)?;
     let (mut nodes, mut rels) = (0u64, 0u64);
     let mut pager = NodePager::new(batch);
     loop {
@@ -396,7 +529,7 @@ async fn write_body(
             break;
         }
         for n in &page {
-            write(&mut out, &node_line(n))?;
+            write(out, &node_line(n))?;
         }
         nodes += page.len() as u64;
         progress(Progress {
@@ -411,7 +544,7 @@ async fn write_body(
             break;
         }
         for r in &page {
-            write(&mut out, &rel_line(r))?;
+            write(out, &rel_line(r))?;
         }
         rels += page.len() as u64;
         progress(Progress {
@@ -425,68 +558,306 @@ async fn write_body(
             header.nodes, header.relationships
         )));
     }
-    out.flush().map_err(io("write", tmp))?;
-    out.get_ref().sync_all().map_err(io("sync", tmp))?;
+    out.flush().map_err(io("write", name))?;
     Ok(())
 }
+
+/// The UTF-8 byte order mark some editors put at the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A dump opened for reading: the header, then entries one line at a time.
 pub struct DumpReader {
     path: PathBuf,
-    lines: std::io::Lines<BufReader<std::fs::File>>,
+    reader: BufReader<std::fs::File>,
+    buf: Vec<u8>,
     line: u64,
     pub header: Header,
+    /// The file starts with a UTF-8 byte order mark, which was skipped.
+    pub bom: bool,
 }
 
 impl DumpReader {
     pub fn open(path: &Path) -> Result<Self, DumpError> {
         let file = std::fs::File::open(path).map_err(io("open", path))?;
-        let mut lines = BufReader::new(file).lines();
-        let format = |message: String| DumpError::Format {
+        let mut reader = DumpReader {
             path: path.to_owned(),
-            line: 1,
-            message,
+            reader: BufReader::new(file),
+            buf: Vec::new(),
+            line: 0,
+            header: Header {
+                format: String::new(),
+                format_version: 0,
+                engine: String::new(),
+                server: String::new(),
+                nodes: 0,
+                relationships: 0,
+                hash: String::new(),
+                schema: None,
+            },
+            bom: false,
         };
-        let first = lines
-            .next()
-            .ok_or_else(|| format("the file is empty".into()))?
-            .map_err(io("read", path))?;
-        let header: Header =
-            serde_json::from_str(&first).map_err(|e| format(format!("not a dump header: {e}")))?;
-        if header.format != FORMAT || header.format_version != FORMAT_VERSION {
-            return Err(format(format!(
-                "unsupported format {:?} version {}",
-                header.format, header.format_version
-            )));
+        let first = reader
+            .read_line()?
+            .ok_or_else(|| reader.error(1, None, "the file is empty"))?;
+        let header: Header = serde_json::from_str(&first).map_err(|e| {
+            reader.error(
+                1,
+                Some(e.column() as u64),
+                format!("not a dump header: {e}"),
+            )
+        })?;
+        if header.format != FORMAT || !READ_VERSIONS.contains(&header.format_version) {
+            return Err(reader.error(
+                1,
+                None,
+                format!(
+                    "unsupported format {:?} version {} (this harness reads {FORMAT:?} versions {READ_VERSIONS:?})",
+                    header.format, header.format_version
+                ),
+            ));
         }
-        Ok(DumpReader {
-            path: path.to_owned(),
-            lines,
-            line: 1,
-            header,
-        })
+        reader.header = header;
+        Ok(reader)
+    }
+
+    /// The line number of the line read last (1 is the header).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    fn error(&self, line: u64, column: Option<u64>, message: impl Into<String>) -> DumpError {
+        DumpError::Format {
+            path: self.path.clone(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// The next line without its line end, `None` at the end of the file. Bytes that are not
+    /// UTF-8 are an error naming the line and column (a byte offset, from 1).
+    fn read_line(&mut self) -> Result<Option<String>, DumpError> {
+        self.buf.clear();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.buf)
+            .map_err(io("read", &self.path))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        let mut bytes = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
+        bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        if self.line == 1 {
+            if let Some(rest) = bytes.strip_prefix(BOM) {
+                self.bom = true;
+                bytes = rest;
+            } else if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+                return Err(self.error(
+                    1,
+                    Some(1),
+                    "the file starts with a UTF-16 byte order mark: it is UTF-16, and dumps are UTF-8",
+                ));
+            }
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(Some(text.to_owned())),
+            Err(e) => {
+                let at = e.valid_up_to();
+                Err(self.error(
+                    self.line,
+                    Some(at as u64 + 1),
+                    format!(
+                        "byte 0x{:02x} is not UTF-8 (dumps are UTF-8 text)",
+                        bytes[at]
+                    ),
+                ))
+            }
+        }
     }
 
     /// The next entry, `None` at the end of the file.
     pub fn next_entry(&mut self) -> Result<Option<Entry>, DumpError> {
         loop {
-            let Some(line) = self.lines.next() else {
+            let Some(line) = self.read_line()? else {
                 return Ok(None);
             };
-            self.line += 1;
-            let line = line.map_err(io("read", &self.path))?;
             if line.trim().is_empty() {
                 continue;
             }
             return parse_line(&line)
                 .map(Some)
-                .map_err(|message| DumpError::Format {
-                    path: self.path.clone(),
-                    line: self.line,
-                    message,
-                });
+                .map_err(|(column, message)| self.error(self.line, column, message));
         }
     }
+}
+
+/// What [`validate`] found in a dump that is whole and consistent.
+#[derive(Debug, Clone)]
+pub struct ValidDump {
+    pub header: Header,
+    /// The file starts with a UTF-8 byte order mark (accepted and skipped).
+    pub bom: bool,
+}
+
+/// Node ids seen in a dump: each node's content digest and line, by id (an [`IdTable`] file,
+/// so memory stays flat; ids outside its range in memory).
+struct NodeIndex {
+    table: IdTable<40>,
+    /// The largest id in the table: a larger id is not there without a lookup.
+    max: Option<i64>,
+    others: HashMap<i64, ([u8; 32], u64)>,
+}
+
+impl NodeIndex {
+    fn new() -> Result<Self, IdTableError> {
+        Ok(NodeIndex {
+            table: IdTable::new()?,
+            max: None,
+            others: HashMap::new(),
+        })
+    }
+
+    fn get(&mut self, id: i64) -> Result<Option<([u8; 32], u64)>, IdTableError> {
+        if !IdTable::<40>::in_range(id) {
+            return Ok(self.others.get(&id).copied());
+        }
+        if self.max.is_none_or(|m| id > m) {
+            return Ok(None);
+        }
+        Ok(self.table.get(id)?.map(|r| {
+            let mut digest = [0u8; 32];
+            digest.copy_from_slice(&r[..32]);
+            let mut line = [0u8; 8];
+            line.copy_from_slice(&r[32..]);
+            (digest, u64::from_be_bytes(line))
+        }))
+    }
+
+    fn put(&mut self, id: i64, digest: [u8; 32], line: u64) -> Result<(), IdTableError> {
+        if !IdTable::<40>::in_range(id) {
+            self.others.insert(id, (digest, line));
+            return Ok(());
+        }
+        let mut record = [0u8; 40];
+        record[..32].copy_from_slice(&digest);
+        record[32..].copy_from_slice(&line.to_be_bytes());
+        self.max = Some(self.max.map_or(id, |m| m.max(id)));
+        self.table.put(id, &record)
+    }
+}
+
+/// Reads a whole dump without touching any server and checks that it can be imported as it
+/// is: the header, every line (UTF-8, JSON, typed values), nodes before relationships, node
+/// ids unique, every relationship's endpoints defined by a node line, the counts equal to the
+/// header's, and the content hash computed from the lines equal to the header's. The first
+/// problem is an error naming its line (and column where there is one). A UTF-8 byte order
+/// mark is accepted (reported in [`ValidDump::bom`]).
+pub fn validate(path: &Path) -> Result<ValidDump, DumpError> {
+    let mut reader = DumpReader::open(path)?;
+    let table_err = |e: IdTableError| DumpError::Io {
+        step: "keep the node ids of",
+        path: path.to_owned(),
+        source: std::io::Error::other(e),
+    };
+    let header = reader.header.clone();
+    let mut hasher = HashBuilder::default();
+    let mut index = NodeIndex::new().map_err(table_err)?;
+    let (mut nodes, mut rels) = (0u64, 0u64);
+    let mut first_rel_line: Option<u64> = None;
+    while let Some(entry) = reader.next_entry()? {
+        let line = reader.line;
+        match entry {
+            Entry::Node(n) => {
+                if let Some(first) = first_rel_line {
+                    return Err(reader.error(
+                        line,
+                        None,
+                        format!("node {} comes after the relationships (the first is on line {first}); all node lines come first", n.id),
+                    ));
+                }
+                if nodes == header.nodes {
+                    return Err(reader.error(
+                        line,
+                        None,
+                        format!(
+                            "one node more than the {} the header (line 1) announces",
+                            header.nodes
+                        ),
+                    ));
+                }
+                if let Some((_, first)) = index.get(n.id).map_err(table_err)? {
+                    return Err(reader.error(
+                        line,
+                        None,
+                        format!(
+                            "node id {} appears twice (first on line {first}); node ids must be unique in a dump",
+                            n.id
+                        ),
+                    ));
+                }
+                let digest = hasher.add_node(&n.labels, &n.properties);
+                index.put(n.id, digest, line).map_err(table_err)?;
+                nodes += 1;
+            }
+            Entry::Relationship(r) => {
+                first_rel_line.get_or_insert(line);
+                if rels == header.relationships {
+                    return Err(reader.error(
+                        line,
+                        None,
+                        format!(
+                            "one relationship more than the {} the header (line 1) announces",
+                            header.relationships
+                        ),
+                    ));
+                }
+                let mut endpoint = |which: &str, id: i64| {
+                    match index.get(id) {
+                    Ok(Some((digest, _))) => Ok(digest),
+                    Ok(None) => Err(reader.error(
+                        line,
+                        None,
+                        format!(
+                            "relationship {} {which} at node {id}, which no node line of the dump defines",
+                            r.id
+                        ),
+                    )),
+                    Err(e) => Err(table_err(e)),
+                }
+                };
+                let start = endpoint("starts", r.start)?;
+                let end = endpoint("ends", r.end)?;
+                hasher.add_relationship(&r.rel_type, &r.properties, &start, &end);
+                rels += 1;
+            }
+        }
+    }
+    if (nodes, rels) != (header.nodes, header.relationships) {
+        return Err(reader.error(
+            reader.line + 1,
+            None,
+            format!(
+                "the file ends after {nodes} node(s) and {rels} relationship(s), but its header (line 1) announces {} and {}: it is truncated",
+                header.nodes, header.relationships
+            ),
+        ));
+    }
+    let computed = hasher.finish().graph_hash;
+    if computed != header.hash {
+        return Err(reader.error(
+            1,
+            None,
+            format!(
+                "the header's content hash {} does not match the hash of the file's nodes and relationships ({computed}): the file was changed after it was exported",
+                header.hash
+            ),
+        ));
+    }
+    Ok(ValidDump {
+        header,
+        bom: reader.bom,
+    })
 }
 
 /// What [`import`] did.
@@ -497,16 +868,43 @@ pub struct ImportReport {
     /// The content hash of the target after the import (equal to the header's when every
     /// property could be stored).
     pub target_hash: String,
+    /// The nodes and relationships the target holds after the import, as hashed.
+    pub target_nodes: u64,
+    pub target_relationships: u64,
+    /// Things the user should know (a byte order mark, a replaced graph, ...).
+    pub notes: Vec<String>,
+    /// The dump's schema recreated on the target and compared with what the target then holds
+    /// (`None` for a version 1 dump, which has no schema).
+    pub schema: Option<crate::checks::CheckOutcome>,
+}
+
+/// How much an import has written so far (what a failed import leaves behind).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    pub nodes: u64,
+    pub relationships: u64,
 }
 
 /// Loads a dump into `target` (which should be empty) with the logical mover's writer: nodes in
 /// batches, then relationships resolved through the temporary ids, then the cleanup. Like a copy
-/// it is a clean restart: after a failure, empty the target and import again.
+/// it is a clean restart: after a failure, empty the target and import again. Call
+/// [`validate`] first: this reads the file as it goes, so a bad line stops it half way.
 pub async fn import(
     path: &Path,
     target: &dyn GraphConnection,
     batch: u64,
     progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<ImportReport, DumpError> {
+    import_counting(path, target, batch, progress, &mut Written::default()).await
+}
+
+/// [`import`], keeping in `written` how much has been written (also when it fails).
+pub async fn import_counting(
+    path: &Path,
+    target: &dyn GraphConnection,
+    batch: u64,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+    written: &mut Written,
 ) -> Result<ImportReport, DumpError> {
     let mut reader = DumpReader::open(path)?;
     let batch = batch.max(1);
@@ -515,50 +913,128 @@ pub async fn import(
     let mut nodes = Vec::with_capacity(cap);
     let mut rels = Vec::with_capacity(cap);
     let mut in_rels = false;
-    while let Some(entry) = reader.next_entry()? {
-        match entry {
-            Entry::Node(n) if !in_rels => {
-                nodes.push(n);
-                if nodes.len() >= cap {
-                    writer.write_nodes(std::mem::take(&mut nodes)).await?;
-                    progress(Progress {
-                        phase: Phase::Nodes,
-                        done: writer.nodes_written(),
-                    });
+    let result = async {
+        while let Some(entry) = reader.next_entry()? {
+            match entry {
+                Entry::Node(n) if !in_rels => {
+                    nodes.push(n);
+                    if nodes.len() >= cap {
+                        let page = std::mem::take(&mut nodes);
+                        let r = writer.write_nodes(page).await;
+                        written.nodes = writer.nodes_written();
+                        r?;
+                        progress(Progress {
+                            phase: Phase::Nodes,
+                            done: writer.nodes_written(),
+                        });
+                    }
                 }
-            }
-            Entry::Node(_) => {
-                return Err(DumpError::Format {
-                    path: path.to_owned(),
-                    line: reader.line,
-                    message: "a node after the relationships (nodes come first)".into(),
-                })
-            }
-            Entry::Relationship(r) => {
-                if !in_rels {
-                    in_rels = true;
-                    writer.write_nodes(std::mem::take(&mut nodes)).await?;
+                Entry::Node(_) => {
+                    return Err(reader.error(
+                        reader.line,
+                        None,
+                        "a node after the relationships (nodes come first)",
+                    ))
                 }
-                rels.push(r);
-                if rels.len() >= cap {
-                    writer
-                        .write_relationships(std::mem::take(&mut rels))
-                        .await?;
-                    progress(Progress {
-                        phase: Phase::Relationships,
-                        done: writer.relationships_written(),
-                    });
+                Entry::Relationship(r) => {
+                    if !in_rels {
+                        in_rels = true;
+                        let page = std::mem::take(&mut nodes);
+                        let r = writer.write_nodes(page).await;
+                        written.nodes = writer.nodes_written();
+                        r?;
+                    }
+                    rels.push(r);
+                    if rels.len() >= cap {
+                        let page = std::mem::take(&mut rels);
+                        let r = writer.write_relationships(page).await;
+                        written.relationships = writer.relationships_written();
+                        r?;
+                        progress(Progress {
+                            phase: Phase::Relationships,
+                            done: writer.relationships_written(),
+                        });
+                    }
                 }
             }
         }
+        let r = writer.write_nodes(std::mem::take(&mut nodes)).await;
+        written.nodes = writer.nodes_written();
+        r?;
+        let r = writer.write_relationships(std::mem::take(&mut rels)).await;
+        written.relationships = writer.relationships_written();
+        r?;
+        Ok::<(), DumpError>(())
     }
-    writer.write_nodes(nodes).await?;
-    writer.write_relationships(rels).await?;
+    .await;
+    result?;
     let stats = writer.finish(progress).await?;
-    let target_hash = stream_hash(target, batch).await?.graph_hash;
+    let schema = match &reader.header.schema {
+        Some(items) => Some(import_schema(&reader.header.engine, items, target).await?),
+        None => None,
+    };
+    let hash = stream_hash(target, batch).await?;
     Ok(ImportReport {
         header: reader.header,
         stats,
-        target_hash,
+        target_hash: hash.graph_hash,
+        target_nodes: hash.nodes,
+        target_relationships: hash.relationships,
+        notes: Vec::new(),
+        schema,
     })
+}
+
+/// Creates a dump's indexes and constraints on `target` (what its dialect can create; see
+/// [`super::schema`]), waits for the indexes, and compares the target's schema with the dump's
+/// as the `schema` check does.
+async fn import_schema(
+    engine: &str,
+    items: &[crate::checks::schema::SchemaItem],
+    target: &dyn GraphConnection,
+) -> Result<crate::checks::CheckOutcome, DumpError> {
+    use crate::checks::schema;
+    use crate::engine::dialect::{Dialect, EngineKind};
+    let engine_err = |step: &str| {
+        let step = step.to_owned();
+        move |source| DumpError::Transfer(super::TransferError::Engine { step, source })
+    };
+    let wanted = schema::SchemaSnapshot::new(items.to_vec());
+    super::schema::create_schema(&wanted, target).await?;
+    if let Some(wait) = target.dialect().await_indexes() {
+        target
+            .execute(&crate::engine::Query::new(wait))
+            .await
+            .map_err(engine_err("wait for the new indexes"))?;
+    }
+    let now = schema::snapshot(target)
+        .await
+        .map_err(engine_err("read the target's schema"))?;
+    let kind = match engine {
+        "neo4j" => EngineKind::Neo4j,
+        _ => EngineKind::Falkordb,
+    };
+    let result = schema::diff(
+        &wanted,
+        &now,
+        &Dialect::new(kind, None),
+        target.dialect(),
+        &[],
+    );
+    Ok(schema::outcome(&result))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::temp_file_pid;
+
+    #[test]
+    fn temp_file_names_carry_the_pid() {
+        assert_eq!(temp_file_pid(".a.jsonl.mh-export-42-Ab3xYz.tmp"), Some(42));
+        assert_eq!(temp_file_pid(".a.mh-export-1.mh-export-7-q.tmp"), Some(7));
+        assert_eq!(temp_file_pid(".a.jsonl.tmp"), None);
+        assert_eq!(temp_file_pid("a.jsonl.mh-export-42-Ab3xYz.tmp"), None);
+        assert_eq!(temp_file_pid(".a.jsonl.mh-export-x-Ab3xYz.tmp"), None);
+        assert_eq!(temp_file_pid(".a.jsonl.mh-export-42-.tmp"), None);
+    }
 }

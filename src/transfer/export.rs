@@ -53,17 +53,20 @@ impl NodePager {
         conn: &dyn GraphConnection,
     ) -> Result<Vec<ExportedNode>, TransferError> {
         let step = "read nodes";
+        let returns = Returns::new(conn, "id(n), labels(n), properties(n)", &["n"]);
         let rows = self
             .ranges
-            .next_rows(conn, "(n)", "n", "id(n), labels(n), properties(n)", step)
+            .next_rows(conn, "(n)", "n", &returns.text, step)
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let [Value::Int(id), labels, Value::Map(properties)] = <[Value; 3]>::try_from(row)
+            let (row, exact) = returns.split(row);
+            let [Value::Int(id), labels, Value::Map(mut properties)] = <[Value; 3]>::try_from(row)
                 .map_err(|row| row_error(step, format!("unexpected row {row:?}")))?
             else {
                 return Err(row_error(step, "unexpected column types".into()));
             };
+            returns.apply(conn, step, &exact, [&mut properties])?;
             out.push(ExportedNode {
                 id,
                 labels: labels_of(labels),
@@ -159,6 +162,62 @@ pub struct RelationshipPager {
     ranges: IdRanges,
 }
 
+/// A page's RETURN list with the dialect's exact-float columns appended, one per entity
+/// variable whose properties the page reads (FalkorDB's replies round doubles to 15 significant
+/// digits; see `engine::falkordb::exact`). Without them the copy would write rounded values and
+/// the content hash would read both sides through the same rounding.
+struct Returns {
+    text: String,
+    /// How many exact-float columns end each row (0 where the engine's floats are exact).
+    exact: usize,
+}
+
+impl Returns {
+    fn new(conn: &dyn GraphConnection, base: &str, vars: &[&str]) -> Self {
+        let columns: Vec<String> = vars
+            .iter()
+            .filter_map(|v| conn.dialect().exact_float_column(v))
+            .collect();
+        let text = if columns.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}, {}", columns.join(", "))
+        };
+        Returns {
+            text,
+            exact: columns.len(),
+        }
+    }
+
+    /// The row's own columns and its exact-float cells.
+    fn split(&self, mut row: Vec<Value>) -> (Vec<Value>, Vec<Value>) {
+        let exact = row.split_off(row.len().saturating_sub(self.exact));
+        (row, exact)
+    }
+
+    /// Puts the exact floats of `cells` into the property maps, in the order of `vars`.
+    fn apply<const N: usize>(
+        &self,
+        conn: &dyn GraphConnection,
+        step: &str,
+        cells: &[Value],
+        properties: [&mut BTreeMap<String, Value>; N],
+    ) -> Result<(), TransferError> {
+        if self.exact == 0 {
+            return Ok(());
+        }
+        if cells.len() != N {
+            return Err(row_error(step, "exact-float columns missing".into()));
+        }
+        for (props, cell) in properties.into_iter().zip(cells) {
+            conn.dialect()
+                .apply_exact_floats(props, cell)
+                .map_err(|e| row_error(step, format!("cannot read a float exactly: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
 fn row_error(step: &str, message: String) -> TransferError {
     TransferError::Unexpected {
         step: step.into(),
@@ -204,17 +263,18 @@ impl RelationshipPager {
         conn: &dyn GraphConnection,
     ) -> Result<Vec<ExportedRelationship>, TransferError> {
         let step = "read relationships";
-        let rows = self
-            .next_rows(conn, "id(r), id(a), id(b), type(r), properties(r)", step)
-            .await?;
+        let returns = Returns::new(conn, "id(r), id(a), id(b), type(r), properties(r)", &["r"]);
+        let rows = self.next_rows(conn, &returns.text, step).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let [Value::Int(id), Value::Int(start), Value::Int(end), Value::String(rel_type), Value::Map(properties)] =
+            let (row, exact) = returns.split(row);
+            let [Value::Int(id), Value::Int(start), Value::Int(end), Value::String(rel_type), Value::Map(mut properties)] =
                 <[Value; 5]>::try_from(row)
                     .map_err(|row| row_error(step, format!("unexpected row {row:?}")))?
             else {
                 return Err(row_error(step, "unexpected column types".into()));
             };
+            returns.apply(conn, step, &exact, [&mut properties])?;
             out.push(ExportedRelationship {
                 id,
                 start,
@@ -232,21 +292,27 @@ impl RelationshipPager {
         conn: &dyn GraphConnection,
     ) -> Result<Vec<RelationshipWithEnds>, TransferError> {
         let step = "read relationships with their endpoints";
-        let rows = self
-            .next_rows(
-                conn,
-                "type(r), properties(r), labels(a), properties(a), labels(b), properties(b)",
-                step,
-            )
-            .await?;
+        let returns = Returns::new(
+            conn,
+            "type(r), properties(r), labels(a), properties(a), labels(b), properties(b)",
+            &["r", "a", "b"],
+        );
+        let rows = self.next_rows(conn, &returns.text, step).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let [Value::String(rel_type), Value::Map(properties), sl, Value::Map(start_properties), el, Value::Map(end_properties)] =
+            let (row, exact) = returns.split(row);
+            let [Value::String(rel_type), Value::Map(mut properties), sl, Value::Map(mut start_properties), el, Value::Map(mut end_properties)] =
                 <[Value; 6]>::try_from(row)
                     .map_err(|row| row_error(step, format!("unexpected row {row:?}")))?
             else {
                 return Err(row_error(step, "unexpected column types".into()));
             };
+            returns.apply(
+                conn,
+                step,
+                &exact,
+                [&mut properties, &mut start_properties, &mut end_properties],
+            )?;
             out.push(RelationshipWithEnds {
                 rel_type,
                 properties,

@@ -14,6 +14,7 @@ mod error;
 pub mod export;
 pub mod id_table;
 pub mod logical;
+pub mod partial;
 pub mod schema;
 
 pub use error::TransferError;

@@ -4,25 +4,64 @@
 use std::path::{Path, PathBuf};
 
 use migration_harness::engine::image::{ensure_image, Availability};
+use migration_harness::engine::launcher::LauncherKind;
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The harness binary, run from the repository root with the tests' launcher.
+pub fn harness() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_migration-harness"));
+    cmd.current_dir(repo_root());
+    cmd.env("MH_LAUNCHER", launcher().to_string());
+    cmd
 }
 
 pub fn repo_path(rel: &str) -> PathBuf {
     repo_root().join(rel)
 }
 
-/// The FalkorDB images the CI engine tests use. They are built locally by
-/// scripts/local-images.sh (there is no registry); a missing one fails the test with that hint,
-/// because the CI engine suite must never pass by not running.
+/// The launcher the tests use: `MH_LAUNCHER` when set, else the process launcher (what
+/// `scripts/setup.sh` installs; a machine with Docker can set `MH_LAUNCHER=docker` after
+/// `scripts/local-images.sh`).
+pub fn launcher() -> LauncherKind {
+    std::env::var("MH_LAUNCHER")
+        .ok()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(LauncherKind::Process)
+}
+
+/// The FalkorDB servers the tests use must be installed for the process launcher by
+/// scripts/setup.sh (or, with `MH_LAUNCHER=docker`, built as images by
+/// scripts/local-images.sh); a missing one fails the test with that hint, because the suite
+/// must never pass by not running.
 pub async fn require_falkordb_images(versions: &[&str]) {
     for v in versions {
-        let image = format!("migration-harness/falkordb:{v}");
-        if let Availability::Missing { reason } = ensure_image(&image, false).await {
-            panic!("image {image} is missing ({reason}); build it with scripts/local-images.sh");
+        if launcher() == LauncherKind::Docker {
+            let image = format!("migration-harness/falkordb:{v}");
+            if let Availability::Missing { reason } = ensure_image(&image, false).await {
+                panic!(
+                    "image {image} is missing ({reason}); build it with scripts/local-images.sh"
+                );
+            }
+        } else {
+            falkordb_dir(v);
         }
     }
+}
+
+/// Where scripts/setup-falkordb.sh installed FalkorDB `version` (panics with the hint if not).
+pub fn falkordb_dir(version: &str) -> PathBuf {
+    let dir = migration_harness::engine::launcher::cache_dir()
+        .join("falkordb")
+        .join(version);
+    assert!(
+        dir.join("installed").exists(),
+        "FalkorDB {version} is not installed in {}; run scripts/setup.sh (or scripts/setup-falkordb.sh {version})",
+        dir.display()
+    );
+    dir
 }
 
 pub fn relative(path: &Path) -> String {
@@ -42,10 +81,13 @@ pub async fn neo4j_skip_reason(case: &migration_harness::run::Case, pull: bool) 
         .chain(case.hops.iter())
         .chain(std::iter::once(&case.target))
     {
-        if req.engine != EngineKind::Neo4j || req.endpoint.is_some() {
+        if req.engine != EngineKind::Neo4j
+            || req.endpoint.is_some()
+            || launcher() != LauncherKind::Docker
+        {
             continue;
         }
-        let image = req.image_ref();
+        let image = migration_harness::engine::descriptor::descriptor(req.engine).image_ref(req);
         if let Availability::Missing { reason } = ensure_image(&image, pull).await {
             println!("skipped: image {image} not available ({reason})");
             reasons.push(image);
@@ -61,7 +103,7 @@ pub async fn neo4j_skip_reason(case: &migration_harness::run::Case, pull: bool) 
 /// as `--versions` does. Cases with unavailable Neo4j images are ignored, loudly; a scenario whose
 /// pairs are refused (downgrade, skipped hops) is one failing trial with the reason.
 pub fn scenario_trials(args: &libtest_mimic::Arguments, dir: &Path) -> Vec<libtest_mimic::Trial> {
-    use migration_harness::run::{matrix, RunOptions};
+    use migration_harness::run::matrix;
     use migration_harness::scenario;
     let files = scenario::discover(&[dir.to_owned()]).unwrap_or_else(|e| panic!("{e}"));
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
@@ -73,11 +115,8 @@ pub fn scenario_trials(args: &libtest_mimic::Arguments, dir: &Path) -> Vec<libte
     let mut trials = Vec::new();
     for file in files {
         let scenario = scenario::load_file(&file).unwrap_or_else(|e| panic!("{e}"));
-        let cases = match matrix::expand(
-            std::slice::from_ref(&scenario),
-            &RunOptions::default(),
-            &versions,
-        ) {
+        let cases = match matrix::expand(std::slice::from_ref(&scenario), &run_options(), &versions)
+        {
             Ok(cases) => cases,
             Err(e) => {
                 let message = e.to_string();
@@ -107,14 +146,22 @@ pub fn scenario_trials(args: &libtest_mimic::Arguments, dir: &Path) -> Vec<libte
     trials
 }
 
+/// Run options of the tests: defaults, with the tests' [`launcher`].
+pub fn run_options() -> migration_harness::run::RunOptions {
+    migration_harness::run::RunOptions {
+        launcher: Some(launcher()),
+        ..Default::default()
+    }
+}
+
 fn run_case(case: migration_harness::run::Case) -> Result<(), libtest_mimic::Failed> {
     use migration_harness::report::terminal::TerminalReporter;
-    use migration_harness::run::{pool::ServerPool, run_case, RunOptions, Verdict};
+    use migration_harness::run::{pool::ServerPool, run_case, Verdict};
     let runtime = tokio::runtime::Runtime::new()?;
     let reporter = TerminalReporter::to_writer(Box::new(std::io::stderr()), false);
     let outcome = runtime.block_on(run_case(
         &case,
-        &RunOptions::default(),
+        &run_options(),
         &ServerPool::new(false),
         &reporter,
     ));
@@ -244,60 +291,68 @@ pub fn falkordb_request(
         graph: None,
         startup_timeout: std::time::Duration::from_secs(60),
         pull: false,
+        launcher: launcher(),
     }
 }
 
-/// A FalkorDB container started outside the harness, removed on drop.
+/// A FalkorDB server started outside the harness (a plain redis-server process from the
+/// installed binaries, no password, its own temporary directory), killed on drop.
 pub struct ExternalServer {
-    pub id: String,
     pub port: u16,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
 }
 
 impl ExternalServer {
     pub fn start(version: &str) -> Self {
-        let image = format!("migration-harness/falkordb:{version}");
-        let out = std::process::Command::new("docker")
-            .args(["run", "-d", "--rm", "-p", "127.0.0.1::6379", &image])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        let mut server = ExternalServer { id, port: 0 };
-        let port = std::process::Command::new("docker")
-            .args(["port", &server.id, "6379"])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&port.stdout);
-        let port: u16 = text
-            .lines()
-            .next()
-            .and_then(|l| l.rsplit(':').next())
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap();
-        for _ in 0..50 {
-            let logs = std::process::Command::new("docker")
-                .args(["logs", &server.id])
-                .output()
-                .unwrap();
-            if String::from_utf8_lossy(&logs.stdout).contains("Ready to accept connections") {
-                break;
+        use std::io::{BufRead, BufReader};
+        let install = falkordb_dir(version);
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = std::process::Command::new(install.join("redis-server"))
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir.path())
+            .arg("--loadmodule")
+            .arg(install.join("falkordb.so"))
+            .env("GRAPHBLAS_CACHE_PATH", install.join("graphblas-cache"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("Ready to accept connections") {
+                    let _ = tx.send(());
+                }
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(30))
+            .expect("external FalkorDB ready within 30 s");
+        ExternalServer {
+            port,
+            child,
+            _dir: dir,
         }
-        server.port = port;
-        server
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 
 impl Drop for ExternalServer {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("docker")
-            .args(["rm", "-f", &self.id])
-            .output();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -316,4 +371,108 @@ pub async fn start_pair(
         Server::start(falkordb_request(ServerRole::Target, target))
     );
     (s.expect("source starts"), t.expect("target starts"))
+}
+
+/// Sends one Redis command to 127.0.0.1:`port` and returns the raw reply bytes: an independent
+/// reader (no harness code, no redis crate) for checks that must not trust the harness's own
+/// read path.
+pub fn raw_resp(port: u16, args: &[&str]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        out.extend(format!("${}\r\n", a.len()).as_bytes());
+        out.extend(a.as_bytes());
+        out.extend(b"\r\n");
+    }
+    stream.write_all(&out).unwrap();
+    // Read until the reply is complete: parse just enough RESP to know where it ends.
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 65536];
+    loop {
+        if resp_end(&buf, 0).is_some() {
+            return buf;
+        }
+        let n = stream.read(&mut chunk).expect("read reply");
+        assert!(n > 0, "connection closed mid-reply");
+        buf.extend(&chunk[..n]);
+    }
+}
+
+/// The end offset of the RESP value starting at `at`, if `buf` holds all of it.
+fn resp_end(buf: &[u8], at: usize) -> Option<usize> {
+    let line_end = at + buf.get(at..)?.windows(2).position(|w| w == b"\r\n")?;
+    let head = std::str::from_utf8(&buf[at + 1..line_end]).ok()?;
+    let next = line_end + 2;
+    match buf[at] {
+        b'+' | b'-' | b':' | b',' | b'_' | b'#' => Some(next),
+        b'$' => {
+            let n: i64 = head.parse().ok()?;
+            if n < 0 {
+                Some(next)
+            } else {
+                let end = next + n as usize + 2;
+                (buf.len() >= end).then_some(end)
+            }
+        }
+        b'*' | b'%' | b'~' => {
+            let n: i64 = head.parse().ok()?;
+            let items = if buf[at] == b'%' { n * 2 } else { n };
+            let mut pos = next;
+            for _ in 0..items.max(0) {
+                pos = resp_end(buf, pos)?;
+            }
+            Some(pos)
+        }
+        _ => None,
+    }
+}
+
+/// Everything a FalkorDB server holds, as raw reply bytes (keys, and per graph every node and
+/// relationship with its properties, and the indexes): equal before and after means nothing
+/// was written.
+///
+/// FalkorDB 4.18 keeps query telemetry in `telemetry{<graph>}` stream keys, written in the
+/// background after queries (this function's own included): those are left out.
+pub fn falkordb_state(port: u16) -> Vec<u8> {
+    let keys = String::from_utf8_lossy(&raw_resp(port, &["KEYS", "*"])).into_owned();
+    let mut keys: Vec<&str> = keys
+        .split("\r\n")
+        .skip(2)
+        .step_by(2)
+        .filter(|k| !k.is_empty() && !k.starts_with("telemetry{"))
+        .collect();
+    keys.sort();
+    let mut state = format!("keys {keys:?}\n").into_bytes();
+    let keys = raw_resp(port, &["GRAPH.LIST"]);
+    state.extend(&keys);
+    let text = String::from_utf8_lossy(&keys).into_owned();
+    let mut lines = text.split("\r\n");
+    lines.next();
+    while let (Some(_len), Some(graph)) = (lines.next(), lines.next()) {
+        if graph.is_empty() {
+            continue;
+        }
+        for q in [
+            "MATCH (n) RETURN id(n), labels(n), properties(n) ORDER BY id(n)",
+            "MATCH (a)-[r]->(b) RETURN id(r), type(r), id(a), id(b), properties(r) ORDER BY id(r)",
+            // Status and statistics change while an index populates: not a write.
+            "CALL db.indexes() YIELD label, properties, types, entitytype RETURN label, properties, types, entitytype ORDER BY label",
+        ] {
+            let mut reply = raw_resp(port, &["GRAPH.QUERY", graph, q, "--compact"]);
+            // Drop the statistics (execution time differs on every call).
+            if let Some(cut) = find(&reply, b"Cached execution") {
+                reply.truncate(cut);
+            }
+            state.extend(reply);
+        }
+    }
+    state
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }

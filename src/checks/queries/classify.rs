@@ -5,8 +5,12 @@ use super::compare::{self, ResultDiff, Rows};
 use super::latency::LatencyReport;
 use super::record::{new_deprecations, Outcome, QueryFailure, SideRecord};
 use super::snapshot::SnapshotStatus;
+use crate::checks::{AppliedAllowance, CaseContext, StaleAllowance};
 use crate::engine::Notification;
-use crate::scenario::{AllowOutcome, ComparisonMode, FailOn, QuerySpec, Side};
+use crate::scenario::{
+    AllowOutcome, ComparisonMode, ExpectedRows, FailOn, QueryAllowance, QuerySpec, Side,
+};
+use crate::value::Value;
 
 /// Rows listed per query before "… and N more".
 pub const MAX_LISTED_ROWS: usize = 10;
@@ -40,6 +44,27 @@ impl QueryClass {
             QueryClass::BothErrorDifferentCode => "both error (different code)",
         }
     }
+
+    /// The kind of difference as `allow:` and the JSON report name it; `None` for no difference.
+    pub fn difference_kind(self) -> Option<&'static str> {
+        match self {
+            QueryClass::Same | QueryClass::BothErrorSameCode => None,
+            QueryClass::DifferentResults => Some(AllowOutcome::DifferentResults.name()),
+            QueryClass::NewError => Some(AllowOutcome::NewError.name()),
+            QueryClass::BothErrorDifferentCode => Some(AllowOutcome::DifferentErrors.name()),
+            QueryClass::FixedError => Some("fixed_error"),
+        }
+    }
+
+    /// The `allow:` kind that can accept this class.
+    fn allow_kind(self) -> Option<AllowOutcome> {
+        match self {
+            QueryClass::DifferentResults => Some(AllowOutcome::DifferentResults),
+            QueryClass::NewError => Some(AllowOutcome::NewError),
+            QueryClass::BothErrorDifferentCode => Some(AllowOutcome::DifferentErrors),
+            _ => None,
+        }
+    }
 }
 
 /// One side, summarized for reports.
@@ -66,6 +91,14 @@ impl SideSummary {
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryReport {
     pub name: String,
+    /// The statement as written in the scenario (without a `CYPHER n` prefix).
+    pub cypher: String,
+    /// Each side's column names (empty for a side that failed).
+    pub columns: (Vec<String>, Vec<String>),
+    /// The allowance that accepted this query's difference, if one did.
+    pub allowed_by: Option<AppliedAllowance>,
+    /// Allowances that applied to the case's versions and matched nothing.
+    pub stale_allowances: Vec<StaleAllowance>,
     /// The mode used (`auto` resolved).
     pub mode: ComparisonMode,
     pub class: QueryClass,
@@ -80,11 +113,54 @@ pub struct QueryReport {
     pub failures: Vec<String>,
     /// The detail lines for the check outcome, each naming the query.
     pub details: Vec<String>,
+    /// `Some(15)` when the results were found the same but their floats were compared only to
+    /// that many significant digits, because a side's replies carry no more (FalkorDB) and the
+    /// query declares no `float_tolerance`: a finding, not a failure. See
+    /// [`QueryReport::note_rounded_floats`].
+    pub float_digits: Option<u32>,
 }
 
 impl QueryReport {
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
+    }
+
+    /// Marks results that agree only as far as a side's replies can tell: when the query was
+    /// found the same, declares no `float_tolerance`, and a side whose replies print floats with
+    /// `digits` significant digits (`(source, target)`, `None` when exact) returned a finite
+    /// nonzero float, the report says so instead of calling them the same silently.
+    pub fn note_rounded_floats(
+        &mut self,
+        tolerance: Option<f64>,
+        source: &SideRecord,
+        target: &SideRecord,
+        digits: (Option<u32>, Option<u32>),
+    ) {
+        if self.class != QueryClass::Same
+            || self.mode == ComparisonMode::None
+            || tolerance.is_some()
+        {
+            return;
+        }
+        let rounded = |record: &SideRecord, digits: Option<u32>| match (&record.outcome, digits) {
+            (Outcome::Rows { rows, .. }, Some(d)) if rows.iter().flatten().any(rounded_float) => {
+                Some(d)
+            }
+            _ => None,
+        };
+        let Some(d) = [rounded(source, digits.0), rounded(target, digits.1)]
+            .into_iter()
+            .flatten()
+            .min()
+        else {
+            return;
+        };
+        self.float_digits = Some(d);
+        self.details.push(format!(
+            "query {}: float values compared to {d} significant digits only: FalkorDB's reply \
+             cannot carry more (declare float_tolerance to accept that)",
+            self.name
+        ));
     }
 
     /// Adds a latency measurement: a detail line, and a failure when over the threshold.
@@ -149,12 +225,25 @@ fn push_bounded(
     }
 }
 
-/// Classifies one query from both records (mode already resolved).
+/// Classifies one query from both records (mode already resolved), with no known versions:
+/// allowances with a `when:` do not apply.
 pub fn evaluate(
     spec: &QuerySpec,
     mode: ComparisonMode,
     source: &SideRecord,
     target: &SideRecord,
+) -> QueryReport {
+    evaluate_in(spec, mode, source, target, &CaseContext::default())
+}
+
+/// Classifies one query from both records (mode already resolved) for a case: its versions
+/// decide which allowances apply; stale ones fail with `fail_on_stale_allowances`.
+pub fn evaluate_in(
+    spec: &QuerySpec,
+    mode: ComparisonMode,
+    source: &SideRecord,
+    target: &SideRecord,
+    case: &CaseContext,
 ) -> QueryReport {
     let name = spec.name.clone();
     let mut details = Vec::new();
@@ -205,6 +294,13 @@ pub fn evaluate(
                     sr.len(),
                     tr.len()
                 )));
+                details.push(format!(
+                    "query {name}: cypher: {}",
+                    super::record::one_line(&spec.cypher, 500)
+                ));
+                if sc == tc {
+                    details.push(format!("query {name}: columns: [{}]", sc.join(", ")));
+                }
                 diff_lines(&name, &d, &mut details);
                 diff = Some(d);
                 QueryClass::DifferentResults
@@ -302,21 +398,62 @@ pub fn evaluate(
         }
     }
 
-    let allowed = match class {
-        QueryClass::DifferentResults => Some(AllowOutcome::DifferentResults),
-        QueryClass::NewError => Some(AllowOutcome::NewError),
-        QueryClass::BothErrorDifferentCode => Some(AllowOutcome::DifferentErrors),
-        _ => None,
+    // Allowances: the first of this class's kind that applies to the versions and whose pinned
+    // rows (if any) are the actual ones accepts the difference.
+    let applicable: Vec<&QueryAllowance> = spec
+        .allow
+        .iter()
+        .filter(|a| a.applies_to(&case.versions))
+        .collect();
+    let mut seen = vec![false; applicable.len()];
+    let mut allowed_by = None;
+    if let Some(kind) = class.allow_kind() {
+        for (i, a) in applicable.iter().enumerate() {
+            if a.kind != kind {
+                continue;
+            }
+            seen[i] = true;
+            if let Some(pinned) = &a.expect {
+                if let Some(mismatch) = pinned_mismatch(pinned, mode, source, target, spec) {
+                    details.push(format!(
+                        "query {name}: allowance {a} does not match: {mismatch}"
+                    ));
+                    continue;
+                }
+            }
+            details.push(format!(
+                "query {name}: allowed difference: {}, by allowance {a}{}",
+                class.label(),
+                a.reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            ));
+            allowed_by = Some(AppliedAllowance {
+                allowance: a.to_string(),
+                reason: a.reason.clone(),
+            });
+            break;
+        }
     }
-    .filter(|a| spec.allow.contains(a));
-    if allowed.is_some() {
-        details.push(format!(
-            "query {name}: {} is allowed by the scenario",
-            class.label()
-        ));
+    let stale_allowances: Vec<StaleAllowance> = applicable
+        .iter()
+        .zip(&seen)
+        .filter(|(_, seen)| !**seen)
+        .map(|(a, _)| StaleAllowance {
+            owner: format!("query {name}"),
+            allowance: a.to_string(),
+            fails: case.fail_on_stale_allowances,
+        })
+        .collect();
+    for stale in &stale_allowances {
+        details.push(stale.line());
+        if stale.fails {
+            failures.push(format!("stale allowance {}", stale.allowance));
+        }
     }
     match class {
-        _ if allowed.is_some() => {}
+        _ if allowed_by.is_some() => {}
         QueryClass::DifferentResults => failures.push("different results".into()),
         QueryClass::NewError | QueryClass::BothErrorDifferentCode if !errors_expected => {
             failures.push(class.label().into())
@@ -348,8 +485,16 @@ pub fn evaluate(
         failures.push("new deprecation (fail_on: new_deprecation)".into());
     }
 
+    let columns = |r: &SideRecord| match &r.outcome {
+        Outcome::Rows { columns, .. } => columns.clone(),
+        Outcome::Failed(_) => Vec::new(),
+    };
     QueryReport {
         name,
+        cypher: spec.cypher.clone(),
+        columns: (columns(source), columns(target)),
+        allowed_by,
+        stale_allowances,
         mode,
         class,
         source: SideSummary::of(source),
@@ -360,7 +505,77 @@ pub fn evaluate(
         snapshot: None,
         failures,
         details,
+        float_digits: None,
     }
+}
+
+/// Whether `v` holds a float whose reply text may have been rounded (finite and nonzero: zero,
+/// infinities and NaN print exactly), also inside lists, maps and entities. Points are 32-bit
+/// on FalkorDB, which 15 digits carry exactly.
+fn rounded_float(v: &Value) -> bool {
+    match v {
+        Value::Float(f) => f.is_finite() && *f != 0.0,
+        Value::List(items) => items.iter().any(rounded_float),
+        Value::Map(m) => m.values().any(rounded_float),
+        Value::Node(n) => n.properties.values().any(rounded_float),
+        Value::Relationship(r) => r.properties.values().any(rounded_float),
+        Value::Path {
+            nodes,
+            relationships,
+        } => {
+            nodes
+                .iter()
+                .any(|n| n.properties.values().any(rounded_float))
+                || relationships
+                    .iter()
+                    .any(|r| r.properties.values().any(rounded_float))
+        }
+        _ => false,
+    }
+}
+
+/// Why pinned rows are not the actual ones (compared like the query: ordered or as multisets,
+/// typed, with its float tolerance), or `None` when they are.
+fn pinned_mismatch(
+    pinned: &ExpectedRows,
+    mode: ComparisonMode,
+    source: &SideRecord,
+    target: &SideRecord,
+    spec: &QuerySpec,
+) -> Option<String> {
+    let mut problems = Vec::new();
+    for (side, want, record) in [
+        (Side::Source, &pinned.source, source),
+        (Side::Target, &pinned.target, target),
+    ] {
+        let Outcome::Rows { columns, rows, .. } = &record.outcome else {
+            problems.push(format!("{side} failed, rows were pinned"));
+            continue;
+        };
+        let d = compare::diff(
+            mode,
+            Rows {
+                columns,
+                rows: want,
+            },
+            Rows { columns, rows },
+            spec.float_tolerance,
+        );
+        if !d.is_empty() {
+            let render = |rows: &[Vec<crate::value::Value>]| {
+                rows.iter()
+                    .map(|r| super::render::render_row(r))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            problems.push(format!(
+                "{side} rows are [{}], pinned [{}]",
+                render(rows),
+                render(want)
+            ));
+        }
+    }
+    (!problems.is_empty()).then(|| problems.join("; "))
 }
 
 fn diff_lines(name: &str, d: &ResultDiff, details: &mut Vec<String>) {
@@ -446,6 +661,48 @@ mod tests {
         }
     }
 
+    fn floats(values: &[f64]) -> SideRecord {
+        SideRecord {
+            outcome: Outcome::Rows {
+                columns: vec!["x".into()],
+                rows: values.iter().map(|v| vec![Value::Float(*v)]).collect(),
+                notifications: vec![],
+            },
+            elapsed: Duration::from_millis(1),
+        }
+    }
+
+    #[test]
+    fn floats_read_from_falkordb_are_reported_as_compared_to_15_digits() {
+        let m = ComparisonMode::Multiset;
+        let falkordb = (Some(15), Some(15));
+        let (a, b) = (floats(&[0.3, 0.0]), floats(&[0.3, 0.0]));
+        let mut r = evaluate(&spec("q"), m, &a, &b);
+        r.note_rounded_floats(None, &a, &b, falkordb);
+        assert_eq!(r.float_digits, Some(15));
+        assert!(r.passed(), "a finding, not a failure");
+        assert!(
+            r.details
+                .iter()
+                .any(|d| d.contains("compared to 15 significant digits only")),
+            "{:?}",
+            r.details
+        );
+        // Not with a declared tolerance, not between exact sides, not without a finite
+        // nonzero float (zero prints exactly), not for different results.
+        for (tolerance, digits, a, b) in [
+            (Some(1e-9), falkordb, floats(&[0.3]), floats(&[0.3])),
+            (None, (None, None), floats(&[0.3]), floats(&[0.3])),
+            (None, falkordb, floats(&[0.0, -0.0]), floats(&[0.0, -0.0])),
+            (None, falkordb, rows(&[1]), rows(&[1])),
+            (None, falkordb, floats(&[0.3]), floats(&[0.4])),
+        ] {
+            let mut r = evaluate(&spec("q"), m, &a, &b);
+            r.note_rounded_floats(tolerance, &a, &b, digits);
+            assert_eq!(r.float_digits, None, "{tolerance:?} {digits:?} {a:?}");
+        }
+    }
+
     #[test]
     fn classes_and_which_of_them_fail() {
         let q = spec("q");
@@ -514,10 +771,12 @@ mod tests {
             r.details[0],
             "query many [multiset]: different results (source 8 row(s), target 8 row(s))"
         );
-        assert_eq!(r.details[1], "query many: only on source: [0]");
-        assert_eq!(r.details[9], "query many: only on target: [100]");
-        assert_eq!(r.details.len(), 12);
-        assert_eq!(r.details[11], "query many: … and 6 more row(s)");
+        assert_eq!(r.details[1], "query many: cypher: RETURN 1");
+        assert_eq!(r.details[2], "query many: columns: [x]");
+        assert_eq!(r.details[3], "query many: only on source: [0]");
+        assert_eq!(r.details[11], "query many: only on target: [100]");
+        assert_eq!(r.details.len(), 14);
+        assert_eq!(r.details[13], "query many: … and 6 more row(s)");
     }
 
     #[test]
@@ -566,10 +825,113 @@ mod tests {
         let mut q = spec("q");
         let (s, t) = (rows(&[1]), rows(&[2]));
         assert!(!evaluate(&q, ComparisonMode::Multiset, &s, &t).passed());
-        q.allow = vec![AllowOutcome::DifferentResults];
+        q.allow = vec![QueryAllowance::any(AllowOutcome::DifferentResults)];
         let r = evaluate(&q, ComparisonMode::Multiset, &s, &t);
         assert!(r.passed(), "{:?}", r.failures);
         assert_eq!(r.class, QueryClass::DifferentResults);
+        assert_eq!(
+            r.allowed_by,
+            Some(AppliedAllowance {
+                allowance: "different_results".into(),
+                reason: None
+            })
+        );
+        assert!(r.details.contains(
+            &"query q: allowed difference: different results, by allowance different_results"
+                .to_string()
+        ));
+    }
+
+    fn with_allow(yaml: &str) -> QuerySpec {
+        serde_saphyr::from_str(&format!("name: q\ncypher: RETURN 1 AS x\nallow:\n{yaml}")).unwrap()
+    }
+
+    fn case(source: &str, target: &str, fail_on_stale_allowances: bool) -> CaseContext {
+        CaseContext {
+            versions: crate::scenario::PairVersions::new(source, target),
+            fail_on_stale_allowances,
+        }
+    }
+
+    #[test]
+    fn a_scoped_allowance_applies_only_to_its_version_pairs() {
+        let q = with_allow(
+            "  - kind: different_results\n    when: {target: \">=4.18\"}\n    reason: null map\n",
+        );
+        let m = ComparisonMode::Multiset;
+        let (s, t) = (rows(&[1]), rows(&[2]));
+        let r = evaluate_in(&q, m, &s, &t, &case("4.16.3", "4.18.3", false));
+        assert!(r.passed(), "{:?}", r.details);
+        assert_eq!(
+            r.allowed_by.as_ref().map(|a| a.allowance.as_str()),
+            Some("different_results (when target >=4.18)")
+        );
+        assert!(r.details.contains(&"query q: allowed difference: different results, by allowance different_results (when target >=4.18): null map".to_string()), "{:?}", r.details);
+        // Out of scope: the difference fails, and the allowance is not stale there.
+        let r = evaluate_in(&q, m, &s, &t, &case("4.14.11", "4.16.3", true));
+        assert!(!r.passed());
+        assert!(r.stale_allowances.is_empty());
+        // In scope and nothing differs: stale, failing only on request.
+        let r = evaluate_in(&q, m, &s, &s, &case("4.16.3", "4.18.3", false));
+        assert!(r.passed());
+        assert_eq!(
+            r.details[1],
+            "query q: allowance different_results (when target >=4.18) matched nothing (stale?)"
+        );
+        let r = evaluate_in(&q, m, &s, &s, &case("4.16.3", "4.18.3", true));
+        assert_eq!(
+            r.failures,
+            ["stale allowance different_results (when target >=4.18)"]
+        );
+    }
+
+    #[test]
+    fn the_short_form_is_stale_like_the_long_form() {
+        let q = with_allow("  - different_results\n");
+        let r = evaluate_in(
+            &q,
+            ComparisonMode::Multiset,
+            &rows(&[1]),
+            &rows(&[1]),
+            &case("4.14.11", "4.16.3", false),
+        );
+        assert!(r.passed());
+        assert_eq!(
+            r.stale_allowances[0].line(),
+            "query q: allowance different_results matched nothing (stale?)"
+        );
+    }
+
+    #[test]
+    fn pinned_rows_must_be_the_actual_ones() {
+        let q =
+            with_allow("  - kind: different_results\n    expect: {source: [[1]], target: [[2]]}\n");
+        let m = ComparisonMode::Multiset;
+        let c = case("1", "2", false);
+        let r = evaluate_in(&q, m, &rows(&[1]), &rows(&[2]), &c);
+        assert!(r.passed(), "{:?}", r.details);
+        let r = evaluate_in(&q, m, &rows(&[1]), &rows(&[3]), &c);
+        assert!(!r.passed());
+        assert!(r.details.contains(&"query q: allowance different_results (pinned rows) does not match: target rows are [[3]], pinned [[2]]".to_string()), "{:?}", r.details);
+        assert!(r.stale_allowances.is_empty(), "a mismatch is reported once");
+        // Typed: 2.0 is not 2.
+        let q = with_allow(
+            "  - kind: different_results\n    expect: {source: [[1]], target: [[2.0]]}\n",
+        );
+        assert!(!evaluate_in(&q, m, &rows(&[1]), &rows(&[2]), &c).passed());
+    }
+
+    #[test]
+    fn a_result_difference_names_the_query_and_columns() {
+        let r = evaluate(
+            &spec("q"),
+            ComparisonMode::Multiset,
+            &rows(&[1]),
+            &rows(&[2]),
+        );
+        assert_eq!(r.details[1], "query q: cypher: RETURN 1");
+        assert_eq!(r.details[2], "query q: columns: [x]");
+        assert_eq!(r.columns, (vec!["x".to_string()], vec!["x".to_string()]));
     }
 
     #[test]

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 
 pub use classify::{QueryClass, QueryReport};
 
-use super::{CheckError, CheckOutcome};
+use super::{CaseContext, CheckError, CheckOutcome, Difference, QueryShape};
 use crate::engine::{GraphConnection, Query};
-use crate::scenario::{validate_queries, ComparisonMode, QuerySpec, Scenario, Side};
+use crate::scenario::{validate_queries, ComparisonMode, PairVersions, QuerySpec, Scenario, Side};
 
 /// Where snapshots live and whether to rewrite them.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +37,11 @@ pub struct Settings {
     pub snapshot_dir: Option<PathBuf>,
     /// Write missing or different snapshots instead of failing (`--update-snapshots`).
     pub update_snapshots: bool,
+    /// The servers' reported versions, which `allow: - when:` is matched against; `None`: the
+    /// connections' versions (their dialects).
+    pub versions: Option<PairVersions>,
+    /// The scenario's `fail_on_stale_allowances`.
+    pub fail_on_stale_allowances: bool,
 }
 
 impl Settings {
@@ -52,6 +57,8 @@ impl Settings {
                 .unwrap_or_default(),
             snapshot_dir: Some(dir.join("snapshots")),
             update_snapshots,
+            versions: None,
+            fail_on_stale_allowances: scenario.file.fail_on_stale_allowances,
         }
     }
 }
@@ -72,15 +79,15 @@ impl QueriesReport {
     /// The check outcome: a summary with counts per class, one detail block per query.
     pub fn outcome(&self) -> CheckOutcome {
         if !self.invalid.is_empty() {
-            return CheckOutcome {
-                check: "queries".into(),
-                passed: false,
-                summary: format!(
+            return CheckOutcome::new(
+                "queries",
+                false,
+                format!(
                     "invalid query suite: {} problem(s); nothing ran",
                     self.invalid.len()
                 ),
-                details: self.invalid.clone(),
-            };
+                self.invalid.clone(),
+            );
         }
         let mut counts: Vec<(QueryClass, usize)> = Vec::new();
         for q in &self.queries {
@@ -102,8 +109,23 @@ impl QueriesReport {
                     .map(|l| format!("{} p99 ratio {:.2}", q.name, l.p99_ratio))
             })
             .collect();
+        let rounded = self
+            .queries
+            .iter()
+            .filter(|q| q.float_digits.is_some())
+            .count();
+        let allowed = self
+            .queries
+            .iter()
+            .filter(|q| q.allowed_by.is_some())
+            .count();
+        let stale: Vec<super::StaleAllowance> = self
+            .queries
+            .iter()
+            .flat_map(|q| q.stale_allowances.iter().cloned())
+            .collect();
         let summary = format!(
-            "{} quer{} on both sides: {}{}{}",
+            "{} quer{} on both sides: {}{}{}{}{}{}",
             self.queries.len(),
             if self.queries.len() == 1 { "y" } else { "ies" },
             if classes.is_empty() {
@@ -116,22 +138,53 @@ impl QueriesReport {
             } else {
                 format!("; latency: {}", latency.join(", "))
             },
+            if rounded > 0 {
+                format!("; {rounded} with floats compared to 15 significant digits only (FalkorDB replies)")
+            } else {
+                String::new()
+            },
+            if allowed > 0 {
+                format!("; {allowed} allowed by the scenario")
+            } else {
+                String::new()
+            },
+            if stale.is_empty() {
+                String::new()
+            } else {
+                format!("; {} stale allowance(s)", stale.len())
+            },
             if failed > 0 {
                 format!("; {failed} failed")
             } else {
                 String::new()
             }
         );
-        CheckOutcome {
-            check: "queries".into(),
-            passed: self.passed(),
+        let differences = self
+            .queries
+            .iter()
+            .filter_map(|q| {
+                Some(Difference {
+                    subject: format!("query {}", q.name),
+                    kind: q.class.difference_kind()?.to_owned(),
+                    query: Some(QueryShape {
+                        cypher: q.cypher.clone(),
+                        source_columns: q.columns.0.clone(),
+                        target_columns: q.columns.1.clone(),
+                    }),
+                    allowed: q.allowed_by.clone(),
+                })
+            })
+            .collect();
+        CheckOutcome::new(
+            "queries",
+            self.passed(),
             summary,
-            details: self
-                .queries
+            self.queries
                 .iter()
                 .flat_map(|q| q.details.iter().cloned())
                 .collect(),
-        }
+        )
+        .with_differences(differences, stale)
     }
 }
 
@@ -162,9 +215,16 @@ pub async fn run_detailed(
             queries: Vec::new(),
         });
     }
+    let case = CaseContext {
+        versions: settings
+            .versions
+            .clone()
+            .unwrap_or_else(|| CaseContext::of(source, target).versions),
+        fail_on_stale_allowances: settings.fail_on_stale_allowances,
+    };
     let mut reports = Vec::with_capacity(queries.len());
     for spec in queries {
-        reports.push(run_one(spec, source, target, settings).await?);
+        reports.push(run_one(spec, source, target, settings, &case).await?);
     }
     Ok(QueriesReport {
         invalid: Vec::new(),
@@ -177,6 +237,7 @@ async fn run_one(
     source: &dyn GraphConnection,
     target: &dyn GraphConnection,
     settings: &Settings,
+    case: &CaseContext,
 ) -> Result<QueryReport, CheckError> {
     let params = spec.param_values();
     let query_for = |side: Side| Query {
@@ -187,7 +248,16 @@ async fn run_one(
     let mode = detect::resolve_mode(spec.mode, &spec.cypher);
     let s = record::execute(source, &source_query).await?;
     let t = record::execute(target, &target_query).await?;
-    let mut report = classify::evaluate(spec, mode, &s, &t);
+    let mut report = classify::evaluate_in(spec, mode, &s, &t, case);
+    report.note_rounded_floats(
+        spec.float_tolerance,
+        &s,
+        &t,
+        (
+            source.dialect().reply_float_digits(),
+            target.dialect().reply_float_digits(),
+        ),
+    );
 
     if let Some(l) = &spec.latency {
         let st = latency::measure(source, &source_query, l.warmup, l.runs).await?;

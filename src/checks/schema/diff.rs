@@ -45,6 +45,10 @@ pub struct ItemDiff {
     pub verdict: Verdict,
     /// Why a non-same verdict is acceptable (`None`: it fails the check).
     pub allowed: Option<String>,
+    /// The scenario `allow:` entry that accepted it, as reports name it (`None`: not accepted by
+    /// one, e.g. a built-in mapping).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowance: Option<String>,
 }
 
 impl ItemDiff {
@@ -81,7 +85,7 @@ pub struct SchemaDiff {
     pub source_items: usize,
     pub target_items: usize,
     pub items: Vec<ItemDiff>,
-    /// Declared `allow` entries that matched nothing (reported, not failed).
+    /// Declared `allow` entries that matched nothing, as reports name them (stale).
     pub unused_allows: Vec<String>,
 }
 
@@ -135,7 +139,8 @@ fn allow_reason(a: &AllowedSchemaChange) -> String {
         .unwrap_or_else(|| "declared in the scenario".to_owned())
 }
 
-/// Compares two snapshots. `allow` entries make declared differences pass.
+/// Compares two snapshots. `allow` entries make declared differences pass (the caller passes
+/// only those whose `when:` applies to the pair).
 pub fn diff(
     source: &SchemaSnapshot,
     target: &SchemaSnapshot,
@@ -158,7 +163,7 @@ pub fn diff(
                 && (to.is_none() || a.to.as_deref() == to.map(normalize_item_text).as_deref())
         })?;
         used[i] = true;
-        allow.get(i).map(allow_reason)
+        allow.get(i).map(|a| (allow_reason(a), a.to_string()))
     };
 
     let mut items = Vec::new();
@@ -172,6 +177,7 @@ pub fn diff(
                 item: s.clone(),
                 verdict: Verdict::Same,
                 allowed: None,
+                allowance: None,
             }),
             None => pending.push(s),
         }
@@ -181,7 +187,7 @@ pub fn diff(
         match take(&mut remaining, &|t| t.identity() == id) {
             Some(t) => {
                 let text = s.to_string();
-                let allowed = find_allow(&text, SchemaChange::Renamed, None);
+                let (allowed, allowance) = find_allow(&text, SchemaChange::Renamed, None).unzip();
                 items.push(ItemDiff {
                     item: s.clone(),
                     verdict: Verdict::Renamed {
@@ -189,6 +195,7 @@ pub fn diff(
                         to: t.name.clone(),
                     },
                     allowed,
+                    allowance,
                 });
             }
             None => unmatched.push(s),
@@ -205,6 +212,7 @@ pub fn diff(
                         why: why.clone(),
                     },
                     allowed: Some(why),
+                    allowance: None,
                 });
                 continue;
             }
@@ -224,7 +232,8 @@ pub fn diff(
         }
         if let Some(t) = mapped {
             let to_text = t.to_string();
-            let allowed = find_allow(&text, SchemaChange::Mapped, Some(&to_text));
+            let (allowed, allowance) =
+                find_allow(&text, SchemaChange::Mapped, Some(&to_text)).unzip();
             items.push(ItemDiff {
                 item: s.clone(),
                 verdict: Verdict::Mapped {
@@ -232,32 +241,32 @@ pub fn diff(
                     why: "declared in the scenario".to_owned(),
                 },
                 allowed,
+                allowance,
             });
             continue;
         }
-        let allowed = find_allow(&text, SchemaChange::Missing, None);
+        let (allowed, allowance) = find_allow(&text, SchemaChange::Missing, None).unzip();
         items.push(ItemDiff {
             item: s.clone(),
             verdict: Verdict::Missing,
             allowed,
+            allowance,
         });
     }
     for t in remaining.into_iter().flatten() {
-        let allowed = find_allow(&t.to_string(), SchemaChange::Extra, None);
+        let (allowed, allowance) = find_allow(&t.to_string(), SchemaChange::Extra, None).unzip();
         items.push(ItemDiff {
             item: t.clone(),
             verdict: Verdict::Extra,
             allowed,
+            allowance,
         });
     }
     let unused_allows = allow
         .iter()
         .zip(&used)
         .filter(|(_, u)| !**u)
-        .map(|(a, _)| match &a.to {
-            Some(to) => format!("{} {} -> {to}", a.change, a.item),
-            None => format!("{} {}", a.change, a.item),
-        })
+        .map(|(a, _)| a.to_string())
         .collect();
     SchemaDiff {
         source_items: source.items.len(),

@@ -12,14 +12,17 @@ pub use diff::{diff, ItemDiff, SchemaDiff, Verdict};
 pub use model::{ConstraintKind, EntityType, IndexKind, ItemKind, SchemaItem, SchemaSnapshot};
 pub use parse::snapshot;
 
-use super::{CheckError, CheckOutcome};
+use super::{AppliedAllowance, CaseContext, CheckError, CheckOutcome, Difference, StaleAllowance};
 use crate::engine::GraphConnection;
-use crate::scenario::{SchemaChange, SchemaCheck};
+use crate::scenario::{AllowedSchemaChange, SchemaChange, SchemaCheck};
 
+/// Diffs both sides' schemas; `allow:` entries whose `when:` does not hold for the case's
+/// versions are left out (neither used nor stale).
 pub async fn run(
     spec: &SchemaCheck,
     source: &dyn GraphConnection,
     target: &dyn GraphConnection,
+    case: &CaseContext,
 ) -> Result<CheckOutcome, CheckError> {
     let err = |source| CheckError::Engine {
         check: "schema".into(),
@@ -27,14 +30,36 @@ pub async fn run(
     };
     let s = snapshot(source).await.map_err(err)?;
     let t = snapshot(target).await.map_err(err)?;
-    let result = diff(&s, &t, source.dialect(), target.dialect(), &spec.allow);
-    Ok(outcome(&result))
+    let applicable: Vec<AllowedSchemaChange> = spec
+        .allow
+        .iter()
+        .filter(|a| a.applies_to(&case.versions))
+        .cloned()
+        .collect();
+    let result = diff(&s, &t, source.dialect(), target.dialect(), &applicable);
+    Ok(outcome_in(&result, case.fail_on_stale_allowances))
 }
 
-/// The check's verdict from a finished diff: a summary line with every count, and one detail
-/// line per item that is not the same on both sides.
+/// The check's verdict from a finished diff, stale allowances reported but not failing.
 pub fn outcome(result: &SchemaDiff) -> CheckOutcome {
-    let passed = result.passed();
+    outcome_in(result, false)
+}
+
+/// The check's verdict from a finished diff: a summary line with every count, one detail line
+/// per item that is not the same on both sides, one per stale allowance (failing with
+/// `fail_on_stale`), and the typed differences.
+pub fn outcome_in(result: &SchemaDiff, fail_on_stale: bool) -> CheckOutcome {
+    let stale: Vec<StaleAllowance> = result
+        .unused_allows
+        .iter()
+        .map(|a| StaleAllowance {
+            owner: "schema".into(),
+            allowance: a.clone(),
+            fails: fail_on_stale,
+        })
+        .collect();
+    let stale_fails = fail_on_stale && !stale.is_empty();
+    let passed = result.passed() && !stale_fails;
     let failing = result.items.iter().filter(|d| !d.passes()).count();
     let mut summary = format!(
         "{} item(s) on the source, {} on the target: {} same, {} renamed, {} mapped, {} missing, {} extra",
@@ -46,8 +71,21 @@ pub fn outcome(result: &SchemaDiff) -> CheckOutcome {
         result.count(Some(SchemaChange::Missing)),
         result.count(Some(SchemaChange::Extra)),
     );
-    if !passed {
+    let allowed = result
+        .items
+        .iter()
+        .filter(|d| d.allowance.is_some())
+        .count();
+    if allowed > 0 {
+        summary.push_str(&format!("; {allowed} allowed by the scenario"));
+    }
+    if !stale.is_empty() {
+        summary.push_str(&format!("; {} stale allowance(s)", stale.len()));
+    }
+    if failing > 0 {
         summary.push_str(&format!(": {failing} difference(s) not allowed"));
+    } else if !passed {
+        summary.push_str(": stale allowances fail (fail_on_stale_allowances)");
     }
     let mut details: Vec<String> = result
         .items
@@ -55,16 +93,21 @@ pub fn outcome(result: &SchemaDiff) -> CheckOutcome {
         .filter(|d| d.verdict != Verdict::Same)
         .map(ItemDiff::line)
         .collect();
-    details.extend(
-        result
-            .unused_allows
-            .iter()
-            .map(|a| format!("note: allowed change not seen: {a}")),
-    );
-    CheckOutcome {
-        check: "schema".into(),
-        passed,
-        summary,
-        details,
-    }
+    details.extend(stale.iter().map(StaleAllowance::line));
+    let differences = result
+        .items
+        .iter()
+        .filter_map(|d| {
+            Some(Difference {
+                subject: d.item.to_string(),
+                kind: d.verdict.change()?.to_string(),
+                query: None,
+                allowed: d.allowance.as_ref().map(|a| AppliedAllowance {
+                    allowance: a.clone(),
+                    reason: d.allowed.clone(),
+                }),
+            })
+        })
+        .collect();
+    CheckOutcome::new("schema", passed, summary, details).with_differences(differences, stale)
 }

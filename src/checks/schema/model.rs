@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Whether an index or constraint applies to nodes or relationships.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EntityType {
     Node,
@@ -12,7 +14,9 @@ pub enum EntityType {
 }
 
 /// Index kinds. `Btree` exists only on Neo4j 4.x (removed in 5.0).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum IndexKind {
     Range,
@@ -29,7 +33,9 @@ pub enum IndexKind {
 /// Constraint kinds, engine-neutral. Uniqueness covers Neo4j `UNIQUENESS` /
 /// `NODE_PROPERTY_UNIQUENESS` / `RELATIONSHIP_(PROPERTY_)UNIQUENESS` and FalkorDB `UNIQUE`;
 /// existence covers Neo4j `*_PROPERTY_EXISTENCE` and FalkorDB `MANDATORY`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ConstraintKind {
     Uniqueness,
@@ -40,7 +46,9 @@ pub enum ConstraintKind {
     Other(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemKind {
     Index(IndexKind),
@@ -49,7 +57,9 @@ pub enum ItemKind {
 
 /// One index or constraint, normalized: ids, providers, population and usage statistics and
 /// generated names are already dropped (see `parse.rs` for each rule and its source).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct SchemaItem {
     pub kind: ItemKind,
     pub entity: EntityType,

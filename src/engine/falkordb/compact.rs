@@ -157,6 +157,12 @@ fn double(v: &Resp) -> Result<f64, ParseError> {
     }
 }
 
+/// A 32-bit float printed as a double (point coordinates, vecf32 elements): exact after
+/// rounding to f32, whatever number of digits the reply used (9 identify an f32).
+fn single(v: &Resp) -> Result<f64, ParseError> {
+    Ok(f64::from(double(v)? as f32))
+}
+
 fn name(names: &[String], id: i64) -> Result<String, ParseError> {
     usize::try_from(id)
         .ok()
@@ -201,10 +207,13 @@ fn typed(t: i64, v: &Resp, schema: &Schema) -> Result<Value, ParseError> {
         }
         T_POINT => match array(v, "point")? {
             // FalkorDB points are WGS-84 geographic: [latitude, longitude].
+            // FalkorDB keeps coordinates as 32-bit floats (measured: latitude 0.1 comes back as
+            // 0.100000001490116); 15 digits identify a 32-bit float, so rounding to f32 gives
+            // the stored value exactly.
             [lat, lon] => Value::Point(Point {
                 srid: 4326,
-                x: double(lon)?,
-                y: double(lat)?,
+                x: single(lon)?,
+                y: single(lat)?,
                 z: None,
             }),
             _ => return Err(malformed("point is not [latitude, longitude]")),
@@ -243,7 +252,7 @@ fn typed(t: i64, v: &Resp, schema: &Schema) -> Result<Value, ParseError> {
         T_VECTORF32 => Value::List(
             array(v, "vector")?
                 .iter()
-                .map(|x| double(x).map(Value::Float))
+                .map(|x| single(x).map(Value::Float))
                 .collect::<Result<_, _>>()?,
         ),
         T_DATETIME => Value::LocalDateTime(epoch(int(v)?)?.naive_utc()),
@@ -437,6 +446,28 @@ mod tests {
         let row = &parse_reply(&r, &Schema::default()).unwrap().rows[0];
         assert_eq!(row[0], Value::Float(f64::NAN));
         assert_eq!(row[1], Value::Float(-0.0));
+    }
+
+    #[test]
+    fn points_and_vectors_come_back_as_their_32_bit_values() {
+        // `RETURN point({latitude: 0.1, longitude: 0.2}), vecf32([0.1])` answered
+        // [11, ['0.100000001490116', '0.200000002980232']], [12, ['0.10000000149011612']].
+        let r = reply(
+            &["p", "v"],
+            vec![vec![
+                cell(
+                    T_POINT,
+                    Resp::Array(vec![bulk("0.100000001490116"), bulk("0.200000002980232")]),
+                ),
+                cell(T_VECTORF32, Resp::Array(vec![bulk("0.10000000149011612")])),
+            ]],
+        );
+        let row = &parse_reply(&r, &Schema::default()).unwrap().rows[0];
+        let Value::Point(p) = &row[0] else {
+            panic!("{row:?}")
+        };
+        assert_eq!((p.y, p.x), (f64::from(0.1f32), f64::from(0.2f32)));
+        assert_eq!(row[1], Value::List(vec![Value::Float(f64::from(0.1f32))]));
     }
 
     #[test]

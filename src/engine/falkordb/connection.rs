@@ -8,22 +8,17 @@ use tokio::sync::RwLock;
 use super::compact::{self, ParseError, Schema};
 use super::params;
 use crate::engine::dialect::{Dialect, EngineKind};
-use crate::engine::secret::redact_uri;
-use crate::engine::server::ServerRequest;
-use crate::engine::{EngineError, GraphConnection, Query, QueryResult};
+use crate::engine::endpoint::redact_uri;
+use crate::engine::request::ServerRequest;
+use crate::engine::{EngineError, GraphConnection, Query, QueryResult, ServerInfo};
 use crate::value::Value;
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(600);
+use crate::engine::timeouts;
 
-/// How long one FalkorDB statement may take: `MH_QUERY_TIMEOUT` seconds, default 600.
+const CONNECT_TIMEOUT: Duration = timeouts::CONNECT;
+
 fn query_timeout() -> Duration {
-    std::env::var("MH_QUERY_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .filter(|s| *s > 0)
-        .map(Duration::from_secs)
-        .unwrap_or(DEFAULT_QUERY_TIMEOUT)
+    timeouts::statement()
 }
 
 /// Default graph key when the scenario names none.
@@ -78,17 +73,31 @@ impl FalkorConnection {
         // The redis crate gives up on a reply after 500 ms by default; a batch write or a full
         // scan of a large graph legitimately takes longer, so replies get QUERY_TIMEOUT.
         let config = redis::AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            // Longer than the handshake's own limit below, which says what timed out.
+            .set_connection_timeout(Some(CONNECT_TIMEOUT + Duration::from_secs(5)))
             .set_response_timeout(Some(query_timeout()));
-        let mut conn = client
-            .get_multiplexed_async_connection_with_config(&config)
+        // The handshake and the first round trip are bounded by the connect timeout: a port that
+        // speaks another protocol, or a paused server, fails here instead of hanging.
+        let handshake = async {
+            let mut conn = client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await?;
+            // Fail early, with a clear message, when the server is Redis without the graph module.
+            let modules: redis::Value = redis::cmd("MODULE")
+                .arg("LIST")
+                .query_async(&mut conn)
+                .await?;
+            Ok::<_, redis::RedisError>((conn, modules))
+        };
+        let (conn, modules) = tokio::time::timeout(CONNECT_TIMEOUT, handshake)
             .await
-            .map_err(connect_err)?;
-        // Fail early, with a clear message, when the server is Redis without the graph module.
-        let modules: redis::Value = redis::cmd("MODULE")
-            .arg("LIST")
-            .query_async(&mut conn)
-            .await
+            .map_err(|_| EngineError::Connect {
+                server: description.clone(),
+                message: format!(
+                    "no answer to the handshake and MODULE LIST within {} s (is it a Redis/FalkorDB port? a paused server?)",
+                    CONNECT_TIMEOUT.as_secs()
+                ),
+            })?
             .map_err(connect_err)?;
         if !format!("{modules:?}").to_lowercase().contains("graph") {
             return Err(EngineError::Connect {
@@ -127,6 +136,46 @@ impl FalkorConnection {
         Ok(n > 0)
     }
 
+    /// A connection to another graph key on the same server (sharing this connection), e.g. a
+    /// staging graph that is renamed over the real one when complete.
+    pub fn with_graph(&self, graph: &str) -> FalkorConnection {
+        FalkorConnection {
+            conn: self.conn.clone(),
+            graph: graph.to_owned(),
+            dialect: self.dialect.clone(),
+            description: format!("{}, staging graph {graph:?}", self.description),
+            schema: RwLock::new(Schema::default()),
+        }
+    }
+
+    /// Sends one plain Redis command (`RENAME`, `GET`, ...) and returns its raw reply.
+    pub async fn command(&self, args: &[&str]) -> Result<redis::Value, EngineError> {
+        let mut conn = self.conn.clone();
+        let mut cmd = redis::cmd(args.first().copied().unwrap_or("PING"));
+        for arg in args.iter().skip(1) {
+            cmd.arg(*arg);
+        }
+        cmd.query_async(&mut conn)
+            .await
+            .map_err(|e| self.redis_error(e, &args.join(" ")))
+    }
+
+    /// The graph key this connection reads and writes.
+    pub fn graph_name(&self) -> &str {
+        &self.graph
+    }
+
+    /// The graph keys on the server (`GRAPH.LIST`), sorted.
+    pub async fn graph_names(&self) -> Result<Vec<String>, EngineError> {
+        let mut conn = self.conn.clone();
+        let mut names: Vec<String> = redis::cmd("GRAPH.LIST")
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.redis_error(e, "GRAPH.LIST"))?;
+        names.sort();
+        Ok(names)
+    }
+
     /// Sends `GRAPH.BULK <graph> <args...>` as is and returns the raw reply. The arguments are
     /// built by [`super::bulk`] (`[BEGIN] <node count> <edge count> <node token count>
     /// <edge token count> <tokens...>`); nothing here checks them, and malformed tokens can crash
@@ -144,11 +193,17 @@ impl FalkorConnection {
     }
 
     fn redis_error(&self, e: redis::RedisError, query: &str) -> EngineError {
-        if e.is_io_error()
-            || e.is_connection_dropped()
-            || e.is_connection_refusal()
-            || e.is_timeout()
-        {
+        if e.is_timeout() {
+            EngineError::query(
+                self.description.clone(),
+                query,
+                None,
+                format!(
+                    "no reply within the statement timeout of {} s (MH_QUERY_TIMEOUT); the server may be paused, overloaded or the statement too large",
+                    query_timeout().as_secs()
+                ),
+            )
+        } else if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() {
             EngineError::Connect {
                 server: self.description.clone(),
                 message: e.to_string(),
@@ -224,6 +279,26 @@ impl GraphConnection for FalkorConnection {
         Some(self)
     }
 
+    /// `MODULE LIST`: the `graph` module's version (`41803` is 4.18.3). FalkorDB has no
+    /// editions.
+    async fn server_info(&self) -> Result<ServerInfo, EngineError> {
+        let mut conn = self.conn.clone();
+        let modules: redis::Value = redis::cmd("MODULE")
+            .arg("LIST")
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.redis_error(e, "MODULE LIST"))?;
+        graph_module_version(&modules)
+            .map(|version| ServerInfo {
+                version,
+                edition: None,
+            })
+            .ok_or_else(|| EngineError::Unsupported {
+                server: self.describe(),
+                message: "MODULE LIST lists no graph module version".into(),
+            })
+    }
+
     fn dialect(&self) -> &Dialect {
         &self.dialect
     }
@@ -275,4 +350,38 @@ impl GraphConnection for FalkorConnection {
             Err(e) => Err(self.redis_error(e, "GRAPH.DELETE")),
         }
     }
+}
+
+/// The `graph` module's version in a `MODULE LIST` reply (RESP2 arrays of name/value pairs, or
+/// RESP3 maps), as `major.minor.patch`.
+fn graph_module_version(reply: &redis::Value) -> Option<String> {
+    fn text(v: &redis::Value) -> Option<String> {
+        match v {
+            redis::Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
+            redis::Value::SimpleString(s) => Some(s.clone()),
+            redis::Value::Int(i) => Some(i.to_string()),
+            _ => None,
+        }
+    }
+    let redis::Value::Array(modules) = reply else {
+        return None;
+    };
+    for module in modules {
+        let pairs: Vec<(String, String)> = match module {
+            redis::Value::Array(fields) => fields
+                .chunks(2)
+                .filter_map(|kv| Some((text(kv.first()?)?, text(kv.get(1)?)?)))
+                .collect(),
+            redis::Value::Map(fields) => fields
+                .iter()
+                .filter_map(|(k, v)| Some((text(k)?, text(v)?)))
+                .collect(),
+            _ => continue,
+        };
+        let is_graph = pairs.iter().any(|(k, v)| k == "name" && v == "graph");
+        if let (true, Some((_, ver))) = (is_graph, pairs.iter().find(|(k, _)| k == "ver")) {
+            return super::module_version(ver);
+        }
+    }
+    None
 }

@@ -1,18 +1,20 @@
-//! FalkorDB, the CI engine, reached over its native Redis protocol (`GRAPH.QUERY ... --compact`).
+//! FalkorDB, reached over its native Redis protocol (`GRAPH.QUERY ... --compact`).
 //!
 //! FalkorDB's Bolt endpoint is unusable for the harness (neo4rs cannot negotiate Bolt 5, and
-//! rollback and temporal values are broken there: see shared/FALKORDB-FACTS.md), so this engine
-//! speaks RESP through the `redis` crate and parses the compact reply format itself, which keeps
-//! full control over value typing and parameter rendering.
+//! rollback and temporal values are broken there: see docs/ENGINES.md), so this engine speaks
+//! RESP through the `redis` crate and parses the compact reply format itself, which keeps full
+//! control over value typing and parameter rendering.
 
 pub mod bulk;
 mod compact;
 mod connection;
-mod container;
+mod engine;
+pub mod exact;
 mod params;
 
 pub use connection::{connect, FalkorConnection};
-pub use container::start;
+pub(crate) use engine::module_version;
+pub use engine::FalkorEngine;
 
 /// Local images are named `migration-harness/falkordb:<falkordb version>`; `scripts/local-images.sh`
 /// builds them from PyPI packages.

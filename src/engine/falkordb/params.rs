@@ -143,6 +143,32 @@ mod tests {
     }
 
     #[test]
+    fn float_literals_carry_every_bit() {
+        // `{:e}` is the shortest text that parses back to the same double (at most 17
+        // significant digits); FalkorDB's parameter parser reads it back bit-exact, DBL_MAX and
+        // subnormals included (tests/exact_doubles_falkordb.rs checks that on the servers,
+        // through a copy that writes with parameters).
+        for x in [
+            0.1 + 0.2,
+            1.0 / 3.0,
+            9007199254740993.0,
+            f64::MAX,
+            -f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::from_bits(1),
+            f64::from_bits(0x000f_ffff_ffff_ffff),
+        ] {
+            let text = lit(Value::Float(x));
+            assert_eq!(
+                text.parse::<f64>().map(f64::to_bits),
+                Ok(x.to_bits()),
+                "{text}"
+            );
+        }
+        assert_eq!(lit(Value::Float(0.1 + 0.2)), "3.0000000000000004e-1");
+    }
+
+    #[test]
     fn params_become_a_cypher_prefix() {
         let mut p = BTreeMap::new();
         p.insert(

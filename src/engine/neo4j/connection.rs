@@ -7,9 +7,10 @@ use neo4rs::{ConfigBuilder, Graph};
 use super::columns::order_columns;
 use super::convert::{row_to_values, value_to_bolt};
 use crate::engine::dialect::{escape_name, Dialect, EngineKind};
-use crate::engine::secret::{redact_uri, Secret};
-use crate::engine::server::ServerRequest;
-use crate::engine::{EngineError, GraphConnection, Query, QueryResult};
+use crate::engine::endpoint::redact_uri;
+use crate::engine::request::ServerRequest;
+use crate::engine::secret::Secret;
+use crate::engine::{EngineError, GraphConnection, Query, QueryResult, ServerInfo};
 use crate::value::Value;
 
 /// The database neo4rs 0.8 sends when none is configured. It always names one (it has no
@@ -102,14 +103,29 @@ impl Neo4jConnection {
             message: e.to_string(),
         };
         let config = config.build().map_err(connect_err)?;
-        let graph = Graph::connect(config).await.map_err(connect_err)?;
+        let limit = crate::engine::timeouts::CONNECT;
+        let timed_out = || {
+            EngineError::Connect {
+            server: description.clone(),
+            message: format!(
+                "no Bolt handshake and answer within {} s (is it a Neo4j Bolt port? a paused or overloaded server?)",
+                limit.as_secs()
+            ),
+        }
+        };
+        let graph = tokio::time::timeout(limit, Graph::connect(config))
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(connect_err)?;
         let connection = Neo4jConnection {
             graph,
             database: database.unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
             dialect,
-            description,
+            description: description.clone(),
         };
-        connection.execute(&Query::new("RETURN 1 AS ok")).await?;
+        tokio::time::timeout(limit, connection.run(&Query::new("RETURN 1 AS ok")))
+            .await
+            .map_err(|_| timed_out())??;
         Ok(connection)
     }
 
@@ -148,22 +164,8 @@ impl Neo4jConnection {
         }
     }
 
-    async fn rows(&self, text: &str) -> Result<Vec<Vec<Value>>, EngineError> {
-        Ok(self.execute(&Query::new(text)).await?.rows)
-    }
-}
-
-#[async_trait]
-impl GraphConnection for Neo4jConnection {
-    fn describe(&self) -> String {
-        self.description.clone()
-    }
-
-    fn dialect(&self) -> &Dialect {
-        &self.dialect
-    }
-
-    async fn execute(&self, query: &Query) -> Result<QueryResult, EngineError> {
+    /// Runs one statement and collects its rows (no timeout: see `execute`).
+    async fn run(&self, query: &Query) -> Result<QueryResult, EngineError> {
         let mut bolt_query = neo4rs::query(&query.text);
         for (name, value) in &query.params {
             let bolt = value_to_bolt(value).map_err(|e| EngineError::Unsupported {
@@ -212,6 +214,67 @@ impl GraphConnection for Neo4jConnection {
             rows,
             notifications: Vec::new(),
         })
+    }
+
+    async fn rows(&self, text: &str) -> Result<Vec<Vec<Value>>, EngineError> {
+        Ok(self.execute(&Query::new(text)).await?.rows)
+    }
+}
+
+#[async_trait]
+impl GraphConnection for Neo4jConnection {
+    fn describe(&self) -> String {
+        self.description.clone()
+    }
+
+    /// `CALL dbms.components()`: the `Neo4j Kernel` component's first version and the edition.
+    async fn server_info(&self) -> Result<ServerInfo, EngineError> {
+        let text = "CALL dbms.components() YIELD name, versions, edition \
+                    RETURN name, versions, edition";
+        let rows = self.rows(text).await?;
+        let kernel = rows
+            .iter()
+            .find(|r| matches!(r.first(), Some(Value::String(n)) if n == "Neo4j Kernel"))
+            .or(rows.first());
+        let version = match kernel.and_then(|r| r.get(1)) {
+            Some(Value::List(versions)) => match versions.first() {
+                Some(Value::String(v)) => Some(v.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let edition = match kernel.and_then(|r| r.get(2)) {
+            Some(Value::String(e)) => Some(e.clone()),
+            _ => None,
+        };
+        match version {
+            Some(version) => Ok(ServerInfo { version, edition }),
+            None => Err(EngineError::Unsupported {
+                server: self.describe(),
+                message: format!("dbms.components() reported no kernel version: {rows:?}"),
+            }),
+        }
+    }
+
+    fn dialect(&self) -> &Dialect {
+        &self.dialect
+    }
+
+    /// Runs one statement within the statement timeout (`MH_QUERY_TIMEOUT`).
+    async fn execute(&self, query: &Query) -> Result<QueryResult, EngineError> {
+        let limit = crate::engine::timeouts::statement();
+        match tokio::time::timeout(limit, self.run(query)).await {
+            Ok(result) => result,
+            Err(_) => Err(EngineError::query(
+                self.describe(),
+                &query.text,
+                None,
+                format!(
+                    "no complete result within the statement timeout of {} s (MH_QUERY_TIMEOUT); the server may be paused, overloaded or the statement too slow",
+                    limit.as_secs()
+                ),
+            )),
+        }
     }
 
     /// Deletes the data in batches (a single `DETACH DELETE` of a large graph exhausts 4.4's

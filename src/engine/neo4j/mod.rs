@@ -1,7 +1,8 @@
-//! Neo4j, started with testcontainers (`neo4j:<version>[-enterprise]`) or reached at an
-//! existing Bolt endpoint, and spoken to with neo4rs 0.8.
+//! Neo4j, started by a launcher (the official `neo4j:` image, or the project's Java launcher
+//! over Maven Central jars) or reached at an existing Bolt endpoint, and spoken to with neo4rs
+//! 0.8.
 //!
-//! - `container`: starting a server and waiting for it.
+//! - `engine`: [`Neo4jEngine`], the engine descriptor (what to start, how to connect).
 //! - `connection`: [`Neo4jConnection`], the [`GraphConnection`](crate::engine::GraphConnection)
 //!   over Bolt, and [`connect`] for existing servers.
 //! - [`convert`]: `BoltType` <-> [`Value`](crate::value::Value), on top of `decode`, which
@@ -10,9 +11,9 @@
 
 mod columns;
 mod connection;
-mod container;
 pub mod convert;
 mod decode;
+mod engine;
 
 pub use connection::{connect, Neo4jConnection, DEFAULT_DATABASE, PASSWORD_ENV, USER_ENV};
-pub use container::start;
+pub use engine::Neo4jEngine;

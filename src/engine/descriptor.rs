@@ -1,0 +1,134 @@
+//! One descriptor per engine: everything the rest of the harness needs to know about an engine
+//! to start, reach and name its servers. Launchers ask it what to run; `Server::start` asks it
+//! to connect. Adding an engine is one module implementing [`EngineDescriptor`] plus an arm in
+//! [`descriptor`] (see docs/ARCHITECTURE.md).
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::dialect::EngineKind;
+use super::request::{Edition, ServerRequest};
+use super::secret::Secret;
+use super::{EngineError, GraphConnection};
+
+/// What the Docker launcher starts for a request.
+#[derive(Debug, Clone)]
+pub struct ContainerSpec {
+    /// Image reference, e.g. `neo4j:5.26`.
+    pub image: String,
+    /// The port the engine's protocol listens on inside the container.
+    pub port: u16,
+    /// Log lines (on stdout) that, in this order, mean the server is ready.
+    pub ready_lines: Vec<String>,
+    /// Arguments appended to the image's entrypoint.
+    pub cmd: Vec<String>,
+    pub env: BTreeMap<String, String>,
+}
+
+/// What the process launcher runs for a request.
+#[derive(Debug, Clone)]
+pub struct ProcessSpec {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    /// Environment added to the harness's own (secrets go here, never into `args`).
+    pub env: Vec<(OsString, OsString)>,
+    /// Files to write into the data directory before the start (name, content), mode 0600.
+    pub files: Vec<(String, String)>,
+    /// The line on stdout or stderr that means the server is ready.
+    pub ready_line: String,
+    /// Lines that mean the start failed for good (no need to wait for the timeout).
+    pub failed_lines: Vec<String>,
+    /// Keep the server's stdin open as a pipe: a server that exits on end of input (the Neo4j
+    /// launcher does) then stops by itself when the harness dies, even by SIGKILL.
+    pub watch_stdin: bool,
+    /// The server's real version as installed (e.g. `5.26.19` for a request of `5.26`).
+    pub installed_version: String,
+}
+
+/// What the harness knows about one engine.
+#[async_trait]
+pub trait EngineDescriptor: Send + Sync {
+    fn kind(&self) -> EngineKind;
+
+    /// URI schemes of an existing server's endpoint (`bolt`, `neo4j`, `redis`, ...).
+    fn uri_schemes(&self) -> &'static [&'static str];
+
+    /// The image name the Docker launcher starts for this engine when the scenario names none
+    /// (`neo4j`, `migration-harness/falkordb`).
+    fn image_name(&self) -> &'static str;
+
+    /// The image a request starts, e.g. `neo4j:5.26-enterprise` or
+    /// `migration-harness/falkordb:4.18.3`: the scenario's `image:`, else [`image_name`] with
+    /// the version as tag (and `-enterprise` for that edition).
+    ///
+    /// [`image_name`]: EngineDescriptor::image_name
+    fn image_ref(&self, request: &ServerRequest) -> String {
+        if let Some(image) = &request.image {
+            return image.clone();
+        }
+        match request.edition {
+            Edition::Enterprise if !request.version.ends_with("-enterprise") => {
+                format!("{}:{}-enterprise", self.image_name(), request.version)
+            }
+            _ => format!("{}:{}", self.image_name(), request.version),
+        }
+    }
+
+    /// The container the Docker launcher starts.
+    fn container(&self, request: &ServerRequest, password: &Secret) -> ContainerSpec;
+
+    /// The process the process launcher runs, listening on 127.0.0.1:`port` and keeping its
+    /// data in `data_dir` (an empty private directory). Fails with the install hint when the
+    /// version is not installed.
+    fn process(
+        &self,
+        request: &ServerRequest,
+        password: &Secret,
+        data_dir: &Path,
+        port: u16,
+    ) -> Result<ProcessSpec, EngineError>;
+
+    /// Connects to a server a launcher started at `host:port` with `password`, retrying while
+    /// it finishes coming up.
+    async fn connect_started(
+        &self,
+        request: &ServerRequest,
+        host: &str,
+        port: u16,
+        password: &Secret,
+    ) -> Result<Arc<dyn GraphConnection>, EngineError>;
+
+    /// Connects to an existing server at `endpoint` (a URI with one of [`uri_schemes`]).
+    ///
+    /// [`uri_schemes`]: EngineDescriptor::uri_schemes
+    async fn connect_endpoint(
+        &self,
+        request: &ServerRequest,
+        endpoint: &str,
+    ) -> Result<Arc<dyn GraphConnection>, EngineError>;
+}
+
+/// The engine whose descriptor lists `scheme` (case-insensitive) among its URI schemes.
+pub fn engine_for_scheme(scheme: &str) -> Option<EngineKind> {
+    let scheme = scheme.to_ascii_lowercase();
+    [EngineKind::Neo4j, EngineKind::Falkordb]
+        .into_iter()
+        .find(|k| descriptor(*k).uri_schemes().contains(&scheme.as_str()))
+}
+
+/// The engine a URI names by its scheme (`bolt://...`, `redis://...`), if any.
+pub fn engine_for_uri(uri: &str) -> Option<EngineKind> {
+    engine_for_scheme(uri.split_once("://")?.0)
+}
+
+/// The descriptor of `kind`.
+pub fn descriptor(kind: EngineKind) -> &'static dyn EngineDescriptor {
+    match kind {
+        EngineKind::Neo4j => &super::neo4j::Neo4jEngine,
+        EngineKind::Falkordb => &super::falkordb::FalkorEngine,
+    }
+}

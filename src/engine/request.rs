@@ -1,0 +1,126 @@
+//! What one server must be: the request a scenario's `source:` / `target:` block (plus CLI
+//! overrides) turns into, and which launcher starts it. A leaf: launchers, descriptors and
+//! [`Server`](super::Server) all read it, and it reads none of them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use super::dialect::{EngineKind, Version};
+
+/// Which launcher starts a scenario's servers (`launcher:` in a scenario, `--launcher`,
+/// `MH_LAUNCHER`).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum LauncherKind {
+    /// Docker when an engine answers, else a local process.
+    #[default]
+    Auto,
+    /// Containers through testcontainers.
+    Docker,
+    /// Local processes from the binaries `scripts/setup.sh` installed.
+    Process,
+}
+
+impl fmt::Display for LauncherKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LauncherKind::Auto => "auto",
+            LauncherKind::Docker => "docker",
+            LauncherKind::Process => "process",
+        })
+    }
+}
+
+impl std::str::FromStr for LauncherKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(LauncherKind::Auto),
+            "docker" => Ok(LauncherKind::Docker),
+            "process" => Ok(LauncherKind::Process),
+            other => Err(format!(
+                "unknown launcher {other:?}: expected auto, docker or process"
+            )),
+        }
+    }
+}
+
+/// Which side of a migration a server plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServerRole {
+    Source,
+    Target,
+}
+
+impl fmt::Display for ServerRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ServerRole::Source => "source",
+            ServerRole::Target => "target",
+        })
+    }
+}
+
+/// Neo4j edition; Enterprise images need the license agreement env var.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Edition {
+    #[default]
+    Community,
+    Enterprise,
+}
+
+/// Everything needed to start (or reach) one server. Built from a scenario's `source:` or
+/// `target:` block plus CLI overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerRequest {
+    pub role: ServerRole,
+    pub engine: EngineKind,
+    /// Image tag / server version, e.g. `5.26` or `4.18.3`.
+    pub version: String,
+    pub edition: Edition,
+    /// Full image reference overriding the default naming.
+    pub image: Option<String>,
+    /// Extra container environment (server configuration).
+    pub env: BTreeMap<String, String>,
+    /// An existing server to use instead of starting a container.
+    pub endpoint: Option<String>,
+    /// Database (Neo4j) or graph key (FalkorDB) to use.
+    pub graph: Option<String>,
+    pub startup_timeout: Duration,
+    /// Try `docker pull` when the image is missing locally.
+    pub pull: bool,
+    /// How to start the server (ignored for an `endpoint`).
+    pub launcher: LauncherKind,
+}
+
+impl ServerRequest {
+    pub fn version(&self) -> Option<Version> {
+        Version::parse_lenient(&self.version)
+    }
+
+    /// A request with defaults, for tests: source role, no endpoint, 120 s startup timeout.
+    pub fn for_tests(engine: EngineKind, version: &str) -> Self {
+        ServerRequest {
+            role: ServerRole::Source,
+            engine,
+            version: version.to_owned(),
+            edition: Edition::Community,
+            image: None,
+            env: BTreeMap::new(),
+            endpoint: None,
+            graph: None,
+            startup_timeout: Duration::from_secs(300),
+            pull: false,
+            launcher: LauncherKind::Auto,
+        }
+    }
+
+    /// `source (falkordb 4.16.3)` — the name used in progress lines and errors.
+    pub fn label(&self) -> String {
+        format!("{} ({} {})", self.role, self.engine, self.version)
+    }
+}

@@ -1,0 +1,71 @@
+//! Timeouts of network steps, one place for both engines.
+//!
+//! - connect: opening a connection and its first round trip (a port that speaks another
+//!   protocol, or a server that accepts and never answers, fails here instead of hanging);
+//! - statement: one statement, from sending it to its last row (`MH_QUERY_TIMEOUT`).
+
+use std::time::Duration;
+
+/// Opening a connection and its first query.
+pub const CONNECT: Duration = Duration::from_secs(10);
+
+/// A statement's default limit.
+pub const DEFAULT_STATEMENT: Duration = Duration::from_secs(600);
+
+/// Parses a duration: `20`, `20s`, `500ms`, `2m`, `1h` (whole numbers, > 0).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration: write e.g. 30, 30s, 500ms, 5m"))?;
+    let d = match unit.trim() {
+        "" | "s" => Duration::from_secs(n),
+        "ms" => Duration::from_millis(n),
+        "m" | "min" => Duration::from_secs(n * 60),
+        "h" => Duration::from_secs(n * 3600),
+        other => {
+            return Err(format!(
+                "{text:?}: unknown unit {other:?} (use ms, s, m or h)"
+            ))
+        }
+    };
+    if d.is_zero() {
+        return Err(format!("{text:?}: a timeout must be more than zero"));
+    }
+    Ok(d)
+}
+
+/// `MH_QUERY_TIMEOUT` as set, or an error naming the bad value (checked by the CLI before
+/// anything starts).
+pub fn statement_from_env() -> Result<Duration, String> {
+    match std::env::var("MH_QUERY_TIMEOUT") {
+        Ok(v) if !v.trim().is_empty() => {
+            parse_duration(&v).map_err(|e| format!("MH_QUERY_TIMEOUT: {e}"))
+        }
+        _ => Ok(DEFAULT_STATEMENT),
+    }
+}
+
+/// The statement timeout the engines use (an invalid `MH_QUERY_TIMEOUT` was refused by the
+/// CLI; library callers get the default).
+pub fn statement() -> Duration {
+    statement_from_env().unwrap_or(DEFAULT_STATEMENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(parse_duration("20"), Ok(Duration::from_secs(20)));
+        assert_eq!(parse_duration("20s"), Ok(Duration::from_secs(20)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5 days").is_err());
+    }
+}
