@@ -16,143 +16,19 @@
 //!
 //! Prints the numbers and their ratios. Not a test: nothing asserts.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::{BTreeMap, HashMap};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use migration_harness::checks::content;
-use migration_harness::engine::dialect::{Dialect, EngineKind};
 use migration_harness::engine::falkordb::FalkorConnection;
 use migration_harness::engine::{GraphConnection, Query};
 use migration_harness::transfer::export::{NodePager, RelationshipPager};
 use migration_harness::transfer::{self, TEMP_ID, TEMP_LABEL};
 use migration_harness::value::Value;
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+mod support;
 
-/// Counts live heap bytes and their peak, so a phase's peak is its own (the process's resident
-/// size keeps memory an earlier phase freed, which made VmHWM-based numbers meaningless).
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            if new_size >= layout.size() {
-                let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
-                    - layout.size();
-                PEAK.fetch_max(live, Ordering::Relaxed);
-            } else {
-                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// A FalkorDB server as a local process from the binaries scripts/setup-falkordb.sh installed
-/// (started outside the harness, as a user's server would be), killed on drop.
-struct Container {
-    child: std::process::Child,
-    uri: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Container {
-    fn start(version: &str) -> Res<Self> {
-        use std::io::{BufRead, BufReader};
-        let install = migration_harness::engine::launcher::cache_dir()
-            .join("falkordb")
-            .join(version);
-        if !install.join("installed").exists() {
-            return Err(format!(
-                "FalkorDB {version} is not installed in {}: run scripts/setup.sh",
-                install.display()
-            )
-            .into());
-        }
-        let dir = tempfile::tempdir()?;
-        let port = std::net::TcpListener::bind(("127.0.0.1", 0))?
-            .local_addr()?
-            .port();
-        let mut child = Command::new(install.join("redis-server"))
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir.path())
-            .arg("--loadmodule")
-            .arg(install.join("falkordb.so"))
-            .env("GRAPHBLAS_CACHE_PATH", install.join("graphblas-cache"))
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("Ready to accept connections") {
-                    let _ = tx.send(());
-                }
-            }
-        });
-        rx.recv_timeout(Duration::from_secs(30))
-            .map_err(|_| "FalkorDB not ready within 30 s")?;
-        Ok(Container {
-            child,
-            uri: format!("redis://127.0.0.1:{port}"),
-            _dir: dir,
-        })
-    }
-
-    async fn graph(&self, name: &str) -> Res<FalkorConnection> {
-        Ok(FalkorConnection::open(
-            &self.uri,
-            name.into(),
-            Dialect::new(EngineKind::Falkordb, None),
-            format!("{} graph {name}", self.uri),
-        )
-        .await?)
-    }
-}
-
-impl Drop for Container {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn reset_peak() {
-    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
-}
-
-/// Peak live heap since the last [`reset_peak`], in MiB.
-fn peak_mib() -> f64 {
-    PEAK.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0)
-}
+use support::{peak_mib, reset_peak, Container, Res};
 
 async fn q(conn: &dyn GraphConnection, text: String) -> Res<()> {
     conn.execute(&Query::new(text)).await?;

@@ -100,3 +100,47 @@ fn completions_and_man_page_come_from_the_cli_definition() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn boolean_environment_switches_take_one_and_zero() {
+    // `MH_QUIET=1` is how CI systems set switches; `0` (and `false`, `no`, `off`, empty) is off.
+    let plan = |quiet: &str| {
+        support::harness()
+            .args(["plan", "scenarios/quickstart-falkordb.yaml"])
+            .env("MH_QUIET", quiet)
+            .env("MH_NO_REUSE", quiet)
+            .current_dir(support::repo_root())
+            .output()
+            .unwrap()
+    };
+    for value in ["1", "0", "true", "false", "yes", "off", ""] {
+        let out = plan(value);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "MH_QUIET={value:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (code, quiet) = {
+        let mut cmd = support::harness();
+        cmd.args([
+            "run",
+            "tests/scenarios/wrong-expectation.yaml",
+            "--launcher",
+            "process",
+        ])
+        .env("MH_QUIET", "1")
+        .current_dir(support::repo_root());
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(code, Some(1), "{quiet}");
+    assert!(
+        !quiet.contains("] check counts"),
+        "MH_QUIET=1 is quiet: {quiet}"
+    );
+}

@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 
+use clap::builder::FalseyValueParser;
 use clap::{Args, Parser, Subcommand};
 use migration_harness::report::terminal::ColorChoice;
 
@@ -17,7 +18,7 @@ pub struct Cli {
     pub color: ColorChoice,
     /// Print only the cases that did not pass (with their failing checks), the summary and the
     /// recap; no step or check lines. Wins over --verbose.
-    #[arg(long, short, global = true, env = "MH_QUIET")]
+    #[arg(long, short, global = true, env = "MH_QUIET", value_parser = FalseyValueParser::new())]
     pub quiet: bool,
 }
 
@@ -65,11 +66,11 @@ pub enum Command {
         #[command(flatten)]
         runner: RunnerArgs,
         /// Also print when each step starts.
-        #[arg(long, short, env = "MH_VERBOSE")]
+        #[arg(long, short, env = "MH_VERBOSE", value_parser = FalseyValueParser::new())]
         verbose: bool,
         /// Write missing or different query snapshots (snapshots/<scenario>__<query>.snap next
         /// to the scenario) instead of failing; review the diff before committing them.
-        #[arg(long, env = "MH_UPDATE_SNAPSHOTS")]
+        #[arg(long, env = "MH_UPDATE_SNAPSHOTS", value_parser = FalseyValueParser::new())]
         update_snapshots: bool,
     },
     /// Export a whole graph to a dump file (JSON Lines with a header: docs/DUMP-FORMAT.md).
@@ -104,7 +105,7 @@ pub enum Command {
         #[command(flatten)]
         reports: ReportArgs,
         /// Also print when each step starts.
-        #[arg(long, short, env = "MH_VERBOSE")]
+        #[arg(long, short, env = "MH_VERBOSE", value_parser = FalseyValueParser::new())]
         verbose: bool,
     },
     /// Remove what killed runs left behind: server processes and data directories of the
@@ -127,7 +128,7 @@ pub enum Command {
         #[command(flatten)]
         dump: DumpArgs,
         /// Wipe the target graph first (also how a failed import is re-run).
-        #[arg(long, env = "MH_ALLOW_DESTRUCTIVE")]
+        #[arg(long, env = "MH_ALLOW_DESTRUCTIVE", value_parser = FalseyValueParser::new())]
         allow_destructive: bool,
     },
 }
@@ -166,10 +167,10 @@ pub struct RunnerArgs {
     )]
     pub jobs: usize,
     /// Stop starting cases after the first failure or error (the rest are reported skipped).
-    #[arg(long, env = "MH_FAIL_FAST")]
+    #[arg(long, env = "MH_FAIL_FAST", value_parser = FalseyValueParser::new())]
     pub fail_fast: bool,
     /// Start fresh servers for every case instead of reusing them (wiped) across cases.
-    #[arg(long, env = "MH_NO_REUSE")]
+    #[arg(long, env = "MH_NO_REUSE", value_parser = FalseyValueParser::new())]
     pub no_reuse: bool,
 }
 
@@ -215,10 +216,10 @@ pub struct ServerArgs {
     pub target_version: Option<String>,
     /// Let the harness wipe servers it did not start (external endpoints). Off by default:
     /// without it an external server must be empty.
-    #[arg(long, env = "MH_ALLOW_DESTRUCTIVE")]
+    #[arg(long, env = "MH_ALLOW_DESTRUCTIVE", value_parser = FalseyValueParser::new())]
     pub allow_destructive: bool,
     /// Never `docker pull` a missing image.
-    #[arg(long, env = "MH_NO_PULL")]
+    #[arg(long, env = "MH_NO_PULL", value_parser = FalseyValueParser::new())]
     pub no_pull: bool,
     /// Seconds to wait for each server to become ready (default: the scenario's, else 300).
     #[arg(long, env = "MH_STARTUP_TIMEOUT", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
