@@ -121,6 +121,9 @@ pub enum Command {
     /// Print the man page (roff) to standard output, e.g.
     /// `migration-harness man > migration-harness.1`.
     Man,
+    /// Print the JSON Schema of scenario files to standard output (also committed as
+    /// docs/scenario.schema.json), for editors that complete and check YAML against it.
+    Schema,
     /// Load a dump file into the server at URI, which must be empty unless --allow-destructive.
     Import {
         file: PathBuf,

@@ -138,6 +138,10 @@ pub async fn dispatch(cli: Cli) -> Exit {
             out(&String::from_utf8_lossy(&text));
             Exit::Pass
         }
+        Command::Schema => {
+            out(&migration_harness::scenario::json_schema_text());
+            Exit::Pass
+        }
         Command::Man => {
             let mut text = Vec::new();
             match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut text)

@@ -11,7 +11,16 @@ use super::dialect::{EngineKind, Version};
 /// Which launcher starts a scenario's servers (`launcher:` in a scenario, `--launcher`,
 /// `MH_LAUNCHER`).
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum LauncherKind {
@@ -65,7 +74,17 @@ impl fmt::Display for ServerRole {
 }
 
 /// Neo4j edition; Enterprise images need the license agreement env var.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Edition {
     #[default]

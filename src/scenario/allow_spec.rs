@@ -41,7 +41,7 @@ impl fmt::Display for PairVersions {
 
 /// `when: {source: ..., target: ...}`: the version pairs an allowance applies to. A side left
 /// out accepts every version.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct When {
     #[serde(default)]
@@ -228,6 +228,19 @@ impl Visitor<'_> for ReqVisitor {
         Err(E::custom(format!(
             "version requirement is the number {v}, not a string (YAML reads `4.10` as 4.1)"
         )))
+    }
+}
+
+impl schemars::JsonSchema for VersionReq {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "VersionReq".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Comparators that must all hold, joined by commas: \">=4.18\", \"<5\", \"=4.16.3\", or a bare version (prefix match). Quote it: YAML reads 4.10 as a number.",
+            "type": ["string", "integer"]
+        })
     }
 }
 

@@ -12,3 +12,14 @@ pub mod statements;
 pub use error::ScenarioError;
 pub use load::{describe_io_error, discover, duplicate_names, load_file, parse_str};
 pub use model::*;
+
+/// The JSON Schema (draft 2020-12) of a scenario file, generated from the serde types that
+/// read it, pretty-printed with a final newline: what `migration-harness schema` prints and
+/// docs/scenario.schema.json holds. The loader stays stricter than the schema where a rule
+/// spans fields (e.g. `allow: expect:` only with `different_results`).
+pub fn json_schema_text() -> String {
+    let schema = schemars::schema_for!(ScenarioFile);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -12,10 +12,11 @@ use crate::engine::request::Edition;
 use crate::engine::request::LauncherKind;
 
 /// A whole scenario file. Unknown keys anywhere are errors (with file:line:column).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     /// Short identifier, used in reports and test names; unique across the files of a run.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     #[serde(default)]
     pub description: Option<String>,
@@ -56,7 +57,7 @@ pub struct ScenarioFile {
 /// `target:`; only the versions vary. Cases are `pairs` plus every `sources` x `targets`
 /// combination (an empty `sources` means `[source.version]`, an empty `targets`
 /// `[target.version]`); when only `pairs` is given, only those run.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Matrix {
     /// Source versions (image tags).
@@ -75,7 +76,9 @@ pub struct Matrix {
 }
 
 /// How a pair that skips a documented upgrade hop is treated.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum UpgradePath {
     /// Refuse the pair before anything starts, naming the missing hops.
@@ -88,11 +91,12 @@ pub enum UpgradePath {
 }
 
 /// One server: started from an image, or reached at `endpoint`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSpec {
     pub engine: EngineKind,
     /// Server version, also the image tag (`5.26`, `2025.01`, `4.18.3`).
+    #[schemars(with = "String")]
     pub version: Spanned<String>,
     #[serde(default)]
     pub edition: Edition,
@@ -104,32 +108,35 @@ pub struct ServerSpec {
     pub env: BTreeMap<String, String>,
     /// Use this running server instead of starting one (`bolt://host:7687`, `redis://host:6379`).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub endpoint: Option<Spanned<String>>,
     /// Database (Neo4j) or graph key (FalkorDB).
     #[serde(default)]
     pub graph: Option<String>,
     /// Seconds to wait for the server to become ready (default 300).
     #[serde(default)]
+    #[schemars(with = "Option<u64>")]
     pub startup_timeout: Option<Spanned<u64>>,
 }
 
 /// A fixture: a Cypher file (relative to the scenario file) or inline Cypher. Statements are
 /// separated by `;`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fixture {
-    File(Spanned<PathBuf>),
-    Cypher(Spanned<String>),
+    File(#[schemars(with = "PathBuf")] Spanned<PathBuf>),
+    Cypher(#[schemars(with = "String")] Spanned<String>),
 }
 
 /// How data moves from source to target.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
     #[serde(default)]
     pub strategy: Strategy,
     /// Entities per read page and per write batch.
     #[serde(default = "default_batch_size")]
+    #[schemars(with = "u64")]
     pub batch_size: Spanned<u64>,
 }
 
@@ -146,7 +153,7 @@ fn default_batch_size() -> Spanned<u64> {
     Spanned::new(1000, Location::UNKNOWN, Location::UNKNOWN)
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
     /// Read every node and relationship over the connection and write them in batches.
@@ -159,7 +166,7 @@ pub enum Strategy {
 }
 
 /// One check. Written as a one-key map: `- counts: {}`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Check {
     Counts(CountsCheck),
@@ -179,14 +186,14 @@ impl Check {
 
 /// Node counts per label and relationship counts per type must be equal on both sides, and,
 /// when `expect` is given, equal to those numbers.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CountsCheck {
     #[serde(default)]
     pub expect: Option<ExpectedCounts>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectedCounts {
     /// Total node count.
@@ -203,7 +210,7 @@ pub struct ExpectedCounts {
 
 /// Content identity: every node (labels + properties) and relationship (type + properties +
 /// both endpoints' content) must be on both sides, compared by typed value.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContentHashCheck {
     /// Business keys per label (`Person: [id]`): entities are matched by these, so a report says

@@ -36,7 +36,7 @@ use super::allow_spec::{PairVersions, When};
 use crate::value::Value;
 
 /// One query run on both sides.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuerySpec {
     pub name: String,
@@ -88,7 +88,17 @@ impl QuerySpec {
 
 /// Which server of the pair.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
@@ -106,7 +116,9 @@ impl fmt::Display for Side {
 }
 
 /// How two result sets are compared.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ComparisonMode {
     /// `ordered` when the final RETURN has a top-level ORDER BY, `multiset` otherwise.
@@ -121,7 +133,9 @@ pub enum ComparisonMode {
 }
 
 /// Outcomes that pass by default but can be made to fail a query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FailOn {
     /// The target reports a deprecation the source did not.
@@ -131,7 +145,9 @@ pub enum FailOn {
 }
 
 /// A difference a scenario declares as expected (`allow: [different_results]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AllowOutcome {
     /// The rows differ (e.g. a documented semantic change between the versions).
@@ -214,14 +230,14 @@ pub struct ExpectedRows {
     pub target: Vec<Vec<Value>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawExpectedRows {
     source: Vec<Vec<ParamValue>>,
     target: Vec<Vec<ParamValue>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawQueryAllowance {
     kind: AllowOutcome,
@@ -276,6 +292,21 @@ impl<'de> Visitor<'de> for AllowanceVisitor {
     }
 }
 
+impl schemars::JsonSchema for QueryAllowance {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "QueryAllowance".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let short = g.subschema_for::<AllowOutcome>();
+        let long = g.subschema_for::<RawQueryAllowance>();
+        schemars::json_schema!({
+            "description": "An outcome (any pair, any values), or {kind, when, expect, reason}.",
+            "anyOf": [short, long]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for QueryAllowance {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(AllowanceVisitor)
@@ -302,7 +333,7 @@ impl CypherVersion {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PerSideVersions {
     #[serde(default, deserialize_with = "version_string")]
@@ -357,6 +388,20 @@ impl<'de> Visitor<'de> for VersionVisitor {
     }
 }
 
+impl schemars::JsonSchema for CypherVersion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CypherVersion".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let per_side = g.subschema_for::<PerSideVersions>();
+        schemars::json_schema!({
+            "description": "The Cypher version prefix for both sides (\"5\", \"25\"), or {source, target}.",
+            "anyOf": [{"type": ["string", "integer"]}, per_side]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CypherVersion {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(VersionVisitor)
@@ -364,7 +409,7 @@ impl<'de> Deserialize<'de> for CypherVersion {
 }
 
 /// Absolute expectations of one query.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueryExpectation {
     /// Row count, on every side that did not fail.
@@ -375,7 +420,7 @@ pub struct QueryExpectation {
     pub error: Option<ExpectedError>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectedError {
     pub side: ErrorSide,
@@ -387,7 +432,7 @@ pub struct ExpectedError {
     pub message_contains: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorSide {
     Source,
@@ -407,7 +452,7 @@ impl ErrorSide {
 }
 
 /// Timed runs per side after the comparison run.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LatencySpec {
     /// Untimed runs per side first (default 1).
@@ -435,6 +480,18 @@ const MAX_LATENCY_RUNS: u32 = 10_000;
 /// floats FLOAT, `null`/`~` NULL, sequences LIST, mappings MAP (string keys).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamValue(pub Value);
+
+impl schemars::JsonSchema for ParamValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ParamValue".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A parameter or expected value: null, boolean, integer (i64), float, string, list or map (string keys)."
+        })
+    }
+}
 
 impl<'de> Deserialize<'de> for ParamValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -29,7 +29,7 @@ use serde::Deserialize;
 use super::allow_spec::{PairVersions, When};
 
 /// Compare the normalized indexes and constraints of source and target.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SchemaCheck {
     #[serde(default)]
@@ -39,7 +39,7 @@ pub struct SchemaCheck {
     pub allow: Vec<AllowedSchemaChange>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SchemaExpectation {
     /// Every item must be the same on both sides, or an allowed change.
@@ -48,7 +48,9 @@ pub enum SchemaExpectation {
 }
 
 /// What may differ for one item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SchemaChange {
     /// On the source, not on the target.
@@ -73,7 +75,7 @@ impl std::fmt::Display for SchemaChange {
 }
 
 /// One declared, expected difference. Validated when the scenario is parsed.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "RawAllowedSchemaChange")]
 pub struct AllowedSchemaChange {
     /// The item as the report spells it, e.g. `index RANGE :Person(name)`.
@@ -108,7 +110,7 @@ impl std::fmt::Display for AllowedSchemaChange {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawAllowedSchemaChange {
     item: String,
