@@ -221,6 +221,13 @@ fn falkordb(value: &Value, top: bool) -> Result<(), String> {
         Value::Duration { months, days, .. } if *months != 0 || *days != 0 => Err(format!(
             "FalkorDB keeps a duration as one number of seconds (months and days become seconds counted from 1970-01-01), so {months} month(s) and {days} day(s) would not be kept as such"
         )),
+        Value::Duration { seconds, .. }
+            if seconds.unsigned_abs() > crate::engine::falkordb::construct::DURATION_LIMIT =>
+        {
+            Err(format!(
+                "FalkorDB builds a duration from calendar components, which the copy rebuilds exactly only up to 10^12 s (measured); this one is {seconds} s"
+            ))
+        }
         Value::Duration { .. } => Ok(()),
         Value::Node(_) | Value::Relationship(_) | Value::Path { .. } => Err(format!(
             "a {} is not a property value",
