@@ -6,7 +6,8 @@
 #
 # The venv lands in ${MH_CACHE_DIR:-$HOME/.cache/neo4j-migration-harness}/py-readers:
 #   redis   the official Redis client (RESP3), which reads FalkorDB without any harness code
-#   neo4j   the official Neo4j Python driver (Bolt)
+#   neo4j   the official Neo4j Python driver (Bolt), pinned for reading Neo4j pairs the same way
+#           (tests/readers/read_graph.py reads FalkorDB only so far)
 # Tests find its python at py-readers/bin/python and fail with this script's name when it is
 # missing. Needs: python3 with the venv module and pip.
 set -euo pipefail

@@ -2,12 +2,11 @@
 """An independent reader: prints a whole graph as canonical text, one line per entity, sorted.
 
 It shares no code with the harness: FalkorDB is read with the official `redis` client over
-RESP3, Neo4j with the official `neo4j` driver (installed by scripts/setup-readers.sh). Two
-graphs hold the same values exactly when their outputs are equal. Ids are not printed: a
-relationship line carries its endpoints' whole lines.
+RESP3 (installed by scripts/setup-readers.sh). Two graphs hold the same values exactly when
+their outputs are equal. Ids are not printed: a relationship line carries its endpoints' whole
+lines.
 
     read_graph.py falkordb <port> <graph>
-    read_graph.py neo4j <bolt-uri> <user> <password>
 
 Value forms: `null`, `b:true`, `i:<int>`, `f:<16 hex digits of the double's bits>` (every NaN
 as `f:nan`), `s:<json string>`, `v:[<8 hex digits per f32>,...]` (a FalkorDB vecf32),
@@ -178,69 +177,9 @@ class Falkor:
         return resolved
 
 
-# ---------------------------------------------------------------------------------------------
-# Neo4j
-
-
-def neo4j_value(v):
-    import neo4j.spatial
-    import neo4j.time
-
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "b:" + ("true" if v else "false")
-    if isinstance(v, int):
-        return "i:%d" % v
-    if isinstance(v, float):
-        return f64_hex(v)
-    if isinstance(v, str):
-        return "s:" + json.dumps(v, ensure_ascii=False)
-    if isinstance(v, (bytes, bytearray)):
-        return "bytes:" + bytes(v).hex()
-    if isinstance(v, list):
-        return "[" + ",".join(neo4j_value(x) for x in v) + "]"
-    if isinstance(v, neo4j.spatial.Point):
-        return "point:%d:%s" % (v.srid, ",".join(f64_hex(c) for c in v))
-    if isinstance(v, neo4j.time.Duration):
-        return "duration:%d,%d,%d,%d" % (v.months, v.days, v.seconds, v.nanoseconds)
-    if isinstance(v, (neo4j.time.Date, neo4j.time.Time, neo4j.time.DateTime)):
-        tz = getattr(v, "tzinfo", None)
-        zone = ""
-        if tz is not None:
-            zone = "[%s]" % (getattr(tz, "key", None) or getattr(tz, "zone", None) or str(v.utcoffset()))
-        return "%s:%s%s" % (type(v).__name__.lower(), v.iso_format(), zone)
-    raise SystemExit("unexpected Neo4j value %r" % (v,))
-
-
-def neo4j_dump(uri, user, password):
-    from neo4j import GraphDatabase
-
-    out, nodes = [], {}
-    with GraphDatabase.driver(uri, auth=(user, password)) as driver:
-        with driver.session() as s:
-            for rec in s.run("MATCH (n) RETURN elementId(n) AS id, labels(n) AS l, properties(n) AS p"):
-                props = {k: neo4j_value(v) for k, v in rec["p"].items() if not k.startswith("__mh_")}
-                labels = sorted(l for l in rec["l"] if not l.startswith("__MH_"))
-                line = "(%s %s)" % (":".join(labels), json.dumps(props, sort_keys=True))
-                nodes[rec["id"]] = line
-                out.append("node " + line)
-            for rec in s.run(
-                "MATCH (a)-[r]->(b) RETURN elementId(a) AS a, type(r) AS t, properties(r) AS p, elementId(b) AS b"
-            ):
-                props = {k: neo4j_value(v) for k, v in rec["p"].items()}
-                out.append(
-                    "rel %s -[%s %s]-> %s"
-                    % (nodes[rec["a"]], rec["t"], json.dumps(props, sort_keys=True), nodes[rec["b"]])
-                )
-    return out
-
-
 def main(argv):
     if len(argv) == 4 and argv[1] == "falkordb":
         lines = Falkor(argv[2], argv[3]).dump()
-    elif len(argv) == 5 and argv[1] == "neo4j":
-        lines = neo4j_dump(argv[2], argv[3], argv[4])
     else:
         raise SystemExit(__doc__)
     for line in sorted(lines):
