@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use futures::TryStreamExt;
 use migration_harness::checks::content::{stream_hash, stream_hash_reading_endpoints};
 use migration_harness::engine::dialect::escape_name;
+use migration_harness::engine::falkordb::construct;
 use migration_harness::engine::server::ServerRole;
 use migration_harness::engine::{GraphConnection, Query, Server};
 use migration_harness::scenario::ContentHashCheck;
@@ -31,23 +32,28 @@ fn fail(what: &str, e: impl std::fmt::Display) -> TestCaseError {
     TestCaseError::fail(format!("{what}: {e}"))
 }
 
-/// `SET v += $p` plus one `SET v.k = point($ptN)` per point property (FalkorDB cannot take a
-/// point as a parameter).
+/// `SET v += $p` plus one `SET v.k = <rebuilt from $xN>` per value without a parameter literal
+/// (points, vectors, temporals, NaN, infinities, i64::MIN). The rebuilding expressions are the
+/// harness's (`construct`); that the source then holds exactly the generated values is checked
+/// by `reads_back_exactly` against the generated graph, not against anything the harness read.
 fn set_props(var: &str, props: &BTreeMap<String, Value>, mut q: Query) -> (String, Query) {
     let mut plain = props.clone();
     let mut text = format!(" SET {var} += $p");
     for (i, (k, v)) in props.iter().enumerate() {
-        if let Value::Point(p) = v {
-            plain.remove(k);
-            text.push_str(&format!(" SET {var}.{} = point($pt{i})", escape_name(k)));
-            q = q.param(
-                format!("pt{i}"),
-                Value::Map(BTreeMap::from([
-                    ("latitude".to_owned(), Value::Float(p.y)),
-                    ("longitude".to_owned(), Value::Float(p.x)),
-                ])),
-            );
+        if construct::is_literal(v) {
+            continue;
         }
+        let mut tags = construct::Tags::default();
+        let Some(tagged) = construct::tagged(v, &mut tags) else {
+            continue;
+        };
+        plain.remove(k);
+        text.push_str(&format!(
+            " SET {var}.{} = {}",
+            escape_name(k),
+            construct::rebuild(&format!("$x{i}"), &tags)
+        ));
+        q = q.param(format!("x{i}"), tagged);
     }
     (text, q.param("p", Value::Map(plain)))
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use migration_harness::value::{Point, Value, Zone};
 use proptest::prelude::*;
 
@@ -148,6 +148,8 @@ pub fn scalar() -> impl Strategy<Value = Value> {
                 nanoseconds
             }),
         point().prop_map(Value::Point),
+        // Any f32 bit patterns: subnormals, -0.0, NaN, infinities, the extremes.
+        prop::collection::vec(any::<u32>().prop_map(f32::from_bits), 0..5).prop_map(Value::Vector),
     ]
 }
 
@@ -164,16 +166,13 @@ pub fn any_value() -> impl Strategy<Value = Value> {
     ]
 }
 
-/// A value FalkorDB stores and the connection can send: no NaN/Inf/i64::MIN, no bytes, no
-/// temporal values, WGS-84 2D points only (FalkorDB keeps them as 32-bit floats, so they are
-/// drawn from 32-bit values) and not inside lists, lists without null.
+/// A value FalkorDB stores: every double and integer (NaN, infinities and i64::MIN are rebuilt
+/// server-side by the copy), strings, booleans, vectors of finite f32s, dates, local times and
+/// local datetimes to whole seconds, durations as seconds, WGS-84 2D points (FalkorDB keeps
+/// them as 32-bit floats, so they are drawn from 32-bit values), and lists of these without
+/// null.
 pub fn falkordb_value() -> impl Strategy<Value = Value> {
-    let scalar = prop_oneof![
-        any::<bool>().prop_map(Value::Bool),
-        (i64::MIN + 1..=i64::MAX).prop_map(Value::Int),
-        finite_float().prop_map(Value::Float),
-        text().prop_map(Value::String),
-    ];
+    let whole = |t: NaiveTime| t.with_nanosecond(0).unwrap_or(t);
     let point = (-90.0f32..90.0, -180.0f32..180.0).prop_map(|(lat, lon)| {
         Value::Point(Point {
             srid: 4326,
@@ -182,12 +181,40 @@ pub fn falkordb_value() -> impl Strategy<Value = Value> {
             z: None,
         })
     });
-    // Lists of points cannot be sent to FalkorDB (a capability finding, tested elsewhere).
+    let scalar = prop_oneof![
+        any::<bool>().prop_map(Value::Bool),
+        int().prop_map(Value::Int),
+        float().prop_map(Value::Float),
+        text().prop_map(Value::String),
+        prop::collection::vec(
+            any::<u32>()
+                .prop_map(f32::from_bits)
+                .prop_filter("finite", |x| x.is_finite()),
+            0..4
+        )
+        .prop_map(Value::Vector),
+        falkordb_date().prop_map(Value::Date),
+        time().prop_map(move |t| Value::LocalTime(whole(t))),
+        (falkordb_date(), time())
+            .prop_map(move |(d, t)| Value::LocalDateTime(d.and_time(whole(t)))),
+        (-1_000_000_000_000i64..=1_000_000_000_000).prop_map(|seconds| Value::Duration {
+            months: 0,
+            days: 0,
+            seconds,
+            nanoseconds: 0
+        }),
+        point,
+    ];
     prop_oneof![
         4 => scalar.clone(),
-        1 => point,
         1 => prop::collection::vec(scalar, 0..4).prop_map(Value::List),
     ]
+}
+
+/// Dates FalkorDB stores as seconds since 1970 (years 1 to 9999 checked by the round trips).
+fn falkordb_date() -> impl Strategy<Value = NaiveDate> {
+    (1i32..=9999, 1u32..=12, 1u32..=28)
+        .prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default())
 }
 
 /// A random graph: nodes as (labels, properties), relationships as (start index, end index,

@@ -56,7 +56,7 @@ async fn the_schema_scenario_passes_end_to_end() {
     let schema = outcome.checks.iter().find(|c| c.check == "schema").unwrap();
     assert_eq!(
         schema.summary,
-        "6 item(s) on the source, 6 on the target: 6 same, 0 renamed, 0 mapped, 0 missing, 0 extra"
+        "6 item(s) on the source, 6 on the target: 6 same, 0 renamed, 0 mapped, 0 missing, 0 extra; 1 vector index(es) probed, 1 usable on both sides"
     );
     assert!(schema.details.is_empty(), "{:?}", schema.details);
 }
@@ -100,7 +100,7 @@ async fn planted_schema_differences_are_named_and_declared_ones_pass() {
     assert!(!failed.passed);
     assert_eq!(
         failed.summary,
-        "6 item(s) on the source, 6 on the target: 5 same, 0 renamed, 0 mapped, 1 missing, 1 extra: 2 difference(s) not allowed"
+        "6 item(s) on the source, 6 on the target: 5 same, 0 renamed, 0 mapped, 1 missing, 1 extra; 1 vector index(es) probed, 1 usable on both sides: 2 difference(s) not allowed"
     );
     assert_eq!(
         failed.details,

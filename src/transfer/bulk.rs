@@ -18,6 +18,7 @@ use super::TransferError;
 use crate::engine::falkordb::bulk::{
     self, BulkEdge, BulkError, BulkLimits, BulkLoadError, BulkNode, BulkPlan, BulkReport, EntityRef,
 };
+use crate::engine::falkordb::construct;
 use crate::engine::falkordb::FalkorConnection;
 use crate::engine::{EngineError, GraphConnection};
 use crate::value::Value;
@@ -88,7 +89,7 @@ impl<'a> BulkWriter<'a> {
         for n in page {
             let carried = !n.labels.is_empty()
                 && n.properties.values().any(|v| !matches!(v, Value::Null))
-                && !n.properties.values().any(|v| matches!(v, Value::Point(_)));
+                && n.properties.values().all(construct::is_literal);
             if carried {
                 ids.push(n.id);
                 nodes.push(BulkNode {
@@ -161,7 +162,7 @@ impl<'a> BulkWriter<'a> {
         // (id, source start, source end) of each carried relationship, to hand one back intact.
         let (mut origin, mut edges) = (Vec::new(), Vec::new());
         for r in page {
-            if r.properties.values().any(|v| matches!(v, Value::Point(_))) {
+            if !r.properties.values().all(construct::is_literal) {
                 rest.push(r);
                 continue;
             }

@@ -140,6 +140,10 @@ pub fn value_to_json(v: &Value) -> Json {
             }
             json!({ "point": o })
         }
+        // Each element as the shortest text that reads back to the same f32 ("0.1", "NaN").
+        Value::Vector(items) => {
+            json!({ "vector": items.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>() })
+        }
         Value::Node(_) | Value::Relationship(_) | Value::Path { .. } => {
             json!({ "unsupported": v.type_name() })
         }
@@ -260,6 +264,19 @@ pub fn value_from_json(j: &Json) -> Result<Value, String> {
             seconds,
             nanoseconds: i32::try_from(nanos).map_err(|_| "nanoseconds out of range")?,
         });
+    }
+    if let Some(items) = o.get("vector") {
+        return items
+            .as_array()
+            .ok_or("vector must be an array of float strings")?
+            .iter()
+            .map(|x| {
+                let t = x.as_str().ok_or("a vector element must be a string")?;
+                t.parse::<f32>()
+                    .map_err(|e| format!("bad vector element {t:?}: {e}"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Value::Vector);
     }
     if let Some(Json::Object(p)) = o.get("point") {
         return Ok(Value::Point(Point {

@@ -31,6 +31,7 @@ use super::export::{
 use super::id_table::IdTable;
 use super::{Phase, Progress, TransferError, TransferStats, TEMP_ID, TEMP_LABEL};
 use crate::engine::dialect::{escape_name, EngineKind};
+use crate::engine::falkordb::construct::{self, Tags};
 use crate::engine::{Dialect, GraphConnection, Query};
 use crate::value::Value;
 
@@ -164,18 +165,18 @@ impl<'a> Writer<'a> {
                 .map(|l| format!(":{}", escape_name(l)))
                 .collect();
             let step = "write nodes to the target";
-            let point_sets = group.point_sets("n");
+            let constructed_sets = group.constructed_sets("n");
             let query = |text: String| Query::new(text).param("rows", Value::List(group.rows));
             match &mut self.refs {
                 NodeRefs::TempProperty => {
                     let text = format!(
-                        "UNWIND $rows AS row CREATE (n:{TEMP_LABEL}{label_text} {{{TEMP_ID}: row.id}}){point_sets} SET n += row.p"
+                        "UNWIND $rows AS row CREATE (n:{TEMP_LABEL}{label_text} {{{TEMP_ID}: row.id}}){constructed_sets} SET n += row.p"
                     );
                     exec(self.target, query(text), step).await?;
                 }
                 NodeRefs::IdMap(table) => {
                     let text = format!(
-                        "UNWIND $rows AS row CREATE (n{label_text}){point_sets} SET n += row.p RETURN row.id, id(n)"
+                        "UNWIND $rows AS row CREATE (n{label_text}){constructed_sets} SET n += row.p RETURN row.id, id(n)"
                     );
                     let created = exec(self.target, query(text), step).await?;
                     if created.rows.len() as u64 != count {
@@ -257,7 +258,7 @@ impl<'a> Writer<'a> {
                     "UNWIND $rows AS row {endpoints} \
                      CREATE (a)-[r:{}]->(b){} SET r += row.p RETURN count(r)",
                     escape_name(&rel_type),
-                    group.point_sets("r")
+                    group.constructed_sets("r")
                 );
                 let step = "write relationships to the target";
                 let written = exec(
@@ -319,16 +320,18 @@ pub(super) fn target_id(table: &mut IdTable<8>, id: i64) -> Result<i64, Transfer
     }
 }
 
-/// Rows of one label set or relationship type, and the keys that carry points.
+/// Rows of one label set or relationship type, and the keys whose values are rebuilt
+/// server-side.
 ///
-/// FalkorDB cannot parse `point(...)` inside a parameter literal (measured on 4.16.3 and 4.18.3),
-/// so for FalkorDB targets top-level point properties travel as `{latitude, longitude}` maps in
-/// `row.pt` and are set with `SET n.k = point(row.pt.k)` before `SET n += row.p`: for a row
-/// without a point under `k` that sets null (nothing), and `+=` then sets its own value of `k`.
+/// For FalkorDB targets, values without a parameter literal (points, vectors, temporals, NaN,
+/// infinities, i64::MIN, lists holding any of these) travel as tagged pairs in `row.x` and are
+/// set with `SET n.k = <rebuild>` before `SET n += row.p` (see
+/// [`crate::engine::falkordb::construct`]): for a row without such a value under `k` that sets
+/// null (nothing), and `+=` then sets its own value of `k`.
 #[derive(Default)]
 struct Group {
     rows: Vec<Value>,
-    point_keys: std::collections::BTreeSet<String>,
+    constructed: BTreeMap<String, Tags>,
 }
 
 impl Group {
@@ -337,40 +340,39 @@ impl Group {
         dialect: &Dialect,
         mut properties: BTreeMap<String, Value>,
     ) -> BTreeMap<String, Value> {
-        let mut points = BTreeMap::new();
+        let mut tagged = BTreeMap::new();
         if dialect.engine == EngineKind::Falkordb {
             let keys: Vec<String> = properties
                 .iter()
-                .filter(|(_, v)| matches!(v, Value::Point(_)))
+                .filter(|(_, v)| !construct::is_literal(v))
                 .map(|(k, _)| k.clone())
                 .collect();
             for k in keys {
-                if let Some(Value::Point(p)) = properties.remove(&k) {
-                    points.insert(
-                        k.clone(),
-                        Value::Map(BTreeMap::from([
-                            ("latitude".to_owned(), Value::Float(p.y)),
-                            ("longitude".to_owned(), Value::Float(p.x)),
-                        ])),
-                    );
-                    self.point_keys.insert(k);
+                let tags = self.constructed.entry(k.clone()).or_default();
+                if let Some(t) = properties.get(&k).and_then(|v| construct::tagged(v, tags)) {
+                    properties.remove(&k);
+                    tagged.insert(k, t);
                 }
             }
+            self.constructed.retain(|_, tags| !tags.is_empty());
         }
         let mut row = BTreeMap::from([("p".to_owned(), Value::Map(properties))]);
-        if !points.is_empty() {
-            row.insert("pt".to_owned(), Value::Map(points));
+        if !tagged.is_empty() {
+            row.insert("x".to_owned(), Value::Map(tagged));
         }
         row
     }
 
-    /// ` SET v.k = point(row.pt.k)` for every point key of the group.
-    fn point_sets(&self, var: &str) -> String {
-        self.point_keys
+    /// ` SET v.k = <rebuild row.x.k>` for every rebuilt key of the group.
+    fn constructed_sets(&self, var: &str) -> String {
+        self.constructed
             .iter()
-            .map(|k| {
+            .map(|(k, tags)| {
                 let k = escape_name(k);
-                format!(" SET {var}.{k} = point(row.pt.{k})")
+                format!(
+                    " SET {var}.{k} = {}",
+                    construct::rebuild(&format!("row.x.{k}"), tags)
+                )
             })
             .collect()
     }

@@ -123,6 +123,15 @@ pub fn encode(value: &Value, out: &mut Vec<u8>) {
                 None => out.push(0),
             }
         }
+        // Tag 18 (17 is a path): the element count, then each element's f32 bits (every NaN
+        // as one, as for doubles).
+        Value::Vector(items) => {
+            tag(out, 18);
+            out.extend_from_slice(&(items.len() as u64).to_be_bytes());
+            for x in items {
+                out.extend_from_slice(&super::model::f32_bits(*x).to_be_bytes());
+            }
+        }
         // Graph entities are hashed by content elsewhere; here only their own content counts.
         Value::Node(n) => {
             tag(out, 15);
@@ -370,6 +379,21 @@ impl Reader<'_> {
                 rel_type: self.text()?,
                 properties: self.props()?,
             }),
+            18 => {
+                let n = self.u64()?;
+                let n = usize::try_from(n)
+                    .ok()
+                    .filter(|n| {
+                        n.checked_mul(4)
+                            .is_some_and(|b| b <= self.bytes.len() - self.at)
+                    })
+                    .ok_or_else(|| self.err("vector length out of range"))?;
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(f32::from_bits(self.u32()?));
+                }
+                Value::Vector(items)
+            }
             _ => return Err(self.err(&format!("unknown type tag {tag}"))),
         })
     }
@@ -422,5 +446,18 @@ mod tests {
             ]))
         );
         assert_eq!(enc(&Value::Float(f64::NAN)), enc(&Value::Float(-f64::NAN)));
+        assert_ne!(
+            enc(&Value::Vector(vec![1.0])),
+            enc(&Value::List(vec![Value::Float(1.0)]))
+        );
+    }
+
+    #[test]
+    fn vectors_round_trip_bit_for_bit() {
+        let v = Value::Vector(vec![f32::from_bits(1), -0.0, f32::MAX, 0.1, f32::INFINITY]);
+        assert_eq!(decode(&enc(&v)), Ok(v));
+        let mut truncated = enc(&Value::Vector(vec![1.0, 2.0]));
+        truncated.pop();
+        assert!(decode(&truncated).is_err());
     }
 }

@@ -74,6 +74,9 @@ pub enum Value {
         nanoseconds: i32,
     },
     Point(Point),
+    /// A vector of 32-bit floats (FalkorDB's `vecf32`). Not a list: a vector index covers
+    /// vectors only, so a copy that turned it into a list of floats would empty the index.
+    Vector(Vec<f32>),
     Node(Node),
     Relationship(Relationship),
     Path {
@@ -85,6 +88,15 @@ pub enum Value {
 fn float_bits(f: f64) -> u64 {
     if f.is_nan() {
         f64::NAN.to_bits()
+    } else {
+        f.to_bits()
+    }
+}
+
+/// An f32's bits, every NaN as one (as [`float_bits`] does for doubles).
+pub(crate) fn f32_bits(f: f32) -> u32 {
+    if f.is_nan() {
+        f32::NAN.to_bits()
     } else {
         f.to_bits()
     }
@@ -145,6 +157,9 @@ impl PartialEq for Value {
                     && float_bits(a.y) == float_bits(b.y)
                     && a.z.map(float_bits) == b.z.map(float_bits)
             }
+            (Vector(a), Vector(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| f32_bits(*x) == f32_bits(*y))
+            }
             (Node(a), Node(b)) => a == b,
             (Relationship(a), Relationship(b)) => a == b,
             (
@@ -181,6 +196,7 @@ impl Value {
             Value::DateTime { .. } => "ZONED DATETIME",
             Value::Duration { .. } => "DURATION",
             Value::Point(_) => "POINT",
+            Value::Vector(_) => "VECTOR",
             Value::Node(_) => "NODE",
             Value::Relationship(_) => "RELATIONSHIP",
             Value::Path { .. } => "PATH",
@@ -298,6 +314,16 @@ impl fmt::Display for Value {
                 }
                 write!(f, "}})")
             }
+            Value::Vector(items) => {
+                write!(f, "vecf32([")?;
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    fmt_float(f, f64::from(*x))?;
+                }
+                write!(f, "])")
+            }
             Value::Node(n) => {
                 write!(f, "(")?;
                 for l in &n.labels {
@@ -351,6 +377,22 @@ mod tests {
     fn nan_equals_itself_and_signed_zeros_differ() {
         assert_eq!(Value::Float(f64::NAN), Value::Float(-f64::NAN));
         assert_ne!(Value::Float(0.0), Value::Float(-0.0));
+    }
+
+    #[test]
+    fn a_vector_is_not_a_list_of_floats() {
+        let v = Value::Vector(vec![0.1, -0.0]);
+        assert_ne!(
+            v,
+            Value::List(vec![Value::Float(0.1f32.into()), Value::Float(-0.0)])
+        );
+        assert_ne!(v, Value::Vector(vec![0.1, 0.0]));
+        assert_eq!(
+            Value::Vector(vec![f32::NAN]),
+            Value::Vector(vec![-f32::NAN])
+        );
+        assert_eq!(v.type_name(), "VECTOR");
+        assert_eq!(v.to_string(), "vecf32([0.10000000149011612, -0.0])");
     }
 
     #[test]

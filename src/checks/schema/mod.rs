@@ -3,10 +3,13 @@
 //! - [`model`]: the engine-neutral item (kind, entity, labels, properties, options, owner, name).
 //! - [`parse`]: reading Neo4j 4.4 / 5.x / 2025.x and FalkorDB schemas into it (rules + sources).
 //! - [`diff`]: same / renamed / mapped / missing / extra per item, with declared allowances.
+//! - [`usable`]: a vector index that is the same on both sides must also be usable on both
+//!   (the same number of entries found through it).
 
 pub mod diff;
 pub mod model;
 pub mod parse;
+pub mod usable;
 
 pub use diff::{diff, ItemDiff, SchemaDiff, Verdict};
 pub use model::{ConstraintKind, EntityType, IndexKind, ItemKind, SchemaItem, SchemaSnapshot};
@@ -37,7 +40,49 @@ pub async fn run(
         .cloned()
         .collect();
     let result = diff(&s, &t, source.dialect(), target.dialect(), &applicable);
-    Ok(outcome_in(&result, case.fail_on_stale_allowances))
+    let mut outcome = outcome_in(&result, case.fail_on_stale_allowances);
+    // Same definitions are not enough for a vector index: it must find the same entries.
+    let mut probed = Vec::new();
+    for d in result.items.iter().filter(|d| {
+        matches!(d.verdict, Verdict::Same | Verdict::Renamed { .. })
+            && usable::probed(&d.item, source.dialect().engine)
+            && usable::probed(&d.item, target.dialect().engine)
+    }) {
+        let (s, t) = futures::try_join!(
+            usable::entries(source, &d.item),
+            usable::entries(target, &d.item)
+        )
+        .map_err(err)?;
+        if let (Some(s), Some(t)) = (s, t) {
+            probed.push((d.item.to_string(), s, t));
+        }
+    }
+    if !probed.is_empty() {
+        let unusable: Vec<String> = probed
+            .iter()
+            .filter(|(_, s, t)| s != t)
+            .map(|(item, s, t)| {
+                format!("not usable on target: {item}: a vector query through it finds {s} entries on the source, {t} on the target")
+            })
+            .collect();
+        // After the counts ("... N extra"), before any verdict suffix.
+        let note = format!(
+            "; {} vector index(es) probed, {} usable on both sides",
+            probed.len(),
+            probed.len() - unusable.len()
+        );
+        let at = outcome
+            .summary
+            .find(" extra")
+            .map_or(outcome.summary.len(), |i| i + " extra".len());
+        outcome.summary.insert_str(at, &note);
+        if !unusable.is_empty() {
+            outcome.passed = false;
+            outcome.status = super::CheckStatus::Failed;
+            outcome.details.extend(unusable);
+        }
+    }
+    Ok(outcome)
 }
 
 /// The check's verdict from a finished diff, stale allowances reported but not failing.

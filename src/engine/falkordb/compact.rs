@@ -249,10 +249,10 @@ fn typed(t: i64, v: &Resp, schema: &Schema) -> Result<Value, ParseError> {
             }
             _ => return Err(malformed("path is not [nodes, edges]")),
         },
-        T_VECTORF32 => Value::List(
+        T_VECTORF32 => Value::Vector(
             array(v, "vector")?
                 .iter()
-                .map(|x| single(x).map(Value::Float))
+                .map(|x| double(x).map(|d| d as f32))
                 .collect::<Result<_, _>>()?,
         ),
         T_DATETIME => Value::LocalDateTime(epoch(int(v)?)?.naive_utc()),
@@ -467,7 +467,7 @@ mod tests {
             panic!("{row:?}")
         };
         assert_eq!((p.y, p.x), (f64::from(0.1f32), f64::from(0.2f32)));
-        assert_eq!(row[1], Value::List(vec![Value::Float(f64::from(0.1f32))]));
+        assert_eq!(row[1], Value::Vector(vec![0.1f32]));
     }
 
     #[test]

@@ -125,12 +125,8 @@ fn substitute(value: &mut Value, entry: &Value, path: &str) -> Result<(), String
             }
             Ok(())
         }
-        (Value::List(items), Value::String(s)) if s == "f32" => {
-            match items.iter().all(|i| matches!(i, Value::Float(f) if f64::from(*f as f32).to_bits() == f.to_bits() || f.is_nan())) {
-                true => Ok(()),
-                false => Err(format!("{path}: a vecf32 element is not a 32-bit float")),
-            }
-        }
+        // The compact reader already holds a vecf32 as 32-bit floats, exact.
+        (Value::Vector(_), Value::String(s)) if s == "f32" => Ok(()),
         (v, Value::String(s)) if s == "deep" && !has_float(v) => Ok(()),
         (_, Value::String(s)) if s == "deep" => Err(format!(
             "{path}: a float nested in more than two lists cannot be read exactly from FalkorDB \

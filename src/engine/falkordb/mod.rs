@@ -8,9 +8,10 @@
 pub mod bulk;
 mod compact;
 mod connection;
+pub mod construct;
 mod engine;
 pub mod exact;
-mod params;
+pub(crate) mod params;
 
 pub use connection::{connect, FalkorConnection};
 pub(crate) use engine::module_version;

@@ -453,6 +453,13 @@ pub fn value_to_bolt(value: &Value) -> Result<BoltType, ConvertError> {
             BoltInteger::new(*seconds),
             BoltInteger::new(i64::from(*nanoseconds)),
         )),
+        // Neo4j has no vecf32 type: a list of the elements as doubles (each exact).
+        Value::Vector(items) => BoltType::List(BoltList::from(
+            items
+                .iter()
+                .map(|x| BoltType::Float(BoltFloat::new(f64::from(*x))))
+                .collect::<Vec<_>>(),
+        )),
         Value::Point(p) => {
             let sr_id = BoltInteger::new(i64::from(p.srid));
             match p.z {

@@ -1,0 +1,99 @@
+//! A vector index is only "the same" on both sides when it is usable on both: the same number
+//! of entries indexed. A copy that turned vectors into lists of floats used to leave the
+//! target's vector index defined but empty (a vector query: 2 rows on the source, 0 on the
+//! target) while the definitions compared equal.
+//!
+//! The probe asks the index itself: on FalkorDB, `db.idx.vector.queryNodes(label, attribute,
+//! k, vecf32(zeros))` with `k` the number of nodes carrying the label returns every indexed
+//! node (measured on 4.16.3 and 4.18.3: nodes whose property is a plain list, or absent, are
+//! not returned). Neo4j vector indexes are not probed here (their query needs the index name
+//! and a non-zero vector for cosine similarity); the check says so.
+
+use super::model::{EntityType, IndexKind, ItemKind, SchemaItem};
+use crate::engine::dialect::EngineKind;
+use crate::engine::{EngineError, GraphConnection, Query};
+use crate::value::Value;
+
+/// Whether `item` is an index the probe can count on a server of `engine`.
+pub fn probed(item: &SchemaItem, engine: EngineKind) -> bool {
+    item.kind == ItemKind::Index(IndexKind::Vector)
+        && item.entity == EntityType::Node
+        && item.labels.len() == 1
+        && item.properties.len() == 1
+        && engine == EngineKind::Falkordb
+}
+
+/// The number of entries a vector query through `item` finds on `conn`, or `None` when the
+/// index is not one the probe handles ([`probed`]).
+pub async fn entries(
+    conn: &dyn GraphConnection,
+    item: &SchemaItem,
+) -> Result<Option<u64>, EngineError> {
+    if !probed(item, conn.dialect().engine) {
+        return Ok(None);
+    }
+    let (label, property) = (&item.labels[0], &item.properties[0]);
+    let dimension: usize = item
+        .options
+        .get("dimension")
+        .and_then(|d| d.trim_matches('\'').parse().ok())
+        .unwrap_or(0);
+    if dimension == 0 {
+        return Ok(None);
+    }
+    let labelled = conn
+        .execute(&Query::new(format!(
+            "MATCH (n:{}) RETURN count(n)",
+            crate::engine::dialect::escape_name(label)
+        )))
+        .await?
+        .single()
+        .and_then(Value::as_int)
+        .unwrap_or(0);
+    if labelled <= 0 {
+        return Ok(Some(0));
+    }
+    let zeros = Value::List(vec![Value::Float(0.0); dimension]);
+    let found = conn
+        .execute(
+            &Query::new(
+                "CALL db.idx.vector.queryNodes($label, $property, $k, vecf32($q)) \
+                 YIELD node RETURN count(node)",
+            )
+            .param("label", label.as_str())
+            .param("property", property.as_str())
+            .param("k", labelled)
+            .param("q", zeros),
+        )
+        .await?
+        .single()
+        .and_then(Value::as_int)
+        .unwrap_or(0);
+    Ok(Some(u64::try_from(found).unwrap_or(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn item(kind: IndexKind) -> SchemaItem {
+        SchemaItem {
+            kind: ItemKind::Index(kind),
+            entity: EntityType::Node,
+            labels: vec!["Doc".into()],
+            properties: vec!["emb".into()],
+            options: BTreeMap::from([("dimension".into(), "3".into())]),
+            owned_by_constraint: false,
+            name: None,
+        }
+    }
+
+    #[test]
+    fn only_falkordb_node_vector_indexes_are_probed() {
+        assert!(probed(&item(IndexKind::Vector), EngineKind::Falkordb));
+        assert!(!probed(&item(IndexKind::Vector), EngineKind::Neo4j));
+        assert!(!probed(&item(IndexKind::Range), EngineKind::Falkordb));
+    }
+}
