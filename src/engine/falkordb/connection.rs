@@ -94,8 +94,8 @@ impl FalkorConnection {
             .map_err(|_| EngineError::Connect {
                 server: description.clone(),
                 message: format!(
-                    "no answer to the handshake and MODULE LIST within {} s (is it a Redis/FalkorDB port? a paused server?)",
-                    CONNECT_TIMEOUT.as_secs()
+                    "no answer to the handshake and MODULE LIST within {} (is it a Redis/FalkorDB port? a paused server?)",
+                    crate::engine::timeouts::human(CONNECT_TIMEOUT)
                 ),
             })?
             .map_err(connect_err)?;
@@ -199,15 +199,14 @@ impl FalkorConnection {
                 query,
                 None,
                 format!(
-                    "no reply within the statement timeout of {} s (MH_QUERY_TIMEOUT); the server may be paused, overloaded or the statement too large",
-                    query_timeout().as_secs()
+                    "no reply within the statement timeout of {} (MH_QUERY_TIMEOUT); the server may be paused, overloaded or the statement too large",
+                    crate::engine::timeouts::human(query_timeout())
                 ),
             )
         } else if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() {
-            EngineError::Connect {
-                server: self.description.clone(),
-                message: e.to_string(),
-            }
+            // The connection was open (this runs after `open`): it broke under the statement,
+            // which is what the message must say, with the statement.
+            EngineError::lost(self.description.clone(), query, e.to_string())
         } else {
             // FalkorDB errors have no code: the redis crate takes the message's first word
             // ("errMsg:", "Division", ...) as one, so the whole text is the message.
