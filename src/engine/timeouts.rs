@@ -43,7 +43,7 @@ pub fn human(d: Duration) -> String {
     if ms == 0 {
         return format!("{}µs", d.as_micros());
     }
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return if ms < 1000 {
             format!("{ms}ms")
         } else {
@@ -51,9 +51,9 @@ pub fn human(d: Duration) -> String {
         };
     }
     let s = d.as_secs();
-    if s % 3600 == 0 {
+    if s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
-    } else if s % 60 == 0 && s >= 60 {
+    } else if s.is_multiple_of(60) && s >= 60 {
         format!("{}m", s / 60)
     } else {
         format!("{s}s")
