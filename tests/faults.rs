@@ -785,10 +785,8 @@ fn run_fault(fault: Fault) -> Result<Row, String> {
                 return Err(format!("the re-exported dump differs: {h} vs {reference}"));
             }
         }
-        Step::Import => {
-            if !rerun.contains("content hash matches the dump") {
-                return Err(format!("the re-import did not verify its hash:\n{rerun}"));
-            }
+        Step::Import if !rerun.contains("content hash matches the dump") => {
+            return Err(format!("the re-import did not verify its hash:\n{rerun}"));
         }
         _ => {}
     }
