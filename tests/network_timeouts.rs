@@ -87,3 +87,67 @@ fn a_bad_statement_timeout_is_refused_before_anything_starts() {
     assert!(stderr.contains("MH_QUERY_TIMEOUT"), "{stderr}");
     assert!(!stderr.contains("start servers"), "{stderr}");
 }
+
+/// A server that dies while a statement waits, in a way the client does not see (here: it
+/// stops accepting connections but the established one stays open and silent): the statement
+/// fails within seconds as a lost connection naming the server and the statement, not after the
+/// statement timeout (600 s by default).
+#[tokio::test]
+async fn a_statement_on_a_server_that_died_fails_fast_as_a_lost_connection() {
+    use migration_harness::engine::dialect::{Dialect, EngineKind};
+    use migration_harness::engine::falkordb::FalkorConnection;
+    use migration_harness::engine::{GraphConnection, Query};
+    use std::io::{Read, Write};
+
+    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Answers the handshake (HELLO/CLIENT SETINFO/... with OK, MODULE LIST with a graph module),
+    // then keeps the connection open without answering, and closes its listening socket.
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        drop(listener);
+        let mut buf = [0u8; 4096];
+        let mut held = Vec::new();
+        loop {
+            let n = match stream.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            let text = String::from_utf8_lossy(&buf[..n]).to_uppercase();
+            if text.contains("GRAPH.QUERY") {
+                held.push(stream.try_clone().unwrap());
+                continue;
+            }
+            // One reply per command (the client pipelines its handshake).
+            let commands: Vec<&str> = text.split("\r\n*").filter(|c| !c.is_empty()).collect();
+            for command in commands {
+                let reply: &[u8] = if command.contains("MODULE") {
+                    b"*1\r\n*4\r\n$4\r\nname\r\n$5\r\ngraph\r\n$3\r\nver\r\n:41803\r\n"
+                } else {
+                    b"+OK\r\n"
+                };
+                let _ = stream.write_all(reply);
+            }
+        }
+    });
+    let conn = FalkorConnection::open(
+        &format!("redis://127.0.0.1:{port}"),
+        "g".into(),
+        Dialect::new(EngineKind::Falkordb, None),
+        format!("target (falkordb) at 127.0.0.1:{port}"),
+    )
+    .await
+    .expect("the handshake is answered");
+    let begin = Instant::now();
+    let err = conn
+        .execute(&Query::new("MATCH (n) RETURN count(n)"))
+        .await
+        .expect_err("no reply ever comes");
+    let took = begin.elapsed();
+    let text = err.to_string();
+    assert!(took < Duration::from_secs(20), "took {took:?}: {text}");
+    assert!(text.contains("lost mid-statement"), "{text}");
+    assert!(text.contains("no longer accepts connections"), "{text}");
+    assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    assert!(text.contains("query: MATCH (n) RETURN count(n)"), "{text}");
+}

@@ -30,6 +30,15 @@ pub enum EngineError {
         message: String,
     },
 
+    /// The connection broke while a statement was under way (the server died, was killed or
+    /// closed the connection): not a connect failure, and not the statement's fault.
+    #[error("failed to run query on {server}: the connection was lost mid-statement ({message}); the server stopped or closed it\n  query: {query}")]
+    Lost {
+        server: String,
+        query: String,
+        message: String,
+    },
+
     #[error("failed to use {server}: {message}")]
     Unsupported { server: String, message: String },
 }
@@ -46,6 +55,15 @@ impl EngineError {
             server: server.into(),
             query: shorten(query, 300),
             code,
+            message: message.into(),
+        }
+    }
+
+    /// A connection lost mid-statement, with the statement shortened for display.
+    pub fn lost(server: impl Into<String>, query: &str, message: impl Into<String>) -> Self {
+        EngineError::Lost {
+            server: server.into(),
+            query: shorten(query, 300),
             message: message.into(),
         }
     }
@@ -87,5 +105,20 @@ mod tests {
         assert_eq!(shorten("abcdef", 3), "abc…");
         let e = EngineError::query("s", "CREATE (:A)\nsecond line", None, "boom");
         assert!(!e.to_string().contains("second line"), "{e}");
+    }
+
+    #[test]
+    fn a_lost_connection_names_the_server_and_the_statement() {
+        let e = EngineError::lost(
+            "source (falkordb 4.16.3)",
+            "MATCH (n)\nRETURN n",
+            "broken pipe",
+        );
+        let text = e.to_string();
+        assert!(text.contains("source (falkordb 4.16.3)"), "{text}");
+        assert!(text.contains("lost mid-statement (broken pipe)"), "{text}");
+        assert!(text.contains("query: MATCH (n)…"), "{text}");
+        assert!(!text.contains("failed to connect"), "{text}");
+        assert!(!e.is_query_error());
     }
 }

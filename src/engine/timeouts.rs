@@ -37,6 +37,29 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// A timeout as a user writes it: `6s`, `500ms`, `2m`, `1h`, `1.5s` (never Rust's Debug form).
+pub fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms == 0 {
+        return format!("{}µs", d.as_micros());
+    }
+    if !ms.is_multiple_of(1000) {
+        return if ms < 1000 {
+            format!("{ms}ms")
+        } else {
+            format!("{}s", d.as_secs_f64())
+        };
+    }
+    let s = d.as_secs();
+    if s.is_multiple_of(3600) {
+        format!("{}h", s / 3600)
+    } else if s.is_multiple_of(60) && s >= 60 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
 /// `MH_QUERY_TIMEOUT` as set, or an error naming the bad value (checked by the CLI before
 /// anything starts).
 pub fn statement_from_env() -> Result<Duration, String> {
@@ -67,5 +90,14 @@ mod tests {
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5 days").is_err());
+    }
+
+    #[test]
+    fn timeouts_print_as_they_are_written() {
+        for text in ["6s", "500ms", "2m", "1h", "90s", "10s"] {
+            assert_eq!(human(parse_duration(text).unwrap()), text);
+        }
+        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(human(DEFAULT_STATEMENT), "10m");
     }
 }

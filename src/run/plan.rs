@@ -94,10 +94,10 @@ fn server_step(req: &ServerRequest) -> String {
             crate::engine::endpoint::redact_uri(uri)
         ),
         None => format!(
-            "start {} from image {} (timeout {}s)",
+            "start {} from image {} (timeout {})",
             req.label(),
             crate::engine::descriptor::descriptor(req.engine).image_ref(req),
-            req.startup_timeout.as_secs()
+            crate::engine::timeouts::human(req.startup_timeout)
         ),
     }
 }

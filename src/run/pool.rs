@@ -45,8 +45,8 @@ async fn alive(server: &Server) -> Result<(), String> {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err(format!(
-            "no answer to RETURN 1 within {} s",
-            HEALTH_CHECK.as_secs()
+            "no answer to RETURN 1 within {}",
+            crate::engine::timeouts::human(HEALTH_CHECK)
         )),
     }
 }

@@ -182,7 +182,7 @@ pub async fn export(
 ///
 /// The whole file is validated first ([`dump::validate`]); a bad file is refused before any
 /// server is touched. Into FalkorDB the dump is loaded into a staging graph
-/// (`<graph>.__mh_import_<random>`) that is renamed over the target (`RENAME`) only when it is
+/// (`<graph>.__mh_import_<host>_<pid>_<start>`) that is renamed over the target (`RENAME`) only when it is
 /// complete and its counts verified, so a failure leaves the target as it was, and
 /// `--allow-destructive` replaces an existing graph only then. Neo4j Community cannot rename a
 /// database: the dump is loaded into the target itself (wiped first with
@@ -287,6 +287,64 @@ impl Drop for StagingGuard {
     }
 }
 
+/// The marker between a graph's name and the rest of its staging graph's key.
+const STAGING_MARK: &str = ".__mh_import_";
+
+/// The staging graph key of an import into `target` by this process:
+/// `<target>.__mh_import_<host>_<pid>_<start time>`, so that a later import can tell the staging
+/// graph of a dead import (killed with SIGKILL, which cannot remove it) from a live one's.
+fn staging_key(target: &str) -> String {
+    use crate::engine::launcher::registry::{host_name, ProcessId};
+    let pid = std::process::id();
+    let start = ProcessId::of(pid).map_or(0, |p| p.start_time);
+    format!("{target}{STAGING_MARK}{}_{pid}_{start}", host_name())
+}
+
+/// The import a staging graph key belongs to: (host, process), if `key` is one.
+fn staging_owner(key: &str) -> Option<(String, crate::engine::launcher::registry::ProcessId)> {
+    let (_, owner) = key.rsplit_once(STAGING_MARK)?;
+    let mut parts = owner.rsplitn(3, '_');
+    let start = parts.next()?;
+    let pid = parts.next()?;
+    let host = parts.next()?;
+    let process = crate::engine::launcher::registry::ProcessId::parse(&format!("{pid} {start}"))?;
+    (!host.is_empty()).then(|| (host.to_owned(), process))
+}
+
+/// Removes the staging graphs on the server whose import ran on this host and is dead (killed
+/// before it could remove them); returns a note per graph removed. Staging graphs of live
+/// imports, and of imports on other hosts (whose processes cannot be checked from here), are
+/// left alone.
+async fn remove_dead_staging_graphs(
+    falkor: &crate::engine::falkordb::FalkorConnection,
+) -> Result<Vec<String>, ArchiveError> {
+    use crate::engine::GraphConnection;
+    let here = crate::engine::launcher::registry::host_name();
+    let names = falkor
+        .graph_names()
+        .await
+        .map_err(engine_err(falkor.describe()))?;
+    let mut notes = Vec::new();
+    for name in names {
+        let Some((host, process)) = staging_owner(&name) else {
+            continue;
+        };
+        if host != here || process.alive() {
+            continue;
+        }
+        falkor
+            .with_graph(&name)
+            .wipe()
+            .await
+            .map_err(engine_err(falkor.describe()))?;
+        notes.push(format!(
+            "removed the staging graph {name:?} of an import that was killed (pid {})",
+            process.pid
+        ));
+    }
+    Ok(notes)
+}
+
 async fn import_staged(
     falkor: &crate::engine::falkordb::FalkorConnection,
     uri: &str,
@@ -298,7 +356,8 @@ async fn import_staged(
 ) -> Result<ImportReport, ArchiveError> {
     use crate::engine::GraphConnection;
     let target = falkor.graph_name().to_owned();
-    let key = format!("{target}.__mh_import_{:016x}", rand::random::<u64>());
+    let removed_stale = remove_dead_staging_graphs(falkor).await?;
+    let key = staging_key(&target);
     let staging = falkor.with_graph(&key);
     let mut guard = StagingGuard {
         uri: uri.to_owned(),
@@ -375,6 +434,7 @@ async fn import_staged(
     }
     guard.armed = false;
     let mut report = report;
+    report.notes.extend(removed_stale);
     if exists {
         report
             .notes
@@ -467,4 +527,34 @@ async fn remove_all_nodes(
     ))
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::launcher::registry::{host_name, ProcessId};
+
+    #[test]
+    fn a_staging_key_names_this_host_and_process() {
+        let key = staging_key("my_graph.v2");
+        assert!(key.starts_with("my_graph.v2.__mh_import_"), "{key}");
+        let (host, process) = staging_owner(&key).expect("parsable");
+        assert_eq!(host, host_name());
+        assert_eq!(Some(process), ProcessId::of(std::process::id()));
+        assert!(process.alive());
+        assert_eq!(
+            staging_owner("g.__mh_import_some-host_42_1234"),
+            Some((
+                "some-host".into(),
+                ProcessId {
+                    pid: 42,
+                    start_time: 1234
+                }
+            ))
+        );
+        // The keys of earlier versions (random hex) and other keys are not staging graphs.
+        assert_eq!(staging_owner("g.__mh_import_0123456789abcdef"), None);
+        assert_eq!(staging_owner("harness"), None);
+        assert_eq!(staging_owner("g.__mh_import__x_1"), None);
+    }
 }

@@ -31,6 +31,46 @@ pub struct FalkorConnection {
     dialect: Dialect,
     description: String,
     schema: RwLock<Schema>,
+    /// `host:port` of a TCP server, probed while a reply is awaited (see [`Self::watched`]).
+    probe: Option<String>,
+}
+
+/// How often a pending reply checks that its server still accepts connections.
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+/// A reply awaited while [`FalkorConnection::watched`] checks that its server still lives.
+trait Watched<T: Send>: std::future::Future<Output = redis::RedisResult<T>> + Send + Sized {
+    fn watched<'a>(
+        self,
+        conn: &'a FalkorConnection,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = redis::RedisResult<T>> + Send + 'a>>
+    where
+        Self: 'a,
+        T: 'a,
+    {
+        Box::pin(conn.watched(self))
+    }
+}
+
+impl<T: Send, F> Watched<T> for F where F: std::future::Future<Output = redis::RedisResult<T>> + Send
+{}
+
+/// The `host:port` of a TCP endpoint (`redis://`, `rediss://`), for [`FalkorConnection::watched`].
+fn probe_address(endpoint: &str) -> Option<String> {
+    let url = url::Url::parse(endpoint).ok()?;
+    if !matches!(url.scheme(), "redis" | "rediss") {
+        return None;
+    }
+    let host = url
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let port = url.port().unwrap_or(6379);
+    Some(if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    })
 }
 
 /// Connects to an existing FalkorDB server, e.g. `redis://:password@host:6379`. The password,
@@ -94,8 +134,8 @@ impl FalkorConnection {
             .map_err(|_| EngineError::Connect {
                 server: description.clone(),
                 message: format!(
-                    "no answer to the handshake and MODULE LIST within {} s (is it a Redis/FalkorDB port? a paused server?)",
-                    CONNECT_TIMEOUT.as_secs()
+                    "no answer to the handshake and MODULE LIST within {} (is it a Redis/FalkorDB port? a paused server?)",
+                    crate::engine::timeouts::human(CONNECT_TIMEOUT)
                 ),
             })?
             .map_err(connect_err)?;
@@ -111,7 +151,41 @@ impl FalkorConnection {
             dialect,
             description,
             schema: RwLock::new(Schema::default()),
+            probe: probe_address(endpoint),
         })
+    }
+
+    /// Awaits `reply`; meanwhile, every [`PROBE_EVERY`], checks that the server still accepts
+    /// connections. A server that died (killed, crashed) refuses them, and the reply fails at
+    /// once as a lost connection, instead of waiting for the statement timeout should the
+    /// client miss the connection's end. A paused server still accepts (the kernel does): the
+    /// statement timeout covers that.
+    async fn watched<T>(
+        &self,
+        reply: impl std::future::Future<Output = redis::RedisResult<T>>,
+    ) -> redis::RedisResult<T> {
+        let Some(address) = &self.probe else {
+            return reply.await;
+        };
+        let mut reply = std::pin::pin!(reply);
+        let start = tokio::time::Instant::now() + PROBE_EVERY;
+        let mut tick = tokio::time::interval_at(start, PROBE_EVERY);
+        loop {
+            tokio::select! {
+                result = &mut reply => return result,
+                _ = tick.tick() => {
+                    let connect = tokio::net::TcpStream::connect(address.as_str());
+                    if let Ok(Err(e)) = tokio::time::timeout(PROBE_EVERY, connect).await {
+                        if e.kind() == std::io::ErrorKind::ConnectionRefused {
+                            return Err(redis::RedisError::from(std::io::Error::new(
+                                std::io::ErrorKind::ConnectionReset,
+                                format!("the server no longer accepts connections at {address}"),
+                            )));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     async fn raw_query(&self, text: &str, original: &str) -> Result<redis::Value, EngineError> {
@@ -121,6 +195,7 @@ impl FalkorConnection {
             .arg(text)
             .arg("--compact")
             .query_async(&mut conn)
+            .watched(self)
             .await
             .map_err(|e| self.redis_error(e, original))
     }
@@ -131,6 +206,7 @@ impl FalkorConnection {
         let n: i64 = redis::cmd("EXISTS")
             .arg(&self.graph)
             .query_async(&mut conn)
+            .watched(self)
             .await
             .map_err(|e| self.redis_error(e, "EXISTS"))?;
         Ok(n > 0)
@@ -145,6 +221,7 @@ impl FalkorConnection {
             dialect: self.dialect.clone(),
             description: format!("{}, staging graph {graph:?}", self.description),
             schema: RwLock::new(Schema::default()),
+            probe: self.probe.clone(),
         }
     }
 
@@ -156,6 +233,7 @@ impl FalkorConnection {
             cmd.arg(*arg);
         }
         cmd.query_async(&mut conn)
+            .watched(self)
             .await
             .map_err(|e| self.redis_error(e, &args.join(" ")))
     }
@@ -170,6 +248,7 @@ impl FalkorConnection {
         let mut conn = self.conn.clone();
         let mut names: Vec<String> = redis::cmd("GRAPH.LIST")
             .query_async(&mut conn)
+            .watched(self)
             .await
             .map_err(|e| self.redis_error(e, "GRAPH.LIST"))?;
         names.sort();
@@ -188,6 +267,7 @@ impl FalkorConnection {
             cmd.arg(*arg);
         }
         cmd.query_async(&mut conn)
+            .watched(self)
             .await
             .map_err(|e| self.redis_error(e, "GRAPH.BULK"))
     }
@@ -199,15 +279,14 @@ impl FalkorConnection {
                 query,
                 None,
                 format!(
-                    "no reply within the statement timeout of {} s (MH_QUERY_TIMEOUT); the server may be paused, overloaded or the statement too large",
-                    query_timeout().as_secs()
+                    "no reply within the statement timeout of {} (MH_QUERY_TIMEOUT); the server may be paused, overloaded or the statement too large",
+                    crate::engine::timeouts::human(query_timeout())
                 ),
             )
         } else if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() {
-            EngineError::Connect {
-                server: self.description.clone(),
-                message: e.to_string(),
-            }
+            // The connection was open (this runs after `open`): it broke under the statement,
+            // which is what the message must say, with the statement.
+            EngineError::lost(self.description.clone(), query, e.to_string())
         } else {
             // FalkorDB errors have no code: the redis crate takes the message's first word
             // ("errMsg:", "Division", ...) as one, so the whole text is the message.
@@ -286,6 +365,7 @@ impl GraphConnection for FalkorConnection {
         let modules: redis::Value = redis::cmd("MODULE")
             .arg("LIST")
             .query_async(&mut conn)
+            .watched(self)
             .await
             .map_err(|e| self.redis_error(e, "MODULE LIST"))?;
         graph_module_version(&modules)
@@ -337,6 +417,7 @@ impl GraphConnection for FalkorConnection {
         let deleted: Result<redis::Value, _> = redis::cmd("GRAPH.DELETE")
             .arg(&self.graph)
             .query_async(&mut conn)
+            .watched(self)
             .await;
         match deleted {
             Ok(_) => Ok(()),
@@ -384,4 +465,27 @@ fn graph_module_version(reply: &redis::Value) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod probe_tests {
+    use super::probe_address;
+
+    #[test]
+    fn tcp_endpoints_are_probed_and_sockets_are_not() {
+        assert_eq!(
+            probe_address("redis://:pw@127.0.0.1:6380").as_deref(),
+            Some("127.0.0.1:6380")
+        );
+        assert_eq!(
+            probe_address("rediss://db.example").as_deref(),
+            Some("db.example:6379")
+        );
+        assert_eq!(
+            probe_address("redis://[::1]:7000").as_deref(),
+            Some("[::1]:7000")
+        );
+        assert_eq!(probe_address("redis+unix:///run/redis.sock"), None);
+        assert_eq!(probe_address("unix:///run/redis.sock"), None);
+    }
 }

@@ -46,7 +46,8 @@ impl ProcessId {
         start_time(self.pid) == Some(self.start_time) && !is_zombie(self.pid)
     }
 
-    fn parse(text: &str) -> Option<ProcessId> {
+    /// Parses `"<pid> <start time>"`.
+    pub fn parse(text: &str) -> Option<ProcessId> {
         let mut parts = text.split_whitespace();
         let pid = parts.next()?.parse().ok()?;
         let start_time = parts.next()?.parse().ok()?;
@@ -55,6 +56,24 @@ impl ProcessId {
 
     fn render(&self) -> String {
         format!("{} {}\n", self.pid, self.start_time)
+    }
+}
+
+/// This machine's host name (`/proc/sys/kernel/hostname`), reduced to `[A-Za-z0-9-]` so it can
+/// be part of a key or file name; `localhost` when it cannot be read.
+pub fn host_name() -> String {
+    let raw = fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    let name: String = raw
+        .trim()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    if name.is_empty() {
+        "localhost".into()
+    } else {
+        name
     }
 }
 

@@ -108,8 +108,8 @@ impl Neo4jConnection {
             EngineError::Connect {
             server: description.clone(),
             message: format!(
-                "no Bolt handshake and answer within {} s (is it a Neo4j Bolt port? a paused or overloaded server?)",
-                limit.as_secs()
+                "no Bolt handshake and answer within {} (is it a Neo4j Bolt port? a paused or overloaded server?)",
+                crate::engine::timeouts::human(limit)
             ),
         }
         };
@@ -270,8 +270,8 @@ impl GraphConnection for Neo4jConnection {
                 &query.text,
                 None,
                 format!(
-                    "no complete result within the statement timeout of {} s (MH_QUERY_TIMEOUT); the server may be paused, overloaded or the statement too slow",
-                    limit.as_secs()
+                    "no complete result within the statement timeout of {} (MH_QUERY_TIMEOUT); the server may be paused, overloaded or the statement too slow",
+                    crate::engine::timeouts::human(limit)
                 ),
             )),
         }
