@@ -764,3 +764,88 @@ pub fn same_on_both(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::QueryResult;
+
+    fn state(rows: &[(i64, &str)]) -> State {
+        let nodes = QueryResult {
+            columns: vec![],
+            rows: rows
+                .iter()
+                .map(|(id, name)| {
+                    vec![
+                        Value::Int(*id),
+                        Value::List(vec![Value::String("Customer".into())]),
+                        Value::Map([("name".to_string(), Value::String(name.to_string()))].into()),
+                    ]
+                })
+                .collect(),
+            notifications: vec![],
+        };
+        State::from_probes(&[nodes, QueryResult::default()]).unwrap()
+    }
+
+    fn run(final_state: Option<State>, broke_at: Option<&str>) -> ServerRun {
+        ServerRun {
+            outcomes: Vec::new(),
+            final_state,
+            broke_at: broke_at.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn same_on_both_names_the_content_only_one_side_holds() {
+        let a = run(Some(state(&[(1, "Ada"), (2, "Alan")])), None);
+        let b = run(Some(state(&[(7, "Ada"), (8, "Grace")])), None);
+        // Connections are only used for their names; a dialect-only stand-in is enough.
+        struct Named(crate::engine::Dialect);
+        #[async_trait::async_trait]
+        impl GraphConnection for Named {
+            fn describe(&self) -> String {
+                "x".into()
+            }
+            fn dialect(&self) -> &crate::engine::Dialect {
+                &self.0
+            }
+            async fn execute(&self, _: &Query) -> Result<QueryResult, EngineError> {
+                unreachable!()
+            }
+            async fn server_info(&self) -> Result<crate::engine::ServerInfo, EngineError> {
+                unreachable!()
+            }
+            async fn wipe(&self) -> Result<(), EngineError> {
+                unreachable!()
+            }
+        }
+        let conn = Named(crate::engine::Dialect::new(EngineKind::Falkordb, None));
+        let (sa, sb) = (
+            MigrationServer {
+                role: "source",
+                connection: &conn,
+                version: "4.16.3".into(),
+            },
+            MigrationServer {
+                role: "target",
+                connection: &conn,
+                version: "4.18.3".into(),
+            },
+        );
+        let o = same_on_both(&[(&sa, &a), (&sb, &b)], 3);
+        assert!(!o.passed, "{o:#?}");
+        assert_eq!(
+            o.details,
+            vec![
+                "only on source (falkordb 4.16.3) (1x): (:Customer {name: \"Alan\"})".to_string(),
+                "only on target (falkordb 4.18.3) (1x): (:Customer {name: \"Grace\"})".to_string(),
+            ]
+        );
+        let same = run(Some(state(&[(9, "Alan"), (3, "Ada")])), None);
+        assert!(same_on_both(&[(&sa, &a), (&sb, &same)], 3).passed);
+        let broken = run(None, Some("V2 (x) on falkordb 4.18.3"));
+        let o = same_on_both(&[(&sa, &a), (&sb, &broken)], 3);
+        assert!(!o.passed && o.summary.contains("not comparable"), "{o:#?}");
+    }
+}
