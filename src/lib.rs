@@ -3,6 +3,7 @@
 //!
 //! Layout (one job per module; see docs/ARCHITECTURE.md):
 //! - [`scenario`]: the YAML file format, its parsing and static validation.
+//! - [`migrations`]: a team's migration scripts (two directory layouts, checksums).
 //! - [`engine`]: starting or reaching servers, and the [`engine::GraphConnection`] trait.
 //! - [`transfer`]: data movers (logical copy over the connection).
 //! - [`checks`]: what is compared between source and target.
@@ -14,6 +15,7 @@
 
 pub mod checks;
 pub mod engine;
+pub mod migrations;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -4,9 +4,12 @@
 //! - [`content`]: content identity of every node and relationship, with exact diffs.
 //! - [`schema`]: indexes and constraints, normalized across versions, diffed.
 //! - [`queries`]: the scenario's queries on both sides: results, errors, latency.
+//! - [`migrations`]: the team's migration scripts on each server: applies, dry run,
+//!   idempotent, reversible, history, same on both.
 
 pub mod content;
 pub mod counts;
+pub mod migrations;
 mod outcome;
 pub mod queries;
 pub mod schema;

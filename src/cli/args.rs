@@ -73,6 +73,24 @@ pub enum Command {
         #[arg(long, env = "MH_UPDATE_SNAPSHOTS", value_parser = FalseyValueParser::new())]
         update_snapshots: bool,
     },
+    /// Test the scenarios' migration scripts (`migrations:`) on each server of every case:
+    /// applies, dry run, idempotent, reversible, history, same on both (docs/MIGRATIONS.md).
+    /// Starts the servers; no transfer and no other checks. Same reports and exit codes as `run`.
+    Migrations {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        servers: ServerArgs,
+        #[command(flatten)]
+        reports: ReportArgs,
+        #[command(flatten)]
+        matrix: MatrixArgs,
+        #[command(flatten)]
+        runner: RunnerArgs,
+        /// Also print when each step starts.
+        #[arg(long, short, env = "MH_VERBOSE")]
+        verbose: bool,
+    },
     /// Export a whole graph to a dump file (JSON Lines with a header: docs/DUMP-FORMAT.md).
     /// FROM is a scenario file (its source server is started and seeded with the fixtures) or
     /// a server URI (redis://host:port, bolt://user:pw@host:7687), which is only read.

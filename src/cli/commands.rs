@@ -76,6 +76,45 @@ pub async fn dispatch(cli: Cli) -> Exit {
                 Err(code) => code,
             }
         }
+        Command::Migrations {
+            paths,
+            servers,
+            reports,
+            matrix,
+            runner,
+            verbose,
+        } => {
+            let options = RunOptions {
+                only_migrations: true,
+                ..options(&servers)
+            };
+            match load_cases(&paths, &options, &matrix) {
+                Ok(cases) => {
+                    let without: Vec<&str> = cases
+                        .iter()
+                        .filter(|c| c.scenario.migration_set.is_none())
+                        .map(|c| c.name.as_str())
+                        .collect();
+                    if !without.is_empty() {
+                        eprintln!(
+                            "error: failed to test migrations: these cases' scenarios have no `migrations:` section: {}",
+                            without.join(", ")
+                        );
+                        return Exit::BadInput;
+                    }
+                    run_all(
+                        &cases,
+                        &options,
+                        &runner,
+                        &reports,
+                        style.level(verbose),
+                        style.color,
+                    )
+                    .await
+                }
+                Err(code) => code,
+            }
+        }
         Command::Export { from, file, dump } => export_dump(&from, &file, dump).await,
         Command::Cleanup => cleanup_leftovers().await,
         Command::Verify {
@@ -193,6 +232,7 @@ fn options(args: &ServerArgs) -> RunOptions {
         startup_timeout: args.startup_timeout.map(Duration::from_secs),
         update_snapshots: false,
         launcher: args.launcher,
+        only_migrations: false,
     }
 }
 
@@ -353,8 +393,17 @@ fn validate(paths: &[PathBuf]) -> Exit {
                 return Exit::BadInput;
             }
             for s in &scenarios {
+                let migrations = match &s.migration_set {
+                    Some(set) => format!(
+                        ", {} migration(s) in {} ({} layout)",
+                        set.migrations.len() + set.repeatable.len(),
+                        set.dir.display(),
+                        set.layout
+                    ),
+                    None => String::new(),
+                };
                 println!(
-                    "ok {} ({}, {} fixture statement(s), {} check(s))",
+                    "ok {} ({}, {} fixture statement(s), {} check(s){migrations})",
                     s.path.display(),
                     s.name(),
                     s.fixture_statements.len(),

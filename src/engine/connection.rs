@@ -62,6 +62,21 @@ pub struct ServerInfo {
     pub edition: Option<String>,
 }
 
+/// What a dry run saw. The statements ran isolated (Neo4j: inside one explicit transaction;
+/// FalkorDB, which has no transactions: on a scratch copy of the graph), and that isolation
+/// was then undone (rolled back; scratch graph deleted).
+#[derive(Debug, Default)]
+pub struct DryRun {
+    /// The probes' results before the statements, inside the isolation.
+    pub before: Vec<QueryResult>,
+    /// The probes' results after the statements (empty when one failed).
+    pub after: Vec<QueryResult>,
+    /// The statement that failed (its index) and the server's error.
+    pub failed: Option<(usize, EngineError)>,
+    /// How the run was isolated, for reports.
+    pub isolation: String,
+}
+
 /// One connection to one graph (database) on one server.
 ///
 /// Everything above the engines (fixtures, movers, checks) goes through this trait, so the
@@ -84,6 +99,18 @@ pub trait GraphConnection: Send + Sync {
     /// Removes every node, relationship, index and constraint of the graph. Only ever called on
     /// servers the harness started, or when the user passed `--allow-destructive`.
     async fn wipe(&self) -> Result<(), EngineError>;
+
+    /// Runs `probes`, then `statements`, then `probes` again, isolated so that nothing stays:
+    /// what would the statements change? The caller must leave out statements that manage
+    /// their own transactions (`CALL { ... } IN TRANSACTIONS`, schema commands). An engine that
+    /// cannot isolate a run says so with [`EngineError::Unsupported`].
+    async fn dry_run(&self, statements: &[Query], probes: &[Query]) -> Result<DryRun, EngineError> {
+        let _ = (statements, probes);
+        Err(EngineError::Unsupported {
+            server: self.describe(),
+            message: "this engine cannot run statements in isolation (dry run)".into(),
+        })
+    }
 
     /// The FalkorDB connection behind this one, for FalkorDB-only fast paths (the copy's
     /// `GRAPH.BULK` loader); `None` on other engines.

@@ -26,7 +26,7 @@ pub mod secret;
 pub mod server;
 pub mod timeouts;
 
-pub use connection::{GraphConnection, Notification, Query, QueryResult, ServerInfo};
+pub use connection::{DryRun, GraphConnection, Notification, Query, QueryResult, ServerInfo};
 pub use dialect::Dialect;
 pub use error::EngineError;
 pub use server::{Server, ServerRole};

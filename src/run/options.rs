@@ -26,6 +26,10 @@ pub struct RunOptions {
     pub update_snapshots: bool,
     /// How to start servers, overriding the scenario's `launcher:`.
     pub launcher: Option<LauncherKind>,
+    /// Run only the scenario's `migrations:` part (`migration-harness migrations`): start the
+    /// servers and test the migration scripts on each; no seed of the source, no transfer, no
+    /// other checks.
+    pub only_migrations: bool,
 }
 
 /// How a run of several cases is scheduled.

@@ -31,6 +31,14 @@ pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
     let scenario = case.scenario.as_ref();
     let (source, target) = (case.source.clone(), case.target.clone());
     let mut steps = vec![server_step(&source)];
+    if options.only_migrations {
+        steps.push(server_step(&target));
+        steps.extend(migration_steps(scenario, &source, &target));
+        return Plan {
+            scenario: case.name.clone(),
+            steps,
+        };
+    }
     steps.extend(case.hops.iter().map(server_step));
     steps.push(server_step(&target));
     for req in std::iter::once(&source)
@@ -80,10 +88,56 @@ pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
     for check in scenario.checks() {
         steps.push(format!("check {}", check.kind()));
     }
+    steps.extend(migration_steps(scenario, &source, &target));
     Plan {
         scenario: case.name.clone(),
         steps,
     }
+}
+
+/// The `migrations:` part: per server, wipe + fixtures, then the checks per migration.
+fn migration_steps(
+    scenario: &Scenario,
+    source: &ServerRequest,
+    target: &ServerRequest,
+) -> Vec<String> {
+    let (Some(spec), Some(set)) = (&scenario.file.migrations, &scenario.migration_set) else {
+        return Vec::new();
+    };
+    let checks: Vec<&str> = spec
+        .checks
+        .iter()
+        .filter(|k| **k != crate::scenario::MigrationCheckKind::SameOnBoth)
+        .map(|k| k.name())
+        .collect();
+    let versions: Vec<String> = set
+        .migrations
+        .iter()
+        .map(|m| format!("V{}", m.version))
+        .collect();
+    let mut steps = Vec::new();
+    for req in [source, target] {
+        steps.push(format!(
+            "migrations on {}: wipe, seed {} fixture statement(s), then per migration ({}, from {}, {} layout): {}",
+            req.label(),
+            scenario.fixture_statements.len(),
+            versions.join(", "),
+            set.dir.display(),
+            set.layout,
+            checks.join(", ")
+        ));
+    }
+    if spec
+        .checks
+        .contains(&crate::scenario::MigrationCheckKind::SameOnBoth)
+    {
+        steps.push(format!(
+            "migrations: same_on_both ({} vs {})",
+            source.label(),
+            target.label()
+        ));
+    }
+    steps
 }
 
 fn server_step(req: &ServerRequest) -> String {

@@ -389,6 +389,10 @@ async fn run_steps(
     let note = notes.join(", ");
     step.finish(sink, outcome, Some(note));
 
+    if options.only_migrations {
+        return run_migrations(name, scenario, servers, sink, outcome).await;
+    }
+
     let step = Step::start(name, "prepare servers", sink);
     let seeds = !scenario.fixture_statements.is_empty();
     let moves = scenario.file.transfer.strategy != Strategy::None;
@@ -546,6 +550,75 @@ async fn run_steps(
         step.finish(sink, outcome, None);
         outcome.checks.push(result);
     }
+    run_migrations(name, scenario, servers, sink, outcome).await
+}
+
+/// The scenario's `migrations:` part: the scripts on the source's and the target's version,
+/// concurrently, each server wiped and seeded with the fixtures first; then `same_on_both`.
+async fn run_migrations(
+    name: &str,
+    scenario: &Scenario,
+    servers: &[Server],
+    sink: &dyn EventSink,
+    outcome: &mut ScenarioOutcome,
+) -> Result<(), RunError> {
+    use checks::migrations::{run_on_server, same_on_both, MigrationServer};
+    let (Some(spec), Some(set)) = (&scenario.file.migrations, &scenario.migration_set) else {
+        return Ok(());
+    };
+    let (Some(source), Some(target)) = (servers.first(), servers.last()) else {
+        return Ok(());
+    };
+    for server in [source, target] {
+        if !server.owned {
+            return Err(RunError::Refused {
+                server: server.connection.describe(),
+                message: "the migrations part wipes and re-seeds each server many times, so it runs only on servers the harness starts; drop endpoint:/--source-uri/--target-uri for this scenario".into(),
+            });
+        }
+    }
+    let step = Step::start(name, "migrations", sink);
+    fn on<'s>(role: &'s str, server: &'s Server) -> MigrationServer<'s> {
+        MigrationServer {
+            role,
+            connection: server.connection.as_ref(),
+            version: server.info.version.clone(),
+        }
+    }
+    let (ms, mt) = (on("source", source), on("target", target));
+    let fixtures = &scenario.fixture_statements;
+    let (a, b) = tokio::join!(
+        run_on_server(spec, set, fixtures, &ms),
+        run_on_server(spec, set, fixtures, &mt)
+    );
+    let (a, b) = (a?, b?);
+    let before = outcome.checks.len();
+    for result in a.outcomes.iter().chain(&b.outcomes) {
+        sink.emit(&Event::CheckFinished {
+            scenario: name,
+            outcome: result,
+        });
+        outcome.checks.push(result.clone());
+    }
+    if spec
+        .checks
+        .contains(&crate::scenario::MigrationCheckKind::SameOnBoth)
+    {
+        let result = same_on_both(&[(&ms, &a), (&mt, &b)], set.migrations.len());
+        sink.emit(&Event::CheckFinished {
+            scenario: name,
+            outcome: &result,
+        });
+        outcome.checks.push(result);
+    }
+    let added = &outcome.checks[before..];
+    let failed = added.iter().filter(|c| !c.passed).count();
+    let note = format!(
+        "{} migration(s) on 2 servers: {} check(s), {failed} failed",
+        set.migrations.len(),
+        added.len()
+    );
+    step.finish(sink, outcome, Some(note));
     Ok(())
 }
 

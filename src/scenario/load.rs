@@ -103,10 +103,12 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
     let file: ScenarioFile = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
     validate(&file, path)?;
     let fixture_statements = read_fixtures(&file, path, text)?;
+    let migration_set = read_migrations(&file, path)?;
     Ok(Scenario {
         path: path.to_owned(),
         file,
         fixture_statements,
+        migration_set,
     })
 }
 
@@ -392,6 +394,78 @@ fn check_inside(
     .with_hint(
         "keep fixtures next to the scenario, or set `allow_fixtures_outside: true` at the top level of the scenario",
     ))
+}
+
+/// Reads the `migrations:` directory (inside the scenario's directory tree unless
+/// `allow_fixtures_outside`), and checks that the declarations name migrations that exist.
+fn read_migrations(
+    file: &ScenarioFile,
+    path: &Path,
+) -> Result<Option<crate::migrations::MigrationSet>, ScenarioError> {
+    let Some(spec) = &file.migrations else {
+        return Ok(None);
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    let full = base.join(&spec.dir.value);
+    let at = position(&spec.dir.referenced);
+    if !file.allow_fixtures_outside {
+        check_inside(base, &full, &spec.dir.value, path, at)?;
+    }
+    if !full.is_dir() {
+        return Err(ScenarioError::new(
+            path,
+            at,
+            format!("migrations.dir {} is not a directory", full.display()),
+        ));
+    }
+    let set = crate::migrations::read_dir(&full, spec.layout, spec.reversible)
+        .map_err(|e| ScenarioError::new(&e.path, e.position, e.message))?;
+    if spec.checks.is_empty() {
+        return Err(ScenarioError::new(
+            path,
+            at,
+            "migrations.checks lists no check; leave it out to run all of them",
+        ));
+    }
+    let known = |version: &serde_saphyr::Spanned<String>, what: &str| {
+        if set.find(&version.value).is_some() {
+            return Ok(());
+        }
+        let versions: Vec<String> = set
+            .migrations
+            .iter()
+            .map(|m| m.version.to_string())
+            .collect();
+        Err(ScenarioError::new(
+            path,
+            position(&version.referenced),
+            format!(
+                "{what} names migration {:?}, which is not in {} (versions: {})",
+                version.value,
+                full.display(),
+                versions.join(", ")
+            ),
+        ))
+    };
+    for d in &spec.declare {
+        known(&d.migration, "migrations.declare")?;
+    }
+    for e in &spec.expect_failures {
+        known(&e.migration, "migrations.expect_failures")?;
+        if let Some(server) = &e.server {
+            super::VersionReq::parse(&server.value).map_err(|message| {
+                ScenarioError::new(path, position(&server.referenced), message)
+            })?;
+        }
+        if e.check == crate::scenario::MigrationCheckKind::SameOnBoth {
+            return Err(ScenarioError::new(
+                path,
+                position(&e.migration.referenced),
+                "migrations.expect_failures: same_on_both is about all migrations together, not one",
+            ));
+        }
+    }
+    Ok(Some(set))
 }
 
 fn read_fixtures(

@@ -51,6 +51,90 @@ pub struct ScenarioFile {
     /// processes), `docker` or `process`. `--launcher` / `MH_LAUNCHER` override it.
     #[serde(default)]
     pub launcher: Option<LauncherKind>,
+    /// The team's own migration scripts, tested on each server of the case (docs/MIGRATIONS.md).
+    #[serde(default)]
+    pub migrations: Option<MigrationsSpec>,
+}
+
+/// `migrations:`: a directory of migration scripts and what to check about each.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationsSpec {
+    /// The scripts' directory, relative to the scenario file (inside its directory tree).
+    pub dir: Spanned<PathBuf>,
+    /// `neo4j_migrations` or `pairs`; detected from the file names when absent.
+    #[serde(default)]
+    pub layout: Option<crate::migrations::Layout>,
+    /// The checks to run (default: all of them).
+    #[serde(default = "MigrationCheckKind::all")]
+    pub checks: Vec<MigrationCheckKind>,
+    /// Every migration must have a down script, and `reversible` is checked.
+    #[serde(default)]
+    pub reversible: bool,
+    /// Declarations about single migrations, e.g. `{ migration: "5", idempotent: false }`.
+    #[serde(default)]
+    pub declare: Vec<MigrationDeclaration>,
+    /// Failures the scenario expects: the check is reported `allowed` with the reason; an
+    /// expected failure that does not happen fails the check.
+    #[serde(default)]
+    pub expect_failures: Vec<ExpectedFailure>,
+}
+
+/// One check about one migration on one server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MigrationCheckKind {
+    Applies,
+    DryRun,
+    Idempotent,
+    Reversible,
+    History,
+    SameOnBoth,
+}
+
+impl MigrationCheckKind {
+    pub fn all() -> Vec<MigrationCheckKind> {
+        use MigrationCheckKind::*;
+        vec![Applies, DryRun, Idempotent, Reversible, History, SameOnBoth]
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MigrationCheckKind::Applies => "applies",
+            MigrationCheckKind::DryRun => "dry_run",
+            MigrationCheckKind::Idempotent => "idempotent",
+            MigrationCheckKind::Reversible => "reversible",
+            MigrationCheckKind::History => "history",
+            MigrationCheckKind::SameOnBoth => "same_on_both",
+        }
+    }
+}
+
+/// What the scenario declares about one migration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationDeclaration {
+    /// The version, as in the file name (`3`, `003`, `1.2`).
+    pub migration: Spanned<String>,
+    /// `false`: applying it twice is known to change the graph again; `idempotent` is then
+    /// reported as declared instead of checked.
+    #[serde(default)]
+    pub idempotent: Option<bool>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A failure the scenario expects, e.g. a down script known to be lossy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedFailure {
+    /// The version, as in the file name.
+    pub migration: Spanned<String>,
+    pub check: MigrationCheckKind,
+    /// Only on servers whose reported version matches (`">=5"`); absent: on every server.
+    #[serde(default)]
+    pub server: Option<Spanned<String>>,
+    pub reason: String,
 }
 
 /// The version pairs a scenario runs. The engine, image, env and graph come from `source:` /
@@ -229,6 +313,8 @@ pub struct Scenario {
     pub file: ScenarioFile,
     /// The fixture statements, read and split, in order, each with where it came from.
     pub fixture_statements: Vec<super::statements::Statement>,
+    /// The `migrations:` directory, read and validated.
+    pub migration_set: Option<crate::migrations::MigrationSet>,
 }
 
 impl Scenario {

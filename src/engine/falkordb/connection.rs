@@ -358,6 +358,72 @@ impl GraphConnection for FalkorConnection {
         Some(self)
     }
 
+    /// FalkorDB has no transactions to roll back (its Bolt endpoint's rollback is a no-op), so
+    /// the graph is copied with `GRAPH.COPY` to a scratch key `<graph>.__mh_dry_run.<pid>.<n>`
+    /// on the same server, the probes and statements run there, and the scratch graph is
+    /// deleted. The real graph is only read (by the copy).
+    async fn dry_run(
+        &self,
+        statements: &[Query],
+        probes: &[Query],
+    ) -> Result<crate::engine::DryRun, EngineError> {
+        static SCRATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let scratch = format!("{}.__mh_dry_run.{}.{n}", self.graph, std::process::id());
+        if self.graph_exists().await? {
+            let copy = format!("GRAPH.COPY {} {scratch}", self.graph);
+            let mut conn = self.conn.clone();
+            let copied: Result<redis::Value, _> = redis::cmd("GRAPH.COPY")
+                .arg(&self.graph)
+                .arg(&scratch)
+                .query_async(&mut conn)
+                .await;
+            if let Err(e) = copied {
+                let text = e.to_string();
+                return Err(if text.to_lowercase().contains("unknown command") {
+                    EngineError::Unsupported {
+                        server: self.describe(),
+                        message: "this FalkorDB has no GRAPH.COPY, which a dry run needs (no transactions to roll back)".into(),
+                    }
+                } else {
+                    self.redis_error(e, &copy)
+                });
+            }
+        }
+        let conn = FalkorConnection {
+            conn: self.conn.clone(),
+            graph: scratch.clone(),
+            dialect: self.dialect.clone(),
+            description: format!("{}, dry-run copy {scratch:?}", self.description),
+            schema: RwLock::new(Schema::default()),
+        };
+        let mut out = crate::engine::DryRun {
+            isolation: "a GRAPH.COPY scratch graph, deleted".into(),
+            ..Default::default()
+        };
+        let result = async {
+            for p in probes {
+                out.before.push(conn.execute(p).await?);
+            }
+            for (i, s) in statements.iter().enumerate() {
+                if let Err(e) = conn.execute(s).await {
+                    out.failed = Some((i, e));
+                    return Ok(());
+                }
+            }
+            for p in probes {
+                out.after.push(conn.execute(p).await?);
+            }
+            Ok::<(), EngineError>(())
+        }
+        .await;
+        // DEL removes a graph key like GRAPH.DELETE, and is a no-op when no write created it.
+        let deleted = self.command(&["DEL", &scratch]).await;
+        result?;
+        deleted?;
+        Ok(out)
+    }
+
     /// `MODULE LIST`: the `graph` module's version (`41803` is 4.18.3). FalkorDB has no
     /// editions.
     async fn server_info(&self) -> Result<ServerInfo, EngineError> {

@@ -164,8 +164,7 @@ impl Neo4jConnection {
         }
     }
 
-    /// Runs one statement and collects its rows (no timeout: see `execute`).
-    async fn run(&self, query: &Query) -> Result<QueryResult, EngineError> {
+    fn bolt_query(&self, query: &Query) -> Result<neo4rs::Query, EngineError> {
         let mut bolt_query = neo4rs::query(&query.text);
         for (name, value) in &query.params {
             let bolt = value_to_bolt(value).map_err(|e| EngineError::Unsupported {
@@ -174,9 +173,28 @@ impl Neo4jConnection {
             })?;
             bolt_query = bolt_query.param(name, bolt);
         }
+        Ok(bolt_query)
+    }
+
+    fn row_values(
+        &self,
+        row: &neo4rs::Row,
+        query: &Query,
+    ) -> Result<Vec<(String, Value)>, EngineError> {
+        row_to_values(row).map_err(|e| EngineError::Unsupported {
+            server: self.describe(),
+            message: format!(
+                "{e}\n  query: {}",
+                crate::engine::error::shorten(&query.text, 300)
+            ),
+        })
+    }
+
+    /// Runs one statement and collects its rows (no timeout: see `execute`).
+    async fn run(&self, query: &Query) -> Result<QueryResult, EngineError> {
         let mut stream = self
             .graph
-            .execute(bolt_query)
+            .execute(self.bolt_query(query)?)
             .await
             .map_err(|e| self.error(e, &query.text))?;
         let mut unordered = Vec::new();
@@ -185,35 +203,45 @@ impl Neo4jConnection {
             .await
             .map_err(|e| self.error(e, &query.text))?
         {
-            let values = row_to_values(&row).map_err(|e| EngineError::Unsupported {
-                server: self.describe(),
-                message: format!(
-                    "{e}\n  query: {}",
-                    crate::engine::error::shorten(&query.text, 300)
-                ),
-            })?;
-            unordered.push(values);
+            unordered.push(self.row_values(&row, query)?);
         }
-        let keys: Vec<String> = unordered
-            .first()
-            .map(|row| row.iter().map(|(k, _)| k.clone()).collect())
-            .unwrap_or_default();
-        let columns = order_columns(&query.text, &keys);
-        let rows = unordered
-            .into_iter()
-            .map(|row| {
-                let mut by_name: HashMap<String, Value> = row.into_iter().collect();
-                columns
-                    .iter()
-                    .map(|c| by_name.remove(c).unwrap_or(Value::Null))
-                    .collect()
-            })
-            .collect();
-        Ok(QueryResult {
-            columns,
-            rows,
-            notifications: Vec::new(),
-        })
+        Ok(assemble(&query.text, unordered))
+    }
+
+    /// Runs one statement inside `txn` (within the statement timeout) and collects its rows.
+    async fn run_in(
+        &self,
+        txn: &mut neo4rs::Txn,
+        query: &Query,
+    ) -> Result<QueryResult, EngineError> {
+        let limit = crate::engine::timeouts::statement();
+        let work = async {
+            let mut stream = txn
+                .execute(self.bolt_query(query)?)
+                .await
+                .map_err(|e| self.error(e, &query.text))?;
+            let mut unordered = Vec::new();
+            while let Some(row) = stream
+                .next(txn.handle())
+                .await
+                .map_err(|e| self.error(e, &query.text))?
+            {
+                unordered.push(self.row_values(&row, query)?);
+            }
+            Ok(assemble(&query.text, unordered))
+        };
+        match tokio::time::timeout(limit, work).await {
+            Ok(result) => result,
+            Err(_) => Err(EngineError::query(
+                self.describe(),
+                &query.text,
+                None,
+                format!(
+                    "no complete result within the statement timeout of {} s (MH_QUERY_TIMEOUT)",
+                    limit.as_secs()
+                ),
+            )),
+        }
     }
 
     async fn rows(&self, text: &str) -> Result<Vec<Vec<Value>>, EngineError> {
@@ -221,8 +249,87 @@ impl Neo4jConnection {
     }
 }
 
+/// Orders the columns of collected rows as the statement's RETURN names them.
+fn assemble(text: &str, unordered: Vec<Vec<(String, Value)>>) -> QueryResult {
+    let keys: Vec<String> = unordered
+        .first()
+        .map(|row| row.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    let columns = order_columns(text, &keys);
+    let rows = unordered
+        .into_iter()
+        .map(|row| {
+            let mut by_name: HashMap<String, Value> = row.into_iter().collect();
+            columns
+                .iter()
+                .map(|c| by_name.remove(c).unwrap_or(Value::Null))
+                .collect()
+        })
+        .collect();
+    QueryResult {
+        columns,
+        rows,
+        notifications: Vec::new(),
+    }
+}
+
 #[async_trait]
 impl GraphConnection for Neo4jConnection {
+    /// Probes, statements and probes again in one explicit transaction, which is then rolled
+    /// back. (neo4rs 0.8 discards the server's result summary, so the server's own counters are
+    /// not available; the probes measure the change instead.)
+    async fn dry_run(
+        &self,
+        statements: &[Query],
+        probes: &[Query],
+    ) -> Result<crate::engine::DryRun, EngineError> {
+        let mut txn = self
+            .graph
+            .start_txn()
+            .await
+            .map_err(|e| self.error(e, "BEGIN"))?;
+        let mut out = crate::engine::DryRun {
+            isolation: "one explicit transaction, rolled back".into(),
+            ..Default::default()
+        };
+        let mut probe_error = None;
+        'run: {
+            for p in probes {
+                match self.run_in(&mut txn, p).await {
+                    Ok(r) => out.before.push(r),
+                    Err(e) => {
+                        probe_error = Some(e);
+                        break 'run;
+                    }
+                }
+            }
+            for (i, s) in statements.iter().enumerate() {
+                if let Err(e) = self.run_in(&mut txn, s).await {
+                    out.failed = Some((i, e));
+                    break 'run;
+                }
+            }
+            for p in probes {
+                match self.run_in(&mut txn, p).await {
+                    Ok(r) => out.after.push(r),
+                    Err(e) => {
+                        probe_error = Some(e);
+                        break 'run;
+                    }
+                }
+            }
+        }
+        let rolled_back = txn.rollback().await;
+        if let Some(e) = probe_error {
+            return Err(e);
+        }
+        // After a failed statement the server has already ended the transaction.
+        if out.failed.is_none() {
+            rolled_back.map_err(|e| self.error(e, "ROLLBACK"))?;
+        }
+        Ok(out)
+    }
+
     fn describe(&self) -> String {
         self.description.clone()
     }

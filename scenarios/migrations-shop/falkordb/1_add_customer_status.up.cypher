@@ -1,0 +1,2 @@
+MATCH (c:Customer) WHERE c.status IS NULL
+SET c.status = 'active';

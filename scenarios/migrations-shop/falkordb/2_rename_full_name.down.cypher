@@ -1,0 +1,2 @@
+MATCH (c:Customer) WHERE c.name IS NOT NULL
+SET c.fullName = c.name, c.name = NULL;

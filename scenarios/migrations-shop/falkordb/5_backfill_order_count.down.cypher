@@ -1,0 +1,2 @@
+MATCH (c:Customer)
+SET c.orderCount = NULL;

@@ -1,0 +1,2 @@
+MATCH (c:Customer) WHERE c.status = 'active'
+REMOVE c.status;

@@ -1,0 +1,2 @@
+MATCH (c:Customer)
+REMOVE c.orderCount;

@@ -1,0 +1,1 @@
+MATCH (c:C) REMOVE c.a;

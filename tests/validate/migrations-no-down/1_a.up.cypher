@@ -1,0 +1,1 @@
+MATCH (c:C) SET c.a = 1;

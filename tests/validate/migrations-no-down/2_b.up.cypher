@@ -1,0 +1,1 @@
+MATCH (c:C) SET c.b = 1;
