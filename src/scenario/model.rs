@@ -57,10 +57,11 @@ pub struct ScenarioFile {
 }
 
 /// `migrations:`: a directory of migration scripts and what to check about each.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MigrationsSpec {
     /// The scripts' directory, relative to the scenario file (inside its directory tree).
+    #[schemars(with = "PathBuf")]
     pub dir: Spanned<PathBuf>,
     /// `neo4j_migrations` or `pairs`; detected from the file names when absent.
     #[serde(default)]
@@ -81,7 +82,7 @@ pub struct MigrationsSpec {
 }
 
 /// One check about one migration on one server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MigrationCheckKind {
     Applies,
@@ -111,10 +112,11 @@ impl MigrationCheckKind {
 }
 
 /// What the scenario declares about one migration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MigrationDeclaration {
     /// The version, as in the file name (`3`, `003`, `1.2`).
+    #[schemars(with = "String")]
     pub migration: Spanned<String>,
     /// `false`: applying it twice is known to change the graph again; `idempotent` is then
     /// reported as declared instead of checked.
@@ -125,14 +127,16 @@ pub struct MigrationDeclaration {
 }
 
 /// A failure the scenario expects, e.g. a down script known to be lossy.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectedFailure {
     /// The version, as in the file name.
+    #[schemars(with = "String")]
     pub migration: Spanned<String>,
     pub check: MigrationCheckKind,
     /// Only on servers whose reported version matches (`">=5"`); absent: on every server.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub server: Option<Spanned<String>>,
     pub reason: String,
 }

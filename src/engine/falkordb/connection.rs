@@ -396,6 +396,7 @@ impl GraphConnection for FalkorConnection {
             dialect: self.dialect.clone(),
             description: format!("{}, dry-run copy {scratch:?}", self.description),
             schema: RwLock::new(Schema::default()),
+            probe: self.probe.clone(),
         };
         let mut out = crate::engine::DryRun {
             isolation: "a GRAPH.COPY scratch graph, deleted".into(),
