@@ -4,11 +4,14 @@
 //! - [`content`]: content identity of every node and relationship, with exact diffs.
 //! - [`schema`]: indexes and constraints, normalized across versions, diffed.
 //! - [`queries`]: the scenario's queries on both sides: results, errors, latency.
+//! - [`rollback`]: a restored pre-upgrade backup against the pre-upgrade source; the refused
+//!   downgrade (native upgrades, `rollback: true`).
 
 pub mod content;
 pub mod counts;
 mod outcome;
 pub mod queries;
+pub mod rollback;
 pub mod schema;
 
 pub use outcome::{

@@ -29,6 +29,12 @@ pub fn plan(scenario: &Scenario, options: &RunOptions) -> Plan {
 /// The steps of one case (scenario x version pair), in order.
 pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
     let scenario = case.scenario.as_ref();
+    if scenario.file.transfer.strategy.value.is_native() {
+        return Plan {
+            scenario: case.name.clone(),
+            steps: super::native::plan_steps(case),
+        };
+    }
     let (source, target) = (case.source.clone(), case.target.clone());
     let mut steps = vec![server_step(&source)];
     steps.extend(case.hops.iter().map(server_step));
@@ -61,9 +67,10 @@ pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
             files.into_iter().collect::<Vec<_>>().join(", ")
         }
     ));
-    let strategy = match scenario.file.transfer.strategy {
+    let strategy = match scenario.file.transfer.strategy.value {
         Strategy::Logical => "logical copy over the connection",
         Strategy::None => "none (both sides are only read and compared)",
+        native => native.name(),
     };
     let chain: Vec<&ServerRequest> = std::iter::once(&source)
         .chain(case.hops.iter())
@@ -86,7 +93,7 @@ pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
     }
 }
 
-fn server_step(req: &ServerRequest) -> String {
+pub(super) fn server_step(req: &ServerRequest) -> String {
     match &req.endpoint {
         Some(uri) => format!(
             "connect {} at {}",
