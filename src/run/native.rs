@@ -438,3 +438,57 @@ pub(super) async fn run(
 fn emit(sink: &dyn EventSink, scenario: &str, outcome: &checks::CheckOutcome) {
     sink.emit(&super::Event::CheckFinished { scenario, outcome });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    fn case_of(file: &str, edit: impl FnOnce(&mut Scenario)) -> Case {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut scenario = crate::scenario::load_file(&root.join(file)).unwrap();
+        edit(&mut scenario);
+        let cases = super::super::matrix::expand(&[scenario], &RunOptions::default(), &[]).unwrap();
+        cases.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn a_dump_plan_dumps_loads_migrates_and_rolls_back() {
+        let case = case_of("tests/neo4j-native/dump-5.26-to-2026.08.yaml", |_| {});
+        let steps = plan_steps(&case);
+        let at = |prefix: &str| {
+            steps
+                .iter()
+                .position(|s| s.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no {prefix:?} in {steps:#?}"))
+        };
+        assert!(at("rollback: record") < at("stop source"));
+        assert!(at("dump the source store with neo4j-admin 5.26") < at("load the dump"));
+        assert!(at("load the dump into a new store with neo4j-admin 2026.08") < at("migrate it"));
+        assert!(at("start target") < at("check counts"));
+        assert!(at("check queries") < at("rollback: load the pre-upgrade dump"));
+        assert!(at("downgrade attempt") > at("rollback: load"));
+    }
+
+    #[test]
+    fn an_in_place_plan_copies_and_migrates_the_store_itself() {
+        let case = case_of("tests/neo4j-native/in-place-5.26-to-2026.08.yaml", |_| {});
+        let steps = plan_steps(&case);
+        assert!(!steps.iter().any(|s| s.contains("dump")), "{steps:#?}");
+        assert!(steps
+            .iter()
+            .any(|s| s == "migrate the store in place with neo4j-admin 2026.08"));
+        assert!(steps
+            .iter()
+            .any(|s| s.starts_with("copy the stopped store")));
+    }
+
+    #[test]
+    fn a_same_line_upgrade_needs_no_migrate() {
+        let case = case_of("tests/neo4j-native/in-place-5.26-to-2026.08.yaml", |s| {
+            s.file.target.version.value = "5.26.30".into();
+        });
+        let steps = plan_steps(&case);
+        assert!(!steps.iter().any(|s| s.contains("migrate")), "{steps:#?}");
+    }
+}
