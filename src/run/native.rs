@@ -360,18 +360,30 @@ pub(super) async fn run(
         }
     };
 
-    let step = Step::start(name, "start target on the upgraded store", sink);
-    let target = Server::start_on(case.target.clone(), target_store).await?;
+    // Both JVMs start at once: on two cores the second start overlaps the first one's waits.
+    let step = Step::start(
+        name,
+        "start target on the upgraded store, source on its store",
+        sink,
+    );
+    let (target, source) = tokio::join!(
+        Server::start_on(case.target.clone(), target_store),
+        Server::start_on(case.source.clone(), source_store)
+    );
+    let (target, source) = (target?, source?);
     outcome.servers.push(ServerReport::of(&target, "target"));
     let note = format!(
-        "{} ready in {:.1}s (reports {})",
+        "{} ready in {:.1}s (reports {}), {} ready in {:.1}s",
         target.connection.describe(),
         target.startup.as_secs_f64(),
-        target.info.version
+        target.info.version,
+        source.connection.describe(),
+        source.startup.as_secs_f64()
     );
     let mismatch = version_mismatch(&target.request.version, &target.info.version);
     let target_version = target.info.version.clone();
     let described = target.connection.describe();
+    servers.push(source);
     servers.push(target);
     if let Some(message) = mismatch {
         return Err(RunError::Refused {
@@ -381,25 +393,36 @@ pub(super) async fn run(
     }
     step.finish(sink, outcome, Some(note));
 
-    let step = Step::start(name, "restart source on its store", sink);
-    let source = Server::start_on(case.source.clone(), source_store).await?;
-    let note = format!(
-        "{} ready in {:.1}s",
-        source.connection.describe(),
-        source.startup.as_secs_f64()
-    );
-    servers.insert(0, source);
-    step.finish(sink, outcome, Some(note));
-
     run_checks(case, options, &servers[0], &servers[1], sink, outcome).await?;
 
     if let (Some(before), Some((_dir, file))) = (before, backup.as_ref()) {
-        let step = Step::start(name, "rollback: restore the pre-upgrade backup", sink);
-        let begin = Instant::now();
-        let store = Store::empty(&case.source)?;
-        admin.load(&source_version, store.path(), file).await?;
-        let restored = Server::start_on(case.source.clone(), store).await?;
-        let restore = begin.elapsed();
+        // The restore and the downgrade attempt run at once: each is mostly a JVM start.
+        let step = Step::start(
+            name,
+            "rollback: restore the pre-upgrade backup; downgrade attempt",
+            sink,
+        );
+        let target = servers.remove(1);
+        let restore = async {
+            let begin = Instant::now();
+            let store = Store::empty(&case.source)?;
+            admin.load(&source_version, store.path(), file).await?;
+            let restored = Server::start_on(case.source.clone(), store).await?;
+            Ok::<_, EngineError>((restored, begin.elapsed()))
+        };
+        let downgrade = async {
+            let upgraded = target.stop_for_store().await?;
+            Ok::<_, EngineError>(Server::start_on(case.source.clone(), upgraded).await)
+        };
+        let (restored, attempt) = tokio::join!(restore, downgrade);
+        let attempt = match attempt? {
+            Ok(started) => {
+                servers.push(started);
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        let (restored, restore) = restored?;
         step.finish(
             sink,
             outcome,
@@ -416,20 +439,8 @@ pub(super) async fn run(
         emit(sink, name, &result);
         step.finish(sink, outcome, None);
         outcome.checks.push(result);
-
-        let step = Step::start(name, "downgrade attempt", sink);
-        let target = servers.remove(1);
-        let upgraded = target.stop_for_store().await?;
-        let attempt = match Server::start_on(case.source.clone(), upgraded).await {
-            Ok(started) => {
-                servers.push(started);
-                Ok(())
-            }
-            Err(e) => Err(e.to_string()),
-        };
         let result = rollback::downgrade(&source_version, &target_version, attempt);
         emit(sink, name, &result);
-        step.finish(sink, outcome, None);
         outcome.checks.push(result);
     }
     Ok(())
