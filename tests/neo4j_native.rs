@@ -249,9 +249,9 @@ fn runbook(case: &Json) -> String {
         case["source"].as_str().unwrap_or_default(),
         case["servers"][1]["version"].as_str().unwrap_or_default()
     ));
-    out.push_str("| step | seconds | what the tool or server said |\n| --- | --- | --- |\n");
+    out.push_str("| step | seconds |\n| --- | --- |\n");
     for (step, secs) in timings(case) {
-        out.push_str(&format!("| {step} | {secs:.1} | |\n"));
+        out.push_str(&format!("| {step} | {secs:.1} |\n"));
     }
     out.push('\n');
     for kind in ["schema", "content_hash", "rollback", "downgrade"] {
