@@ -6,12 +6,15 @@
 //! - [`queries`]: the scenario's queries on both sides: results, errors, latency.
 //! - [`migrations`]: the team's migration scripts on each server: applies, dry run,
 //!   idempotent, reversible, history, same on both.
+//! - [`rollback`]: a restored pre-upgrade backup against the pre-upgrade source; the refused
+//!   downgrade (native upgrades, `rollback: true`).
 
 pub mod content;
 pub mod counts;
 pub mod migrations;
 mod outcome;
 pub mod queries;
+pub mod rollback;
 pub mod schema;
 
 pub use outcome::{

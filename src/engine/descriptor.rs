@@ -49,6 +49,54 @@ pub struct ProcessSpec {
     pub installed_version: String,
 }
 
+/// One admin-tool operation that ran: what ran, how long it took, and what the tool said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminStep {
+    /// `neo4j-admin 5.26.30 database dump neo4j`: the tool, its version and its arguments
+    /// (no paths, no secrets).
+    pub command: String,
+    pub elapsed: std::time::Duration,
+    /// The tool's own output (stdout and stderr), trimmed.
+    pub output: String,
+}
+
+/// An engine's offline store operations, run with the admin tool of a given installed
+/// version on a stopped server's [`Store`](super::store::Store) directory. Each fails with
+/// the tool's own output.
+#[async_trait]
+pub trait StoreAdmin: Send + Sync {
+    /// Dumps the default database of the stopped store `store` with `version`'s tool into the
+    /// directory `into`; returns the step and the dump file.
+    async fn dump(
+        &self,
+        version: &str,
+        store: &Path,
+        into: &Path,
+    ) -> Result<(AdminStep, PathBuf), EngineError>;
+
+    /// Loads the dump file `dump` as the default database of `store` (created when empty,
+    /// replaced otherwise) with `version`'s tool.
+    async fn load(
+        &self,
+        version: &str,
+        store: &Path,
+        dump: &Path,
+    ) -> Result<AdminStep, EngineError>;
+
+    /// Migrates the default database of `store` to `version`'s store format (its tool's
+    /// `migrate`), with extra `options` from the scenario (`transfer.migrate_options`).
+    async fn migrate(
+        &self,
+        version: &str,
+        store: &Path,
+        options: &[String],
+    ) -> Result<AdminStep, EngineError>;
+
+    /// Whether a store written by `from` must be migrated before `to` runs it (a new major
+    /// line), as opposed to upgrading itself when `to` starts on it.
+    fn needs_migrate(&self, from: &str, to: &str) -> bool;
+}
+
 /// What the harness knows about one engine.
 #[async_trait]
 pub trait EngineDescriptor: Send + Sync {
@@ -101,6 +149,12 @@ pub trait EngineDescriptor: Send + Sync {
         port: u16,
         password: &Secret,
     ) -> Result<Arc<dyn GraphConnection>, EngineError>;
+
+    /// The engine's offline store operations (dump, load, migrate), if the harness can run
+    /// them: what the `dump` and `in_place` transfer strategies need.
+    fn store_admin(&self) -> Option<&'static dyn StoreAdmin> {
+        None
+    }
 
     /// Connects to an existing server at `endpoint` (a URI with one of [`uri_schemes`]).
     ///

@@ -39,6 +39,16 @@ pub enum EngineError {
         message: String,
     },
 
+    #[error("failed to run `{command}` on {store}: {message}")]
+    Admin {
+        /// The tool, its version and arguments: `neo4j-admin 5.26.30 database dump neo4j`.
+        command: String,
+        /// Which store: `the store at /…/servers/source-neo4j-5.26-x`.
+        store: String,
+        /// Why, with the tool's own output.
+        message: String,
+    },
+
     #[error("failed to use {server}: {message}")]
     Unsupported { server: String, message: String },
 }

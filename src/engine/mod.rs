@@ -9,6 +9,7 @@
 //! - [`launcher`]: how servers are started (Docker, local process) and cleaned up.
 //! - [`request`]: what one server must be ([`request::ServerRequest`]) and which launcher starts it.
 //! - [`server`]: turning a scenario's server spec into a running, connected [`Server`].
+//! - [`store`]: a stopped server's store on disk (upgrades in place, admin tools).
 //! - [`falkordb`], [`neo4j`]: the two engines.
 
 pub mod cleanup;
@@ -24,6 +25,7 @@ pub mod neo4j;
 pub mod request;
 pub mod secret;
 pub mod server;
+pub mod store;
 pub mod timeouts;
 
 pub use connection::{DryRun, GraphConnection, Notification, Query, QueryResult, ServerInfo};

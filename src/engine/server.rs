@@ -7,6 +7,7 @@ use super::connection::ServerInfo;
 use super::descriptor::descriptor;
 use super::launcher;
 use super::secret::Secret;
+use super::store::Store;
 use super::{EngineError, GraphConnection};
 
 pub use super::request::{Edition, ServerRequest, ServerRole};
@@ -62,6 +63,80 @@ impl Server {
         let launcher = launcher::resolve(request.launcher).await;
         let password = Secret::generate();
         let launched = launcher.launch(&request, engine, &password).await?;
+        let connected = async {
+            let connection = engine
+                .connect_started(&request, &launched.host, launched.port, &password)
+                .await?;
+            let info = connection.server_info().await?;
+            Ok::<_, EngineError>((connection, info))
+        }
+        .await;
+        let (connection, info) = match connected {
+            Ok(pair) => pair,
+            Err(e) => {
+                let message = launched.logs.append_to(&e.to_string());
+                drop(launched.guard);
+                return Err(EngineError::Start {
+                    server: request.label(),
+                    image: format!("{} launcher", launched.launcher),
+                    message,
+                });
+            }
+        };
+        Ok(Server {
+            request,
+            connection,
+            owned: true,
+            startup: begin.elapsed(),
+            launcher: Some(launched.launcher),
+            info,
+            guard: Some(launched.guard),
+        })
+    }
+
+    /// Stops a server the process launcher started and keeps its store on disk (for an
+    /// upgrade in place, or an admin tool that needs the server stopped). Fails for an
+    /// endpoint, a container, or a server that did not stop cleanly.
+    pub async fn stop_for_store(mut self) -> Result<Store, EngineError> {
+        let label = self.connection.describe();
+        let version = self.info.version.clone();
+        let guard = self
+            .guard
+            .take()
+            .map(|g| g.downcast::<launcher::process::ProcessServer>());
+        let process = match guard {
+            Some(Ok(process)) => process,
+            _ => {
+                return Err(EngineError::Unsupported {
+                    server: label,
+                    message: "failed to stop it and keep its store: only servers the process \
+                              launcher started have a store on this machine (the Docker \
+                              launcher's and external servers' stores are out of reach)"
+                        .into(),
+                })
+            }
+        };
+        match process.stop_keeping_data().await {
+            Some(dir) => Ok(Store::from_dir(dir, Some(version))),
+            None => Err(EngineError::Unsupported {
+                server: label,
+                message: "failed to stop it cleanly within the grace period; it was killed and \
+                          its store is not used"
+                    .into(),
+            }),
+        }
+    }
+
+    /// Starts a server for `request` with the process launcher on `store` (written by another
+    /// version, loaded or migrated by an admin tool). A refused start (e.g. a store format
+    /// this version cannot read) fails with the server's own last log lines, and the store is
+    /// removed.
+    pub async fn start_on(request: ServerRequest, store: Store) -> Result<Server, EngineError> {
+        let begin = Instant::now();
+        let engine = descriptor(request.engine);
+        let password = Secret::generate();
+        let launched =
+            launcher::process::launch_on(&request, engine, &password, store.into_dir()).await?;
         let connected = async {
             let connection = engine
                 .connect_started(&request, &launched.host, launched.port, &password)

@@ -4,10 +4,12 @@
 //! - [`plan`]: the steps a scenario will run, computed without starting anything.
 //! - [`events`]: what a run reports while it goes, for reporters to consume.
 //! - [`runner`]: executing a scenario and classifying its outcome.
+//! - `native`: the `dump` / `in_place` strategies (stores, admin tool, rollback).
 
 pub mod events;
 pub mod harness;
 pub mod matrix;
+mod native;
 mod options;
 pub mod plan;
 pub mod pool;

@@ -29,6 +29,12 @@ pub fn plan(scenario: &Scenario, options: &RunOptions) -> Plan {
 /// The steps of one case (scenario x version pair), in order.
 pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
     let scenario = case.scenario.as_ref();
+    if scenario.file.transfer.strategy.value.is_native() {
+        return Plan {
+            scenario: case.name.clone(),
+            steps: super::native::plan_steps(case),
+        };
+    }
     let (source, target) = (case.source.clone(), case.target.clone());
     let mut steps = vec![server_step(&source)];
     if options.only_migrations {
@@ -69,9 +75,10 @@ pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
             files.into_iter().collect::<Vec<_>>().join(", ")
         }
     ));
-    let strategy = match scenario.file.transfer.strategy {
+    let strategy = match scenario.file.transfer.strategy.value {
         Strategy::Logical => "logical copy over the connection",
         Strategy::None => "none (both sides are only read and compared)",
+        native => native.name(),
     };
     let chain: Vec<&ServerRequest> = std::iter::once(&source)
         .chain(case.hops.iter())
@@ -140,7 +147,7 @@ fn migration_steps(
     steps
 }
 
-fn server_step(req: &ServerRequest) -> String {
+pub(super) fn server_step(req: &ServerRequest) -> String {
     match &req.endpoint {
         Some(uri) => format!(
             "connect {} at {}",

@@ -66,7 +66,7 @@ pub struct ServerReport {
 }
 
 impl ServerReport {
-    fn of(server: &Server, role: &str) -> Self {
+    pub(super) fn of(server: &Server, role: &str) -> Self {
         ServerReport {
             role: role.to_owned(),
             engine: server.request.engine.to_string(),
@@ -191,9 +191,15 @@ pub async fn run_cases(
     let requests: Vec<_> = cases
         .iter()
         .flat_map(|c| {
-            std::iter::once(c.source.clone())
-                .chain(c.hops.iter().cloned())
-                .chain(std::iter::once(c.target.clone()))
+            // A native upgrade starts its target (and hops) on stores, never from the pool.
+            let native = c.scenario.file.transfer.strategy.value.is_native();
+            std::iter::once(c.source.clone()).chain(
+                c.hops
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::once(c.target.clone()))
+                    .filter(move |_| !native),
+            )
         })
         .collect();
     let warm = Instant::now();
@@ -297,14 +303,14 @@ pub async fn run_case(
     outcome
 }
 
-struct Step<'a> {
+pub(super) struct Step<'a> {
     scenario: &'a str,
     name: String,
     begin: Instant,
 }
 
 impl<'a> Step<'a> {
-    fn start(scenario: &'a str, name: impl Into<String>, sink: &dyn EventSink) -> Self {
+    pub(super) fn start(scenario: &'a str, name: impl Into<String>, sink: &dyn EventSink) -> Self {
         let name = name.into();
         sink.emit(&Event::StepStarted {
             scenario,
@@ -317,7 +323,12 @@ impl<'a> Step<'a> {
         }
     }
 
-    fn finish(self, sink: &dyn EventSink, outcome: &mut ScenarioOutcome, note: Option<String>) {
+    pub(super) fn finish(
+        self,
+        sink: &dyn EventSink,
+        outcome: &mut ScenarioOutcome,
+        note: Option<String>,
+    ) {
         let elapsed = self.begin.elapsed();
         sink.emit(&Event::StepFinished {
             scenario: self.scenario,
@@ -343,6 +354,9 @@ async fn run_steps(
 ) -> Result<(), RunError> {
     let name = case.name.as_str();
     let scenario = case.scenario.as_ref();
+    if scenario.file.transfer.strategy.value.is_native() {
+        return super::native::run(case, options, pool, sink, outcome, servers).await;
+    }
 
     let step = Step::start(name, "start servers", sink);
     // All servers are acquired concurrently; if one fails, the others are dropped (and removed).
@@ -395,7 +409,7 @@ async fn run_steps(
 
     let step = Step::start(name, "prepare servers", sink);
     let seeds = !scenario.fixture_statements.is_empty();
-    let moves = scenario.file.transfer.strategy != Strategy::None;
+    let moves = scenario.file.transfer.strategy.value != Strategy::None;
     let mut notes = Vec::new();
     for (i, server) in servers.iter().enumerate() {
         let role = match (i, moves) {
@@ -412,34 +426,16 @@ async fn run_steps(
     let (Some(source), Some(target)) = (servers.first(), servers.last()) else {
         return Ok(());
     };
-    let step = Step::start(name, "seed source", sink);
     let src: &dyn GraphConnection = source.connection.as_ref();
-    for statement in &scenario.fixture_statements {
-        src.execute(&Query::new(statement.text.clone()))
-            .await
-            .map_err(|e| RunError::Fixture {
-                server: src.describe(),
-                origin: statement.to_string(),
-                source: without_statement_body(e, &statement.text),
-            })?;
-    }
-    step.finish(
-        sink,
-        outcome,
-        Some(format!(
-            "{} statement(s)",
-            scenario.fixture_statements.len()
-        )),
-    );
+    seed(scenario, src, name, sink, outcome).await?;
 
-    let tgt: &dyn GraphConnection = target.connection.as_ref();
     let batch = scenario.file.transfer.batch_size.value;
     let progress_sink = ProgressSink {
         sink,
         scenario: name,
     };
     // A chain copies hop by hop: source -> first intermediate -> ... -> target.
-    let hops = if scenario.file.transfer.strategy == Strategy::None {
+    let hops = if scenario.file.transfer.strategy.value == Strategy::None {
         &[][..]
     } else {
         &servers[..]
@@ -521,6 +517,52 @@ async fn run_steps(
         }
     }
 
+    run_checks(case, options, source, target, sink, outcome).await
+}
+
+/// Loads the scenario's fixtures into the source, statement by statement.
+pub(super) async fn seed(
+    scenario: &Scenario,
+    src: &dyn GraphConnection,
+    name: &str,
+    sink: &dyn EventSink,
+    outcome: &mut ScenarioOutcome,
+) -> Result<(), RunError> {
+    let step = Step::start(name, "seed source", sink);
+    for statement in &scenario.fixture_statements {
+        src.execute(&Query::new(statement.text.clone()))
+            .await
+            .map_err(|e| RunError::Fixture {
+                server: src.describe(),
+                origin: statement.to_string(),
+                source: without_statement_body(e, &statement.text),
+            })?;
+    }
+    step.finish(
+        sink,
+        outcome,
+        Some(format!(
+            "{} statement(s)",
+            scenario.fixture_statements.len()
+        )),
+    );
+    Ok(())
+}
+
+/// The scenario's checks and queries, source against target.
+pub(super) async fn run_checks(
+    case: &Case,
+    options: &RunOptions,
+    source: &Server,
+    target: &Server,
+    sink: &dyn EventSink,
+    outcome: &mut ScenarioOutcome,
+) -> Result<(), RunError> {
+    let name = case.name.as_str();
+    let scenario = case.scenario.as_ref();
+    let batch = scenario.file.transfer.batch_size.value;
+    let (src, tgt): (&dyn GraphConnection, &dyn GraphConnection) =
+        (source.connection.as_ref(), target.connection.as_ref());
     // `allow: - when:` scopes are matched against the versions the servers reported.
     let case_context = checks::CaseContext {
         versions: PairVersions::new(source.info.version.clone(), target.info.version.clone()),
@@ -627,7 +669,7 @@ async fn run_migrations(
 /// Why a server's reported version does not match the requested one, if it does not. The
 /// requested version must be a prefix of the reported one by dotted components (`5.26` accepts
 /// `5.26.19`, `4.18.3` only `4.18.3`); `any` accepts every version.
-fn version_mismatch(requested: &str, reported: &str) -> Option<String> {
+pub(super) fn version_mismatch(requested: &str, reported: &str) -> Option<String> {
     let requested = requested.trim();
     if requested.eq_ignore_ascii_case("any") {
         return None;

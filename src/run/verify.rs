@@ -72,7 +72,7 @@ pub fn scenario(
             scenario::parse_str(&text, Path::new("<verify>"))?
         }
     };
-    scenario.file.transfer.strategy = Strategy::None;
+    scenario.file.transfer.strategy.value = Strategy::None;
     if let Some(g) = source_graph {
         scenario.file.source.graph = Some(g.to_owned());
     }
@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn the_default_verify_scenario_reads_both_sides_only() {
         let s = scenario("redis://a:1", "bolt://b:2", Some("g\"x"), None, None).unwrap();
-        assert_eq!(s.file.transfer.strategy, Strategy::None);
+        assert_eq!(s.file.transfer.strategy.value, Strategy::None);
         assert_eq!(s.file.source.engine, EngineKind::Falkordb);
         assert_eq!(s.file.target.engine, EngineKind::Neo4j);
         assert_eq!(s.file.source.graph.as_deref(), Some("g\"x"));

@@ -7,7 +7,7 @@ use super::statements::{self, Statement};
 use super::ScenarioError;
 use crate::engine::dialect::EngineKind;
 use crate::engine::endpoint::Endpoint;
-use crate::engine::request::Edition;
+use crate::engine::request::{Edition, LauncherKind};
 
 const MAX_BATCH_SIZE: u64 = 100_000;
 
@@ -310,6 +310,7 @@ fn validate(file: &ScenarioFile, path: &Path) -> Result<(), ScenarioError> {
             ),
         ));
     }
+    validate_native(file, path)?;
     for check in &file.checks {
         if let Check::ContentHash(c) = check {
             if let Some((label, _)) = c.keys.iter().find(|(_, props)| props.is_empty()) {
@@ -319,6 +320,86 @@ fn validate(file: &ScenarioFile, path: &Path) -> Result<(), ScenarioError> {
                     format!("content_hash.keys.{label} lists no properties"),
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+/// `transfer.strategy: dump | in_place`, `transfer.migrate_options` and `rollback`: native
+/// upgrades work on the stores of Neo4j servers the harness starts as local processes.
+fn validate_native(file: &ScenarioFile, path: &Path) -> Result<(), ScenarioError> {
+    let strategy = &file.transfer.strategy;
+    let at = position(&strategy.referenced);
+    if strategy.value.is_native() {
+        let name = strategy.value.name();
+        for (side, spec) in [("source", &file.source), ("target", &file.target)] {
+            if spec.engine != EngineKind::Neo4j {
+                return Err(ScenarioError::new(
+                    path,
+                    at,
+                    format!(
+                        "transfer.strategy {name} needs Neo4j on both sides ({side} is {}): it runs neo4j-admin on the servers' stores",
+                        spec.engine
+                    ),
+                )
+                .with_hint("use `strategy: logical` to copy between engines"));
+            }
+            if let Some(endpoint) = &spec.endpoint {
+                return Err(ScenarioError::new(
+                    path,
+                    position(&endpoint.referenced),
+                    format!(
+                        "{side}.endpoint cannot be used with transfer.strategy {name}: it stops the servers and works on their stores, which the harness does only to servers it started"
+                    ),
+                ));
+            }
+        }
+        if file.launcher == Some(LauncherKind::Docker) {
+            return Err(ScenarioError::new(
+                path,
+                at,
+                format!(
+                    "transfer.strategy {name} is not supported with `launcher: docker` (it runs neo4j-admin on local stores); use `launcher: process` (scripts/setup-neo4j.sh)"
+                ),
+            ));
+        }
+    }
+    if let Some(options) = &file.transfer.migrate_options {
+        let at = position(&options.referenced);
+        if !strategy.value.is_native() {
+            return Err(ScenarioError::new(
+                path,
+                at,
+                format!(
+                    "transfer.migrate_options applies to `strategy: dump` or `in_place` only (the strategy is {})",
+                    strategy.value.name()
+                ),
+            ));
+        }
+        if let Some(bad) = options
+            .value
+            .iter()
+            .find(|o| !o.starts_with("--") || o.contains(char::is_whitespace))
+        {
+            return Err(ScenarioError::new(
+                path,
+                at,
+                format!(
+                    "transfer.migrate_options: {bad:?} is not a neo4j-admin option (one `--name` or `--name=value` per entry, no spaces)"
+                ),
+            ));
+        }
+    }
+    if let Some(rollback) = &file.rollback {
+        if rollback.value && !strategy.value.is_native() {
+            return Err(ScenarioError::new(
+                path,
+                position(&rollback.referenced),
+                format!(
+                    "rollback: true needs transfer.strategy dump or in_place (the strategy is {}): the rollback restores a neo4j-admin dump of the source",
+                    strategy.value.name()
+                ),
+            ));
         }
     }
     Ok(())

@@ -54,6 +54,20 @@ pub struct ScenarioFile {
     /// The team's own migration scripts, tested on each server of the case (docs/MIGRATIONS.md).
     #[serde(default)]
     pub migrations: Option<MigrationsSpec>,
+    /// With a native strategy (`dump`, `in_place`): take a backup (dump) of the source before
+    /// the upgrade, and after the checks restore it on the source version and prove its content
+    /// hash and schema equal the pre-upgrade ones; also try the way back that does not work
+    /// (the source version on the upgraded store) and report Neo4j's refusal.
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub rollback: Option<Spanned<bool>>,
+}
+
+impl ScenarioFile {
+    /// `rollback: true`.
+    pub fn rollback(&self) -> bool {
+        self.rollback.as_ref().is_some_and(|r| r.value)
+    }
 }
 
 /// `migrations:`: a directory of migration scripts and what to check about each.
@@ -220,21 +234,41 @@ pub enum Fixture {
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
-    #[serde(default)]
-    pub strategy: Strategy,
+    #[serde(default = "default_strategy")]
+    pub strategy: Spanned<Strategy>,
     /// Entities per read page and per write batch.
     #[serde(default = "default_batch_size")]
     #[schemars(with = "u64")]
     pub batch_size: Spanned<u64>,
+    /// Extra options for the target version's `neo4j-admin database migrate` (native
+    /// strategies only), e.g. `--force-btree-indexes-to-range` for a 4.4 store with BTREE
+    /// indexes.
+    #[serde(default)]
+    pub migrate_options: Option<Spanned<Vec<String>>>,
 }
 
 impl Default for Transfer {
     fn default() -> Self {
         Transfer {
-            strategy: Strategy::default(),
+            strategy: default_strategy(),
             batch_size: default_batch_size(),
+            migrate_options: None,
         }
     }
+}
+
+impl Transfer {
+    /// `migrate_options`, or none.
+    pub fn migrate_options(&self) -> &[String] {
+        self.migrate_options
+            .as_ref()
+            .map(|o| o.value.as_slice())
+            .unwrap_or_default()
+    }
+}
+
+fn default_strategy() -> Spanned<Strategy> {
+    Spanned::new(Strategy::default(), Location::UNKNOWN, Location::UNKNOWN)
 }
 
 fn default_batch_size() -> Spanned<u64> {
@@ -251,6 +285,32 @@ pub enum Strategy {
     /// external target is not wiped, not even checked for emptiness); `migration-harness verify`
     /// runs scenarios this way.
     None,
+    /// Neo4j's offline upgrade: `neo4j-admin` dump on the source version (server stopped),
+    /// load into a new store with the target version's tool, `migrate` where the target's
+    /// major line differs, then start the target on it. The source is restarted on its store
+    /// for the checks.
+    Dump,
+    /// A single instance's upgrade: stop the source, `migrate` its store with the target
+    /// version's tool where needed, start the target version on that very store. A copy of
+    /// the store taken while stopped is started on the source version for the checks.
+    InPlace,
+}
+
+impl Strategy {
+    /// `dump` or `in_place`: the strategies that work on stores with the engine's admin tool.
+    pub fn is_native(self) -> bool {
+        matches!(self, Strategy::Dump | Strategy::InPlace)
+    }
+
+    /// As written in a scenario.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Logical => "logical",
+            Strategy::None => "none",
+            Strategy::Dump => "dump",
+            Strategy::InPlace => "in_place",
+        }
+    }
 }
 
 /// One check. Written as a one-key map: `- counts: {}`.

@@ -62,6 +62,18 @@ impl ProcessServer {
         self.child = None;
         clean
     }
+
+    /// Stops the server cleanly (as [`ProcessServer::stop`]) and hands over its data
+    /// directory instead of removing it: the store outlives the process, for an upgrade in
+    /// place or an admin tool. `None` when the server did not stop by itself within the grace
+    /// period (a killed server's store is not trusted).
+    pub async fn stop_keeping_data(mut self) -> Option<tempfile::TempDir> {
+        self.stdin = None;
+        if !self.stop().await {
+            return None;
+        }
+        self.data_dir.take()
+    }
 }
 
 impl Drop for ProcessServer {
@@ -112,10 +124,11 @@ impl Launcher for ProcessLauncher {
         let mut last = None;
         // A port can be taken between choosing it and the server binding it: try three times.
         for _ in 0..3 {
-            match launch_once(request, engine, password).await {
+            let data_dir = new_data_dir(request)?;
+            match launch_once(request, engine, password, data_dir).await {
                 Ok(launched) => return Ok(launched),
-                Err(Attempt::PortTaken(e)) => last = Some(e),
-                Err(Attempt::Failed(e)) => return Err(e),
+                Err((Attempt::PortTaken(e), _)) => last = Some(e),
+                Err((Attempt::Failed(e), _)) => return Err(e),
             }
         }
         Err(last.unwrap_or_else(|| EngineError::Start {
@@ -126,27 +139,47 @@ impl Launcher for ProcessLauncher {
     }
 }
 
-enum Attempt {
-    PortTaken(EngineError),
-    Failed(EngineError),
-}
-
-async fn launch_once(
+/// Starts a server for `request` on an existing data directory (a store another server of
+/// this run left with [`ProcessServer::stop_keeping_data`], or one an admin tool prepared).
+/// A failed start removes the directory, and its error carries the server's last log lines
+/// (e.g. a store format it refuses).
+pub async fn launch_on(
     request: &ServerRequest,
     engine: &dyn EngineDescriptor,
     password: &Secret,
-) -> Result<Launched, Attempt> {
-    let fail = |message: String| {
-        Attempt::Failed(EngineError::Start {
-            server: request.label(),
-            image: "local process".into(),
-            message,
-        })
+    data_dir: tempfile::TempDir,
+) -> Result<Launched, EngineError> {
+    let mut data_dir = data_dir;
+    let mut last = None;
+    for _ in 0..3 {
+        match launch_once(request, engine, password, data_dir).await {
+            Ok(launched) => return Ok(launched),
+            Err((Attempt::PortTaken(e), Some(dir))) => {
+                last = Some(e);
+                data_dir = dir;
+            }
+            Err((Attempt::PortTaken(e), None)) | Err((Attempt::Failed(e), _)) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| EngineError::Start {
+        server: request.label(),
+        image: "local process".into(),
+        message: "no free port".into(),
+    }))
+}
+
+/// A new private data directory for a server of `request`, inside this run's registry
+/// directory (so a killed run's leftovers are removed by the next run).
+pub fn new_data_dir(request: &ServerRequest) -> Result<tempfile::TempDir, EngineError> {
+    let fail = |message: String| EngineError::Start {
+        server: request.label(),
+        image: "local process".into(),
+        message,
     };
     let servers = registry::run_dir()
         .map_err(|e| fail(format!("cannot create the run directory: {e}")))?
         .join("servers");
-    let data_dir = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(&format!(
             "{}-{}-{}-",
             request.role,
@@ -159,11 +192,40 @@ async fn launch_once(
                 "cannot create a data directory in {}: {e}",
                 servers.display()
             ))
-        })?;
-    let port = free_port().map_err(|e| fail(format!("cannot find a free port: {e}")))?;
-    let spec = engine
-        .process(request, password, data_dir.path(), port)
-        .map_err(Attempt::Failed)?;
+        })
+}
+
+enum Attempt {
+    PortTaken(EngineError),
+    Failed(EngineError),
+}
+
+async fn launch_once(
+    request: &ServerRequest,
+    engine: &dyn EngineDescriptor,
+    password: &Secret,
+    data_dir: tempfile::TempDir,
+) -> Result<Launched, (Attempt, Option<tempfile::TempDir>)> {
+    let fail = |message: String| {
+        Attempt::Failed(EngineError::Start {
+            server: request.label(),
+            image: "local process".into(),
+            message,
+        })
+    };
+    let port = match free_port() {
+        Ok(port) => port,
+        Err(e) => {
+            return Err((
+                fail(format!("cannot find a free port: {e}")),
+                Some(data_dir),
+            ))
+        }
+    };
+    let spec = match engine.process(request, password, data_dir.path(), port) {
+        Ok(spec) => spec,
+        Err(e) => return Err((Attempt::Failed(e), Some(data_dir))),
+    };
     let what = format!(
         "local process {}, installed version {}",
         spec.program.display(),
@@ -177,8 +239,12 @@ async fn launch_once(
         })
     };
     for (name, content) in &spec.files {
-        write_private(&data_dir.path().join(name), content)
-            .map_err(|e| fail(format!("cannot write {name} into the data directory: {e}")))?;
+        if let Err(e) = write_private(&data_dir.path().join(name), content) {
+            return Err((
+                fail(format!("cannot write {name} into the data directory: {e}")),
+                Some(data_dir),
+            ));
+        }
     }
     let mut command = Command::new(&spec.program);
     command
@@ -196,20 +262,31 @@ async fn launch_once(
         // its servers in order, rather than every server at once.
         .process_group(0)
         .kill_on_drop(true);
-    let mut child = command
-        .spawn()
-        .map_err(|e| fail(format!("cannot run {}: {e}", spec.program.display())))?;
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            return Err((
+                fail(format!("cannot run {}: {e}", spec.program.display())),
+                Some(data_dir),
+            ))
+        }
+    };
     let process = child.id().and_then(ProcessId::of);
     let name = data_dir
         .path()
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let pid_file = match process {
-        Some(p) => Some(
-            registry::record_server(&name, p)
-                .map_err(|e| fail(format!("cannot record the server in the run registry: {e}")))?,
-        ),
+    let pid_file = match process.map(|p| registry::record_server(&name, p)) {
+        Some(Ok(file)) => Some(file),
+        Some(Err(e)) => {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            return Err((
+                fail(format!("cannot record the server in the run registry: {e}")),
+                Some(data_dir),
+            ));
+        }
         None => None,
     };
     let stdin = child.stdin.take();
@@ -286,24 +363,30 @@ async fn launch_once(
             let reason =
                 reason.unwrap_or_else(|| "the server closed its output before it was ready".into());
             let message = logs.append_to(&reason);
-            drop(server);
+            let dir = server.stop_keeping_data().await;
             if port_in_use(&logs) {
-                Err(Attempt::PortTaken(EngineError::Start {
-                    server: request.label(),
-                    image: what.clone(),
-                    message,
-                }))
+                Err((
+                    Attempt::PortTaken(EngineError::Start {
+                        server: request.label(),
+                        image: what.clone(),
+                        message,
+                    }),
+                    dir,
+                ))
             } else {
-                Err(fail(message))
+                Err((fail(message), None))
             }
         }
         Err(_) => {
             drop(server);
-            Err(fail(logs.append_to(&format!(
+            Err((
+                fail(logs.append_to(&format!(
                 "not ready within {:.0} s (no {:?} line; raise --startup-timeout if the machine is slow)",
                 begin.elapsed().as_secs_f64(),
                 spec.ready_line
-            ))))
+            ))),
+                None,
+            ))
         }
     }
 }
@@ -353,6 +436,12 @@ async fn follow(
 fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
+    // A store reused by a later server already holds the earlier server's files.
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

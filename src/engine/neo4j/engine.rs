@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use super::connection::{BoltTarget, Neo4jConnection, DEFAULT_DATABASE, PASSWORD_ENV};
-use crate::engine::descriptor::{ContainerSpec, EngineDescriptor, ProcessSpec};
+use crate::engine::descriptor::{ContainerSpec, EngineDescriptor, ProcessSpec, StoreAdmin};
 use crate::engine::dialect::{Dialect, EngineKind};
 use crate::engine::request::{Edition, ServerRequest};
 use crate::engine::secret::Secret;
@@ -197,22 +197,26 @@ impl EngineDescriptor for Neo4jEngine {
     ) -> Result<Arc<dyn GraphConnection>, EngineError> {
         super::connection::connect(request, endpoint).await
     }
+
+    fn store_admin(&self) -> Option<&'static dyn StoreAdmin> {
+        Some(&super::admin::Neo4jAdmin)
+    }
 }
 
 /// A Neo4j version installed by `scripts/setup-neo4j.sh` under `<cache>/neo4j/<version>/`.
 #[derive(Debug)]
-struct Installation {
-    version: String,
-    classpath: String,
-    java_home: PathBuf,
-    jvm_opts: Vec<String>,
+pub(super) struct Installation {
+    pub(super) version: String,
+    pub(super) classpath: String,
+    pub(super) java_home: PathBuf,
+    pub(super) jvm_opts: Vec<String>,
     launcher_jar: PathBuf,
 }
 
 impl Installation {
     /// Finds `requested` (exact, or a short name such as `5.26` or `2025` listed in
     /// `<cache>/neo4j/aliases`). The error says how to install it and what is installed.
-    fn find(requested: &str) -> Result<Installation, String> {
+    pub(super) fn find(requested: &str) -> Result<Installation, String> {
         let root = crate::engine::launcher::cache_dir().join("neo4j");
         let version = resolve_alias(&root, requested)
             .or_else(|| newest_with_prefix(&installed_versions(&root), requested))
@@ -299,7 +303,7 @@ fn installed_versions(root: &Path) -> Vec<String> {
 }
 
 /// Quotes one argument of a Java `@argfile` (double quotes; backslashes and quotes escaped).
-fn quote_arg(arg: &str) -> String {
+pub(super) fn quote_arg(arg: &str) -> String {
     format!("\"{}\"", arg.replace('\\', "\\\\").replace('"', "\\\""))
 }
 

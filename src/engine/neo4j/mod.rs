@@ -7,8 +7,10 @@
 //!   over Bolt, and [`connect`] for existing servers.
 //! - [`convert`]: `BoltType` <-> [`Value`](crate::value::Value), on top of `decode`, which
 //!   reads neo4rs values field by field (its own serde view of some types is lossy).
+//! - [`admin`]: `neo4j-admin` dump / load / migrate on the process launcher's stores.
 //! - `columns`: recovering the column order neo4rs 0.8 does not keep.
 
+pub mod admin;
 mod columns;
 mod connection;
 pub mod convert;

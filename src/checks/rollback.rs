@@ -1,0 +1,240 @@
+//! Rollback checks for native upgrades (`rollback: true`).
+//!
+//! - [`record`] takes the source's content hash and schema right before the pre-upgrade backup.
+//! - [`verify`]: the backup, restored on the source version and started, must hold exactly
+//!   that content (same graph hash, same counts) and schema (same items, same names: it is the
+//!   same version).
+//! - [`downgrade`]: the way back that does not work, the source version started on the
+//!   upgraded store, must be refused; the outcome carries the server's own message.
+
+use std::time::Duration;
+
+use super::content::{stream_hash, GraphHash};
+use super::schema::{snapshot, SchemaSnapshot};
+use super::{CheckError, CheckOutcome};
+use crate::engine::GraphConnection;
+
+/// The source as it was before the upgrade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreUpgrade {
+    pub hash: GraphHash,
+    pub schema: SchemaSnapshot,
+}
+
+/// Reads the content hash and schema of `conn` (the source, before it is stopped).
+pub async fn record(conn: &dyn GraphConnection, batch: u64) -> Result<PreUpgrade, CheckError> {
+    let hash = stream_hash(conn, batch)
+        .await
+        .map_err(|source| CheckError::Read {
+            check: "rollback".into(),
+            source,
+        })?;
+    let schema = snapshot(conn).await.map_err(|source| CheckError::Engine {
+        check: "rollback".into(),
+        source,
+    })?;
+    Ok(PreUpgrade { hash, schema })
+}
+
+/// Compares the restored server with the pre-upgrade state; `restore` is how long the restore
+/// took (load + start).
+pub async fn verify(
+    before: &PreUpgrade,
+    restored: &dyn GraphConnection,
+    batch: u64,
+    restore: Duration,
+) -> Result<CheckOutcome, CheckError> {
+    let after = record(restored, batch).await?;
+    Ok(compare(before, &after, restore))
+}
+
+/// The verdict of [`verify`] from both states.
+pub fn compare(before: &PreUpgrade, after: &PreUpgrade, restore: Duration) -> CheckOutcome {
+    let mut details = Vec::new();
+    if before.hash.graph_hash != after.hash.graph_hash {
+        details.push(format!(
+            "content hash {} before the upgrade, {} after the restore ({} -> {} nodes, {} -> {} relationships)",
+            short(&before.hash.graph_hash),
+            short(&after.hash.graph_hash),
+            before.hash.nodes,
+            after.hash.nodes,
+            before.hash.relationships,
+            after.hash.relationships
+        ));
+    }
+    for item in &before.schema.items {
+        if !after.schema.items.contains(item) {
+            details.push(format!("missing after the restore: {}", item.describe()));
+        }
+    }
+    for item in &after.schema.items {
+        if !before.schema.items.contains(item) {
+            details.push(format!("extra after the restore: {}", item.describe()));
+        }
+    }
+    let passed = details.is_empty();
+    let summary = if passed {
+        format!(
+            "the pre-upgrade backup restored in {:.1}s: content hash {} ({} nodes, {} relationships) and {} schema item(s) equal the pre-upgrade ones",
+            restore.as_secs_f64(),
+            short(&before.hash.graph_hash),
+            before.hash.nodes,
+            before.hash.relationships,
+            before.schema.items.len()
+        )
+    } else {
+        format!(
+            "the pre-upgrade backup restored in {:.1}s does not equal the pre-upgrade source: {} difference(s)",
+            restore.as_secs_f64(),
+            details.len()
+        )
+    };
+    CheckOutcome::new("rollback", passed, summary, details)
+}
+
+/// The outcome of starting `old_version` on the store `new_version` upgraded: `Err` with the
+/// server's message (refused, as expected), or `Ok` when it started (the check fails: a
+/// rollback from the upgraded store would look possible but is not what the runbook tests).
+pub fn downgrade(
+    old_version: &str,
+    new_version: &str,
+    attempt: Result<(), String>,
+) -> CheckOutcome {
+    match attempt {
+        Err(message) => {
+            let lines = refusal_lines(&message);
+            let first = root_cause(&message)
+                .or_else(|| lines.first().cloned())
+                .unwrap_or_else(|| message.clone());
+            CheckOutcome::new(
+                "downgrade",
+                true,
+                format!(
+                    "Neo4j {old_version} refuses the store Neo4j {new_version} upgraded, as expected: {first}"
+                ),
+                lines,
+            )
+        }
+        Ok(()) => CheckOutcome::new(
+            "downgrade",
+            false,
+            format!(
+                "Neo4j {old_version} started on the store Neo4j {new_version} upgraded; the harness expected a refusal (roll back from the pre-upgrade backup anyway)"
+            ),
+            Vec::new(),
+        ),
+    }
+}
+
+/// Neo4j's own reason in a failed start: the text after the last `root cause: ` (without the
+/// closing parenthesis), else the launcher's FAILED line.
+pub fn root_cause(message: &str) -> Option<String> {
+    if let Some((_, cause)) = message.rsplit_once("root cause: ") {
+        let line = cause.lines().next().unwrap_or(cause).trim();
+        let line = line.strip_suffix(')').unwrap_or(line);
+        return Some(line.to_owned());
+    }
+    message
+        .lines()
+        .find_map(|l| l.split_once("MH-LAUNCHER FAILED "))
+        .map(|(_, rest)| rest.trim().to_owned())
+}
+
+/// The lines of a failed start that say why: the launcher's FAILED line and Neo4j's own
+/// exception messages, without stack frames; at most 12.
+pub fn refusal_lines(message: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for line in message.lines().map(str::trim) {
+        let useful = line.contains("MH-LAUNCHER FAILED")
+            || line.starts_with("Caused by:")
+            || line.contains("Exception:")
+            || line.contains("Error:");
+        if useful && !line.starts_with("at ") && !lines.iter().any(|l| l == line) {
+            lines.push(line.to_owned());
+        }
+    }
+    lines.truncate(12);
+    lines
+}
+
+fn short(hash: &str) -> &str {
+    &hash[..hash.len().min(16)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::schema::{EntityType, IndexKind, ItemKind, SchemaItem};
+
+    fn state(hash: &str, schema: Vec<SchemaItem>) -> PreUpgrade {
+        PreUpgrade {
+            hash: GraphHash {
+                graph_hash: hash.into(),
+                nodes: 3,
+                relationships: 2,
+                ..GraphHash::default()
+            },
+            schema: SchemaSnapshot::new(schema),
+        }
+    }
+
+    fn index(name: &str) -> SchemaItem {
+        SchemaItem {
+            kind: ItemKind::Index(IndexKind::Range),
+            entity: EntityType::Node,
+            labels: vec!["Person".into()],
+            properties: vec!["name".into()],
+            options: Default::default(),
+            owned_by_constraint: false,
+            name: Some(name.into()),
+        }
+    }
+
+    #[test]
+    fn an_exact_restore_passes_and_reports_its_time() {
+        let before = state("abcdef0123456789ffff", vec![index("person_name")]);
+        let outcome = compare(&before, &before.clone(), Duration::from_millis(12_300));
+        assert!(outcome.passed, "{outcome:?}");
+        assert!(
+            outcome.summary.contains("restored in 12.3s"),
+            "{}",
+            outcome.summary
+        );
+        assert!(
+            outcome.summary.contains("abcdef0123456789 "),
+            "{}",
+            outcome.summary
+        );
+    }
+
+    #[test]
+    fn a_different_hash_or_schema_fails() {
+        let before = state("aa", vec![index("person_name")]);
+        let after = state("bb", vec![index("other")]);
+        let outcome = compare(&before, &after, Duration::ZERO);
+        assert!(!outcome.passed);
+        assert_eq!(outcome.details.len(), 3, "{:?}", outcome.details);
+    }
+
+    #[test]
+    fn a_refused_downgrade_passes_with_the_servers_message() {
+        let message = "failed to start source (neo4j 5.26): the server failed to start: boom\n  MH-LAUNCHER FAILED Store format not supported\n  at org.neo4j.X\nCaused by: org.neo4j.kernel.impl.storemigration.UnexpectedUpgradingStoreVersionException: Not possible to upgrade\n";
+        let outcome = downgrade("5.26.30", "2026.08.1", Err(message.into()));
+        assert!(outcome.passed);
+        assert_eq!(outcome.details.len(), 2, "{:?}", outcome.details);
+        assert!(
+            outcome
+                .summary
+                .ends_with("as expected: Store format not supported"),
+            "{}",
+            outcome.summary
+        );
+        let cause = "MH-LAUNCHER FAILED RuntimeException: Error starting (root cause: UnsupportedLogVersionException: newer version of neo4j.)\n";
+        assert_eq!(
+            root_cause(cause).as_deref(),
+            Some("UnsupportedLogVersionException: newer version of neo4j.")
+        );
+        let started = downgrade("5.26.30", "2026.08.1", Ok(()));
+        assert!(!started.passed);
+    }
+}
