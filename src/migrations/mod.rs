@@ -27,7 +27,9 @@ use std::path::{Path, PathBuf};
 use crate::scenario::statements::{self, Statement};
 
 /// Which naming scheme a directory uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Layout {
     /// `V1__x.cypher`, `U1__x.cypher`, `R__x.cypher`.

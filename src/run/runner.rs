@@ -404,7 +404,10 @@ async fn run_steps(
     step.finish(sink, outcome, Some(note));
 
     if options.only_migrations {
-        return run_migrations(name, scenario, servers, sink, outcome).await;
+        let (Some(source), Some(target)) = (servers.first(), servers.last()) else {
+            return Ok(());
+        };
+        return run_migrations(name, scenario, source, target, sink, outcome).await;
     }
 
     let step = Step::start(name, "prepare servers", sink);
@@ -592,7 +595,7 @@ pub(super) async fn run_checks(
         step.finish(sink, outcome, None);
         outcome.checks.push(result);
     }
-    run_migrations(name, scenario, servers, sink, outcome).await
+    run_migrations(name, scenario, source, target, sink, outcome).await
 }
 
 /// The scenario's `migrations:` part: the scripts on the source's and the target's version,
@@ -600,15 +603,13 @@ pub(super) async fn run_checks(
 async fn run_migrations(
     name: &str,
     scenario: &Scenario,
-    servers: &[Server],
+    source: &Server,
+    target: &Server,
     sink: &dyn EventSink,
     outcome: &mut ScenarioOutcome,
 ) -> Result<(), RunError> {
     use checks::migrations::{run_on_server, same_on_both, MigrationServer};
     let (Some(spec), Some(set)) = (&scenario.file.migrations, &scenario.migration_set) else {
-        return Ok(());
-    };
-    let (Some(source), Some(target)) = (servers.first(), servers.last()) else {
         return Ok(());
     };
     for server in [source, target] {

@@ -96,7 +96,18 @@ pub struct MigrationsSpec {
 }
 
 /// One check about one migration on one server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MigrationCheckKind {
     Applies,
@@ -235,6 +246,7 @@ pub enum Fixture {
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
     #[serde(default = "default_strategy")]
+    #[schemars(with = "Strategy")]
     pub strategy: Spanned<Strategy>,
     /// Entities per read page and per write batch.
     #[serde(default = "default_batch_size")]
@@ -244,6 +256,7 @@ pub struct Transfer {
     /// strategies only), e.g. `--force-btree-indexes-to-range` for a 4.4 store with BTREE
     /// indexes.
     #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
     pub migrate_options: Option<Spanned<Vec<String>>>,
 }
 
