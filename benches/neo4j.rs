@@ -16,44 +16,20 @@
 
 use std::time::{Duration, Instant};
 
-use migration_harness::engine::dialect::EngineKind;
 use migration_harness::engine::server::ServerRequest;
 use migration_harness::engine::{GraphConnection, Query, Server, ServerRole};
 use migration_harness::value::Value;
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+mod support;
+
+use support::Res;
 
 fn request(role: ServerRole, version: &str) -> ServerRequest {
-    ServerRequest {
-        role,
-        launcher: migration_harness::engine::launcher::LauncherKind::Process,
-        startup_timeout: Duration::from_secs(600),
-        ..ServerRequest::for_tests(EngineKind::Neo4j, version)
-    }
+    support::neo4j_request(role, version, Duration::from_secs(600))
 }
 
 async fn seed(source: &dyn GraphConnection, n: i64) -> Res<()> {
-    source.wipe().await?;
-    source
-        .execute(&Query::new(format!(
-            "UNWIND range(0, {}) AS i CALL {{ WITH i CREATE (:Item {{k: i, name: 'item ' + toString(i), w: i / 7.0}}) }} IN TRANSACTIONS OF 10000 ROWS",
-            n - 1
-        )))
-        .await?;
-    source
-        .execute(&Query::new(
-            "CREATE INDEX bench_k IF NOT EXISTS FOR (n:Item) ON (n.k)",
-        ))
-        .await?;
-    source
-        .execute(&Query::new("CALL db.awaitIndexes(300)"))
-        .await?;
-    source
-        .execute(&Query::new(format!(
-            "MATCH (a:Item) WITH a, (a.k + 1) % {n} AS next MATCH (b:Item {{k: next}}) CALL {{ WITH a, b CREATE (a)-[:NEXT {{since: a.k}}]->(b) }} IN TRANSACTIONS OF 10000 ROWS"
-        )))
-        .await?;
-    Ok(())
+    support::seed_neo4j_items(source, n, 1).await
 }
 
 async fn read_all(source: &dyn GraphConnection) -> Res<(Vec<Vec<Value>>, Vec<Vec<Value>>)> {

@@ -20,15 +20,12 @@ use migration_harness::engine::store::Store;
 use migration_harness::engine::{GraphConnection, Query, Server, ServerRole};
 use migration_harness::value::Value;
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+mod support;
+
+use support::Res;
 
 fn request(role: ServerRole, version: &str) -> ServerRequest {
-    ServerRequest {
-        role,
-        launcher: migration_harness::engine::launcher::LauncherKind::Process,
-        startup_timeout: Duration::from_secs(900),
-        ..ServerRequest::for_tests(EngineKind::Neo4j, version)
-    }
+    support::neo4j_request(role, version, Duration::from_secs(900))
 }
 
 async fn count(conn: &dyn GraphConnection, cypher: &str) -> Res<i64> {
@@ -44,27 +41,7 @@ async fn counts(conn: &dyn GraphConnection) -> Res<(i64, i64)> {
 }
 
 async fn seed(source: &dyn GraphConnection, n: i64) -> Res<()> {
-    source.wipe().await?;
-    source
-        .execute(&Query::new(format!(
-            "UNWIND range(0, {}) AS i CALL {{ WITH i CREATE (:Item {{k: i, name: 'item ' + toString(i), w: i / 7.0}}) }} IN TRANSACTIONS OF 10000 ROWS",
-            n - 1
-        )))
-        .await?;
-    source
-        .execute(&Query::new(
-            "CREATE INDEX bench_k IF NOT EXISTS FOR (n:Item) ON (n.k)",
-        ))
-        .await?;
-    source
-        .execute(&Query::new("CALL db.awaitIndexes(600)"))
-        .await?;
-    source
-        .execute(&Query::new(format!(
-            "MATCH (a:Item) UNWIND range(1, 5) AS d WITH a, d MATCH (b:Item {{k: (a.k + d) % {n}}}) CALL {{ WITH a, b, d CREATE (a)-[:NEXT {{d: d}}]->(b) }} IN TRANSACTIONS OF 20000 ROWS"
-        )))
-        .await?;
-    Ok(())
+    support::seed_neo4j_items(source, n, 5).await
 }
 
 fn main() -> Res<()> {

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use migration_harness::engine::dialect::{Dialect, EngineKind};
 use migration_harness::engine::falkordb::FalkorConnection;
+use migration_harness::engine::server::ServerRequest;
+use migration_harness::engine::{GraphConnection, Query, ServerRole};
 
 pub type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -133,4 +135,40 @@ pub fn reset_peak() {
 /// Peak live heap since the last [`reset_peak`], in MiB.
 pub fn peak_mib() -> f64 {
     PEAK.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0)
+}
+
+/// A Neo4j server of `version` started by the process launcher (scripts/setup.sh installs it).
+pub fn neo4j_request(role: ServerRole, version: &str, startup: Duration) -> ServerRequest {
+    ServerRequest {
+        role,
+        launcher: migration_harness::engine::launcher::LauncherKind::Process,
+        startup_timeout: startup,
+        ..ServerRequest::for_tests(EngineKind::Neo4j, version)
+    }
+}
+
+/// Seeds a Neo4j graph: `n` `:Item` nodes (`k`, `name`, `w`), indexed on `k`, and `per_node`
+/// `NEXT` relationships (`{d}`) from each node to the next `per_node` ones (a ring when 1).
+pub async fn seed_neo4j_items(source: &dyn GraphConnection, n: i64, per_node: i64) -> Res<()> {
+    source.wipe().await?;
+    source
+        .execute(&Query::new(format!(
+            "UNWIND range(0, {}) AS i CALL {{ WITH i CREATE (:Item {{k: i, name: 'item ' + toString(i), w: i / 7.0}}) }} IN TRANSACTIONS OF 10000 ROWS",
+            n - 1
+        )))
+        .await?;
+    source
+        .execute(&Query::new(
+            "CREATE INDEX bench_k IF NOT EXISTS FOR (n:Item) ON (n.k)",
+        ))
+        .await?;
+    source
+        .execute(&Query::new("CALL db.awaitIndexes(600)"))
+        .await?;
+    source
+        .execute(&Query::new(format!(
+            "MATCH (a:Item) UNWIND range(1, {per_node}) AS d WITH a, d MATCH (b:Item {{k: (a.k + d) % {n}}}) CALL {{ WITH a, b, d CREATE (a)-[:NEXT {{d: d}}]->(b) }} IN TRANSACTIONS OF 20000 ROWS"
+        )))
+        .await?;
+    Ok(())
 }
