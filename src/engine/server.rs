@@ -63,35 +63,7 @@ impl Server {
         let launcher = launcher::resolve(request.launcher).await;
         let password = Secret::generate();
         let launched = launcher.launch(&request, engine, &password).await?;
-        let connected = async {
-            let connection = engine
-                .connect_started(&request, &launched.host, launched.port, &password)
-                .await?;
-            let info = connection.server_info().await?;
-            Ok::<_, EngineError>((connection, info))
-        }
-        .await;
-        let (connection, info) = match connected {
-            Ok(pair) => pair,
-            Err(e) => {
-                let message = launched.logs.append_to(&e.to_string());
-                drop(launched.guard);
-                return Err(EngineError::Start {
-                    server: request.label(),
-                    image: format!("{} launcher", launched.launcher),
-                    message,
-                });
-            }
-        };
-        Ok(Server {
-            request,
-            connection,
-            owned: true,
-            startup: begin.elapsed(),
-            launcher: Some(launched.launcher),
-            info,
-            guard: Some(launched.guard),
-        })
+        Self::connect_launched(request, engine, launched, &password, begin).await
     }
 
     /// Stops a server the process launcher started and keeps its store on disk (for an
@@ -137,9 +109,21 @@ impl Server {
         let password = Secret::generate();
         let launched =
             launcher::process::launch_on(&request, engine, &password, store.into_dir()).await?;
+        Self::connect_launched(request, engine, launched, &password, begin).await
+    }
+
+    /// Connects to a server a launcher just started and asks its version; on failure the
+    /// server's last log lines join the error and the server is removed.
+    async fn connect_launched(
+        request: ServerRequest,
+        engine: &dyn super::descriptor::EngineDescriptor,
+        launched: launcher::Launched,
+        password: &Secret,
+        begin: Instant,
+    ) -> Result<Server, EngineError> {
         let connected = async {
             let connection = engine
-                .connect_started(&request, &launched.host, launched.port, &password)
+                .connect_started(&request, &launched.host, launched.port, password)
                 .await?;
             let info = connection.server_info().await?;
             Ok::<_, EngineError>((connection, info))
