@@ -6,7 +6,7 @@
 //! an unsupported command or feature fails the test with that finding, never passes silently.
 //!
 //! The throughput probe (100k nodes + 500k relationships) is `#[ignore]`d:
-//! `cargo test --release --test bulk_falkordb -- --ignored --nocapture`.
+//! `cargo test --release --test it -- bulk_falkordb:: --ignored --nocapture`.
 
 use crate::support;
 

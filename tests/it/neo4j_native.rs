@@ -245,7 +245,7 @@ fn a_skipped_hop_is_refused_before_start_and_migrate_says_what_it_says() {
 fn runbook(case: &Json) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "Measured by `tests/neo4j_native.rs` ({} -> {}, `transfer.strategy: dump`, `rollback: true`, fixture tests/neo4j-native/fixtures/upgrade.cypher):\n\n",
+        "Measured by `tests/it/neo4j_native.rs` ({} -> {}, `transfer.strategy: dump`, `rollback: true`, fixture tests/neo4j-native/fixtures/upgrade.cypher):\n\n",
         case["source"].as_str().unwrap_or_default(),
         case["servers"][1]["version"].as_str().unwrap_or_default()
     ));

@@ -1,6 +1,6 @@
 //! The normalized rendering behind query snapshots and diffs, pinned with insta: typed values
 //! (1, 1.0 and "1" read differently), entities without internal ids, multiset rows sorted.
-//! `INSTA_UPDATE=always cargo test --test queries_render` (or `cargo insta review`) updates them.
+//! `INSTA_UPDATE=always cargo test --test it -- queries_render::` (or `cargo insta review`) updates them.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! The HTML report rendered in headless Chromium: the matrix grid shows the right verdict per
 //! case, the page's script ran, and there are no console errors. No servers needed (the
-//! outcomes are built here); tests/matrix_cli.rs checks a report from a real run.
+//! outcomes are built here); tests/it/matrix_cli.rs checks a report from a real run.
 
 use crate::support;
 

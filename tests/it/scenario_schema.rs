@@ -62,7 +62,7 @@ fn the_committed_schema_is_what_the_binary_prints() {
     let committed = std::fs::read_to_string(schema_path()).unwrap_or_default();
     assert!(
         committed == printed,
-        "docs/scenario.schema.json is stale: run `MH_OVERWRITE=1 cargo test --test scenario_schema` and commit it"
+        "docs/scenario.schema.json is stale: run `MH_OVERWRITE=1 cargo test --test it -- scenario_schema::` and commit it"
     );
 }
 
