@@ -9,7 +9,7 @@ lines.
     read_graph.py falkordb <port> <graph>
 
 Neo4j has its own reader, tests/readers/read_neo4j.py (the official `neo4j` driver; used by
-tests/values_exact_neo4j.rs); this one is used by tests/values_exact.rs.
+tests/it/values_exact_neo4j.rs); this one is used by tests/it/values_exact.rs.
 
 Value forms: `null`, `b:true`, `i:<int>`, `f:<16 hex digits of the double's bits>` (every NaN
 as `f:nan`), `s:<json string>`, `v:[<8 hex digits per f32>,...]` (a FalkorDB vecf32),

@@ -21,7 +21,7 @@ as `f:nan`), `s:<json string>`, `y:<hex bytes>` (a byte array), `[a,b]`,
 `duration:<months>,<days>,<seconds>,<nanoseconds>`. Every field is the driver's own integer
 field (nanoseconds included), so nothing is rounded through a float or a text form. A
 duration is printed as the driver normalises it (`{seconds: -5, nanoseconds: 1}` reads as
-`-4,-999999999`); used by tests/values_exact_neo4j.rs (the FalkorDB reader is read_graph.py).
+`-4,-999999999`); used by tests/it/values_exact_neo4j.rs (the FalkorDB reader is read_graph.py).
 """
 
 import json

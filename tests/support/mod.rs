@@ -73,7 +73,7 @@ pub fn relative(path: &Path) -> String {
 
 /// Why a case cannot run here, if it cannot: a Neo4j image that is neither local nor
 /// pullable. FalkorDB images are the CI engine's and must exist (see `require_falkordb_images`),
-/// so they never produce a skip. Prints the `skipped: ...` line the suite promises.
+/// so they never produce a skip. Prints the `skipped: ...` line the suite promises (on stderr).
 pub async fn neo4j_skip_reason(case: &migration_harness::run::Case, pull: bool) -> Option<String> {
     use migration_harness::engine::dialect::EngineKind;
     let mut reasons = Vec::new();
@@ -89,7 +89,7 @@ pub async fn neo4j_skip_reason(case: &migration_harness::run::Case, pull: bool) 
         }
         let image = migration_harness::engine::descriptor::descriptor(req.engine).image_ref(req);
         if let Availability::Missing { reason } = ensure_image(&image, pull).await {
-            println!("skipped: image {image} not available ({reason})");
+            eprintln!("skipped: image {image} not available ({reason})");
             reasons.push(image);
         }
     }
@@ -97,16 +97,18 @@ pub async fn neo4j_skip_reason(case: &migration_harness::run::Case, pull: bool) 
 }
 
 /// One libtest-mimic trial per case (scenario file x version pair of its `matrix:`) under
-/// `dir`, named like the CLI's cases (`quickstart[falkordb-4.16.3->falkordb-4.18.3]`), so
-/// `cargo test --test scenario_files -- quickstart` filters and `-- --list` lists them. Each runs
-/// end to end and passes only on `Verdict::Pass`. `MH_VERSIONS` replaces every scenario's pairs,
-/// as `--versions` does. Cases with unavailable Neo4j images are ignored, loudly; a scenario whose
-/// pairs are refused (downgrade, skipped hops) is one failing trial with the reason.
-pub fn scenario_trials(args: &libtest_mimic::Arguments, dir: &Path) -> Vec<libtest_mimic::Trial> {
+/// `dir`, named `<suite>::` and the CLI's case name
+/// (`scenario_files::quickstart[falkordb-4.16.3->falkordb-4.18.3]`), so `-- quickstart`
+/// filters and `-- --list` lists them. Each runs end to end and passes only on
+/// `Verdict::Pass`. `MH_VERSIONS` replaces every scenario's pairs, as `--versions` does. Building
+/// the list only reads the scenario files: images are probed (and pulled) inside the trial, so a
+/// filtered-out case probes nothing; a case with unavailable Neo4j images is ignored, loudly
+/// (`skipped: ...`). A scenario whose pairs are refused (downgrade, skipped hops) is one failing
+/// trial with the reason.
+pub fn scenario_trials(suite: &str, dir: &Path) -> Vec<libtest_mimic::Trial> {
     use migration_harness::run::matrix;
     use migration_harness::scenario;
     let files = scenario::discover(&[dir.to_owned()]).unwrap_or_else(|e| panic!("{e}"));
-    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let pull = std::env::var_os("MH_NO_PULL").is_none();
     let versions = match std::env::var("MH_VERSIONS") {
         Ok(v) => matrix::parse_pairs(&v).unwrap_or_else(|e| panic!("MH_VERSIONS: {e}")),
@@ -121,26 +123,24 @@ pub fn scenario_trials(args: &libtest_mimic::Arguments, dir: &Path) -> Vec<libte
             Err(e) => {
                 let message = e.to_string();
                 trials.push(libtest_mimic::Trial::test(
-                    format!("{}[matrix]", scenario.name()),
+                    format!("{suite}::{}[matrix]", scenario.name()),
                     move || Err(message.into()),
                 ));
                 continue;
             }
         };
         for case in cases {
-            // Listing must stay instant and side-effect free: probe images only when running.
-            let skip = if args.list {
-                None
-            } else {
-                runtime.block_on(neo4j_skip_reason(&case, pull))
-            };
-            let name = case.name.clone();
-            let trial = libtest_mimic::Trial::test(name, move || run_case(case));
-            trials.push(if skip.is_some() {
-                trial.with_ignored_flag(true)
-            } else {
-                trial
-            });
+            let name = format!("{suite}::{}", case.name);
+            trials.push(libtest_mimic::Trial::ignorable_test(name, move || {
+                let runtime = tokio::runtime::Runtime::new()?;
+                if let Some(images) = runtime.block_on(neo4j_skip_reason(&case, pull)) {
+                    return Ok(libtest_mimic::Completion::ignored_with(format!(
+                        "skipped: image(s) not available: {images}"
+                    )));
+                }
+                drop(runtime);
+                run_case(case).map(|()| libtest_mimic::Completion::Completed)
+            }));
         }
     }
     trials
@@ -213,7 +213,7 @@ pub fn chromium_or_skip(test: &str) -> Option<PathBuf> {
             "{test}: chromium is not installed, but CI=true requires it: apt-get install -y chromium (.ci/run does this)"
         ),
         None => {
-            println!("skipped: {test}: chromium is not installed (apt-get install -y chromium)");
+            eprintln!("skipped: {test}: chromium is not installed (apt-get install -y chromium)");
             None
         }
     }

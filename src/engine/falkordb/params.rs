@@ -146,7 +146,7 @@ mod tests {
     fn float_literals_carry_every_bit() {
         // `{:e}` is the shortest text that parses back to the same double (at most 17
         // significant digits); FalkorDB's parameter parser reads it back bit-exact, DBL_MAX and
-        // subnormals included (tests/exact_doubles_falkordb.rs checks that on the servers,
+        // subnormals included (tests/it/exact_doubles_falkordb.rs checks that on the servers,
         // through a copy that writes with parameters).
         for x in [
             0.1 + 0.2,

@@ -1,0 +1,153 @@
+//! Every network step is bounded: a port that accepts connections and never answers (another
+//! protocol, a paused server) fails within the connect timeout with the server and the step
+//! named, for both engines; a bad MH_QUERY_TIMEOUT is refused before anything starts.
+
+use crate::support;
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+/// A port that accepts and then says nothing (held open until the test ends).
+fn silent_port() -> (TcpListener, u16) {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepting = listener.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in accepting.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    (listener, port)
+}
+
+fn verify(source: &str, target: &str) -> (Option<i32>, String, Duration) {
+    let begin = Instant::now();
+    let out = support::harness()
+        .args(["verify", source, target])
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        begin.elapsed(),
+    )
+}
+
+#[test]
+fn a_silent_bolt_port_fails_within_the_connect_timeout() {
+    let (_a, a) = silent_port();
+    let (_b, b) = silent_port();
+    let (code, stderr, took) = verify(
+        &format!("bolt://neo4j:pw@127.0.0.1:{a}"),
+        &format!("bolt://neo4j:pw@127.0.0.1:{b}"),
+    );
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("no Bolt handshake"), "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{a}")), "{stderr}");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
+
+#[test]
+fn a_silent_redis_port_fails_within_the_connect_timeout() {
+    let (_a, a) = silent_port();
+    let (_b, b) = silent_port();
+    let (code, stderr, took) = verify(
+        &format!("redis://127.0.0.1:{a}"),
+        &format!("redis://127.0.0.1:{b}"),
+    );
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("no answer to the handshake"), "{stderr}");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
+
+#[test]
+fn a_closed_port_fails_at_once() {
+    let port = {
+        let l = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let (code, stderr, took) = verify(
+        &format!("bolt://127.0.0.1:{port}"),
+        &format!("bolt://127.0.0.1:{}", port + 1),
+    );
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(took < Duration::from_secs(15), "took {took:?}: {stderr}");
+}
+
+#[test]
+fn a_bad_statement_timeout_is_refused_before_anything_starts() {
+    let out = support::harness()
+        .args(["run", "scenarios/quickstart-falkordb.yaml"])
+        .env("MH_QUERY_TIMEOUT", "soon")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("MH_QUERY_TIMEOUT"), "{stderr}");
+    assert!(!stderr.contains("start servers"), "{stderr}");
+}
+
+/// A server that dies while a statement waits, in a way the client does not see (here: it
+/// stops accepting connections but the established one stays open and silent): the statement
+/// fails within seconds as a lost connection naming the server and the statement, not after the
+/// statement timeout (600 s by default).
+#[tokio::test]
+async fn a_statement_on_a_server_that_died_fails_fast_as_a_lost_connection() {
+    use migration_harness::engine::dialect::{Dialect, EngineKind};
+    use migration_harness::engine::falkordb::FalkorConnection;
+    use migration_harness::engine::{GraphConnection, Query};
+    use std::io::{Read, Write};
+
+    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Answers the handshake (HELLO/CLIENT SETINFO/... with OK, MODULE LIST with a graph module),
+    // then keeps the connection open without answering, and closes its listening socket.
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        drop(listener);
+        let mut buf = [0u8; 4096];
+        let mut held = Vec::new();
+        loop {
+            let n = match stream.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            let text = String::from_utf8_lossy(&buf[..n]).to_uppercase();
+            if text.contains("GRAPH.QUERY") {
+                held.push(stream.try_clone().unwrap());
+                continue;
+            }
+            // One reply per command (the client pipelines its handshake).
+            let commands: Vec<&str> = text.split("\r\n*").filter(|c| !c.is_empty()).collect();
+            for command in commands {
+                let reply: &[u8] = if command.contains("MODULE") {
+                    b"*1\r\n*4\r\n$4\r\nname\r\n$5\r\ngraph\r\n$3\r\nver\r\n:41803\r\n"
+                } else {
+                    b"+OK\r\n"
+                };
+                let _ = stream.write_all(reply);
+            }
+        }
+    });
+    let conn = FalkorConnection::open(
+        &format!("redis://127.0.0.1:{port}"),
+        "g".into(),
+        Dialect::new(EngineKind::Falkordb, None),
+        format!("target (falkordb) at 127.0.0.1:{port}"),
+    )
+    .await
+    .expect("the handshake is answered");
+    let begin = Instant::now();
+    let err = conn
+        .execute(&Query::new("MATCH (n) RETURN count(n)"))
+        .await
+        .expect_err("no reply ever comes");
+    let took = begin.elapsed();
+    let text = err.to_string();
+    assert!(took < Duration::from_secs(20), "took {took:?}: {text}");
+    assert!(text.contains("lost mid-statement"), "{text}");
+    assert!(text.contains("no longer accepts connections"), "{text}");
+    assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    assert!(text.contains("query: MATCH (n) RETURN count(n)"), "{text}");
+}
