@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod checks;
+pub mod cypher;
 pub mod engine;
 pub mod migrations;
 pub mod report;

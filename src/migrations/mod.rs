@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::scenario::statements::{self, Statement};
+use crate::cypher::statements::{self, Statement};
 
 /// Which naming scheme a directory uses.
 #[derive(

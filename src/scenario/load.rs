@@ -3,8 +3,8 @@ use std::path::{Path, PathBuf};
 use serde_saphyr::Location;
 
 use super::model::{Check, Fixture, Scenario, ScenarioFile, ServerSpec};
-use super::statements::{self, Statement};
 use super::ScenarioError;
+use crate::cypher::statements::{self, Statement};
 use crate::engine::dialect::EngineKind;
 use crate::engine::endpoint::Endpoint;
 use crate::engine::request::{Edition, LauncherKind};

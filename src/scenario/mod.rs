@@ -7,7 +7,6 @@ mod load;
 mod model;
 mod query_spec;
 mod schema_spec;
-pub mod statements;
 
 pub use error::ScenarioError;
 pub use load::{describe_io_error, discover, duplicate_names, load_file, parse_str};

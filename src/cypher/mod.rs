@@ -1,0 +1,3 @@
+//! Cypher text, read without a server.
+
+pub mod statements;
