@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::lexer::{self, Kind};
+
 /// One statement of a fixture script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
@@ -22,93 +24,40 @@ impl fmt::Display for Statement {
 /// (only whitespace or comments) are dropped. An unterminated string or comment is an error
 /// naming the line where it starts.
 pub fn split(script: &str, origin: &str) -> Result<Vec<Statement>, (usize, String)> {
-    #[derive(PartialEq)]
-    enum State {
-        Code,
-        Quoted(char, usize),
-        LineComment,
-        BlockComment(usize),
-    }
     let mut out = Vec::new();
-    let mut state = State::Code;
-    let mut current = String::new();
-    let mut has_code = false;
-    let mut start_line = 1;
-    let mut line = 1;
-    let mut chars = script.chars().peekable();
-    while let Some(c) = chars.next() {
-        match state {
-            State::Code => match c {
-                ';' => {
-                    if has_code {
-                        out.push(Statement {
-                            text: current.trim().to_owned(),
-                            origin: origin.to_owned(),
-                            line: start_line,
-                        });
-                    }
-                    current.clear();
-                    has_code = false;
-                    continue;
-                }
-                '\'' | '"' | '`' => state = State::Quoted(c, line),
-                '/' if chars.peek() == Some(&'/') => state = State::LineComment,
-                '/' if chars.peek() == Some(&'*') => state = State::BlockComment(line),
-                _ => {}
-            },
-            State::Quoted(q, _) => {
-                if c == '\\' && q != '`' {
-                    current.push(c);
-                    if let Some(next) = chars.next() {
-                        if next == '\n' {
-                            line += 1;
-                        }
-                        current.push(next);
-                    }
-                    continue;
-                }
-                if c == q {
-                    state = State::Code;
-                }
-            }
-            State::LineComment => {
-                if c == '\n' {
-                    state = State::Code;
-                }
-            }
-            State::BlockComment(_) => {
-                if c == '*' && chars.peek() == Some(&'/') {
-                    chars.next();
-                    current.push_str("*/");
-                    state = State::Code;
-                    continue;
-                }
-            }
+    let mut push = |from: usize, to: usize, line: Option<usize>| {
+        if let Some(line) = line {
+            out.push(Statement {
+                text: script[from..to].trim().to_owned(),
+                origin: origin.to_owned(),
+                line,
+            });
         }
-        let in_comment = matches!(state, State::LineComment | State::BlockComment(_));
-        if !has_code && !in_comment && !c.is_whitespace() {
-            has_code = true;
-            start_line = line;
+    };
+    let mut from = 0;
+    // The line of the statement's first token that is not a comment, once there is one.
+    let mut start_line = None;
+    for token in lexer::tokens(script) {
+        if token.unterminated {
+            let message = match token.kind {
+                Kind::Comment => "unterminated /* comment starting here".to_owned(),
+                Kind::Parameter => "unterminated ` quote starting here".to_owned(),
+                _ => format!(
+                    "unterminated {} quote starting here",
+                    token.text.chars().next().unwrap_or('\'')
+                ),
+            };
+            return Err((token.line, message));
         }
-        if c == '\n' {
-            line += 1;
-        }
-        current.push(c);
-    }
-    match state {
-        State::Quoted(q, at) => Err((at, format!("unterminated {q} quote starting here"))),
-        State::BlockComment(at) => Err((at, "unterminated /* comment starting here".into())),
-        _ => {
-            if has_code {
-                out.push(Statement {
-                    text: current.trim().to_owned(),
-                    origin: origin.to_owned(),
-                    line: start_line,
-                });
-            }
-            Ok(out)
+        if token.is_punct(';') {
+            push(from, token.start, start_line.take());
+            from = token.end();
+        } else if token.kind != Kind::Comment && start_line.is_none() {
+            start_line = Some(token.line);
         }
     }
+    push(from, script.len(), start_line);
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -142,6 +91,38 @@ mod tests {
         assert_eq!(
             split("RETURN 1;\nRETURN 'oops", "f"),
             Err((2, "unterminated ' quote starting here".into()))
+        );
+    }
+
+    #[test]
+    fn unterminated_comments_and_names_are_located_where_they_start() {
+        assert_eq!(
+            split("RETURN 1;\n/* a\n b;", "f"),
+            Err((2, "unterminated /* comment starting here".into()))
+        );
+        // `/*/` opens a comment and does not close it.
+        assert_eq!(
+            split("/*/ RETURN 1;", "f"),
+            Err((1, "unterminated /* comment starting here".into()))
+        );
+        assert_eq!(
+            split("MATCH (n:`A\n``B) RETURN n;", "f"),
+            Err((1, "unterminated ` quote starting here".into()))
+        );
+        assert_eq!(
+            split("RETURN 1;\nRETURN $`p;", "f"),
+            Err((2, "unterminated ` quote starting here".into()))
+        );
+    }
+
+    #[test]
+    fn comments_before_a_statement_do_not_move_its_line() {
+        assert_eq!(
+            texts("// a\n/* b\n*/\n\n  RETURN 1 ; RETURN 2"),
+            vec![
+                ("// a\n/* b\n*/\n\n  RETURN 1".to_string(), 5),
+                ("RETURN 2".to_string(), 5),
+            ]
         );
     }
 }
