@@ -3,6 +3,7 @@
 //!
 //! Layout (one job per module; see docs/ARCHITECTURE.md):
 //! - [`scenario`]: the YAML file format, its parsing and static validation.
+//! - [`cypher`]: Cypher text without a server: the lexer, statement splitting.
 //! - [`migrations`]: a team's migration scripts (two directory layouts, checksums).
 //! - [`engine`]: starting or reaching servers, and the [`engine::GraphConnection`] trait.
 //! - [`transfer`]: data movers (logical copy over the connection).
@@ -14,7 +15,9 @@
 #![forbid(unsafe_code)]
 
 pub mod checks;
+pub mod cypher;
 pub mod engine;
+pub mod io_error;
 pub mod migrations;
 pub mod report;
 pub mod run;

@@ -469,7 +469,7 @@ async fn run_all(
                 eprintln!(
                     "error: failed to write {kind} report {}: {}",
                     path.display(),
-                    scenario::describe_io_error(&e)
+                    migration_harness::io_error::describe_io_error(&e)
                 );
                 report_failed = true;
             }

@@ -24,7 +24,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::scenario::statements::{self, Statement};
+use crate::cypher::statements::{self, Statement};
+use crate::io_error::describe_io_error;
 
 /// Which naming scheme a directory uses.
 #[derive(
@@ -207,10 +208,7 @@ fn read_script(path: &Path) -> Result<Script, FormatError> {
         FormatError::new(
             path,
             None,
-            format!(
-                "failed to read migration script: {}",
-                crate::scenario::describe_io_error(&e)
-            ),
+            format!("failed to read migration script: {}", describe_io_error(&e)),
         )
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -256,7 +254,7 @@ pub fn read_dir(
             None,
             format!(
                 "failed to list the migrations directory: {}",
-                crate::scenario::describe_io_error(&e)
+                describe_io_error(&e)
             ),
         )
     })?;

@@ -3,53 +3,27 @@
 //! and schema commands (index and constraint DDL, which Neo4j refuses to mix with data writes
 //! in one transaction).
 
+use crate::cypher::lexer::{self, Kind};
+
 /// The statement's text with string literals, backtick names and comments blanked, upper-cased
 /// and with whitespace runs collapsed to one space, for keyword matching.
 fn keywords(statement: &str) -> String {
     let mut out = String::with_capacity(statement.len());
-    let mut chars = statement.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' | '"' | '`' => {
-                let q = c;
-                while let Some(d) = chars.next() {
-                    if d == '\\' && q != '`' {
-                        chars.next();
-                    } else if d == q {
-                        break;
-                    }
-                }
-                out.push_str(" _ ");
-            }
-            '/' if chars.peek() == Some(&'/') => {
-                for d in chars.by_ref() {
-                    if d == '\n' {
-                        break;
-                    }
-                }
+    let mut end = 0;
+    for token in lexer::tokens(statement) {
+        if token.start > end {
+            out.push(' ');
+        }
+        end = token.end();
+        match token.kind {
+            Kind::String | Kind::Backquoted => out.push_str(" _ "),
+            Kind::Comment => out.push(' '),
+            Kind::Punct if matches!(token.text, "(" | ")" | "{" | "}") => {
+                out.push(' ');
+                out.push_str(token.text);
                 out.push(' ');
             }
-            '/' if chars.peek() == Some(&'*') => {
-                chars.next();
-                let mut last = ' ';
-                for d in chars.by_ref() {
-                    if last == '*' && d == '/' {
-                        break;
-                    }
-                    last = d;
-                }
-                out.push(' ');
-            }
-            c if c.is_whitespace() || c == '(' || c == ')' || c == '{' || c == '}' => {
-                if !out.ends_with(' ') {
-                    out.push(' ');
-                }
-                if c != ' ' && !c.is_whitespace() {
-                    out.push(c);
-                    out.push(' ');
-                }
-            }
-            c => out.extend(c.to_uppercase()),
+            _ => out.push_str(&token.text.to_uppercase()),
         }
     }
     format!(" {} ", out.split_whitespace().collect::<Vec<_>>().join(" "))

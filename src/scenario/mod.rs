@@ -7,10 +7,9 @@ mod load;
 mod model;
 mod query_spec;
 mod schema_spec;
-pub mod statements;
 
 pub use error::ScenarioError;
-pub use load::{describe_io_error, discover, duplicate_names, load_file, parse_str};
+pub use load::{discover, duplicate_names, load_file, parse_str};
 pub use model::*;
 
 /// The JSON Schema (draft 2020-12) of a scenario file, generated from the serde types that

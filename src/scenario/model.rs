@@ -389,7 +389,7 @@ pub struct Scenario {
     pub path: PathBuf,
     pub file: ScenarioFile,
     /// The fixture statements, read and split, in order, each with where it came from.
-    pub fixture_statements: Vec<super::statements::Statement>,
+    pub fixture_statements: Vec<crate::cypher::statements::Statement>,
     /// The `migrations:` directory, read and validated.
     pub migration_set: Option<crate::migrations::MigrationSet>,
 }

@@ -21,10 +21,10 @@ use std::time::Instant;
 
 use self::state::{changes, content_difference, State, HISTORY_LABEL};
 use super::{AppliedAllowance, CheckError, CheckOutcome, Difference};
+use crate::cypher::statements::Statement;
 use crate::engine::dialect::EngineKind;
 use crate::engine::{EngineError, GraphConnection, Query};
 use crate::migrations::{manages_own_transaction, Migration, MigrationSet, Script, Version};
-use crate::scenario::statements::Statement;
 use crate::scenario::{MigrationCheckKind as Kind, MigrationsSpec, VersionReq};
 use crate::value::Value;
 

@@ -3,6 +3,7 @@
 //! `WITH ... ORDER BY` before the RETURN does not count). A top-level `UNION` makes the result
 //! unordered: an ORDER BY there belongs to the last branch only.
 
+use crate::cypher::lexer::{self, Kind};
 use crate::scenario::ComparisonMode;
 
 /// The comparison mode actually used: `auto` resolved by [`orders_result`].
@@ -17,78 +18,25 @@ pub fn resolve_mode(mode: ComparisonMode, cypher: &str) -> ComparisonMode {
 /// True when the final RETURN of the statement has a top-level ORDER BY.
 pub fn orders_result(cypher: &str) -> bool {
     let words = top_level_words(cypher);
-    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
-    if upper.iter().any(|w| w == "UNION") {
+    let is = |word: &str, keyword: &str| word.eq_ignore_ascii_case(keyword);
+    if words.iter().any(|w| is(w, "UNION")) {
         return false;
     }
-    let Some(last_return) = upper.iter().rposition(|w| w == "RETURN") else {
+    let Some(last_return) = words.iter().rposition(|w| is(w, "RETURN")) else {
         return false;
     };
-    upper[last_return..]
+    words[last_return..]
         .windows(2)
-        .any(|w| w[0] == "ORDER" && w[1] == "BY")
+        .any(|w| is(w[0], "ORDER") && is(w[1], "BY"))
 }
 
-/// The identifier-like words at bracket depth 0, skipping string literals, backquoted names
-/// and comments.
-fn top_level_words(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut words = Vec::new();
-    let mut depth: usize = 0;
-    let mut i = 0;
-    let mut current = String::new();
-    let flush = |current: &mut String, words: &mut Vec<String>, depth: usize| {
-        if !current.is_empty() {
-            if depth == 0 {
-                words.push(std::mem::take(current));
-            } else {
-                current.clear();
-            }
-        }
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        match c {
-            '\'' | '"' | '`' => {
-                flush(&mut current, &mut words, depth);
-                i += 1;
-                while i < chars.len() && chars[i] != c {
-                    if chars[i] == '\\' && c != '`' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            '/' if next == Some('/') => {
-                flush(&mut current, &mut words, depth);
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
-            }
-            '/' if next == Some('*') => {
-                flush(&mut current, &mut words, depth);
-                i += 2;
-                while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                    i += 1;
-                }
-                i += 1;
-            }
-            '(' | '[' | '{' => {
-                flush(&mut current, &mut words, depth);
-                depth += 1;
-            }
-            ')' | ']' | '}' => {
-                flush(&mut current, &mut words, depth);
-                depth = depth.saturating_sub(1);
-            }
-            c if c.is_alphanumeric() || c == '_' || c == '$' => current.push(c),
-            _ => flush(&mut current, &mut words, depth),
-        }
-        i += 1;
-    }
-    flush(&mut current, &mut words, depth);
-    words
+/// The words (identifiers and keywords) at bracket depth 0; string literals, backquoted names
+/// and comments are tokens of their own, never words.
+fn top_level_words(text: &str) -> Vec<&str> {
+    lexer::tokens(text)
+        .filter(|t| t.depth == 0 && t.kind == Kind::Word)
+        .map(|t| t.text)
+        .collect()
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 //! `RETURN *`, comments inside the items, unusual spellings) the columns are sorted by name,
 //! which is at least the same on every server.
 
+use crate::cypher::lexer::{self, Kind};
+
 /// The column names a statement declares, in order, or `None` when they cannot be read from it.
 pub(crate) fn declared_columns(query: &str) -> Option<Vec<String>> {
     let tokens = top_level_tokens(query);
@@ -136,86 +138,28 @@ impl Token {
 
 /// Words, commas and semicolons outside strings, quoted names, comments and brackets.
 fn top_level_tokens(query: &str) -> Vec<Token> {
-    let bytes = query.as_bytes();
     let mut tokens = Vec::new();
-    let mut depth = 0usize;
-    let mut i = 0;
-    let mut previous_significant = 0u8;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'\'' | b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            b'`' => {
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == b'`' {
-                        if bytes.get(i + 1) == Some(&b'`') {
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i += 2;
-                continue;
-            }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                i += 1;
-            }
-            b')' | b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                i += 1;
-            }
-            b',' if depth == 0 => {
-                tokens.push(Token::Comma { at: i });
-                i += 1;
-            }
-            b';' if depth == 0 => {
-                tokens.push(Token::Semicolon { at: i });
-                i += 1;
-            }
-            _ if b.is_ascii_alphabetic() || b == b'_' => {
-                let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                if depth == 0 {
-                    tokens.push(Token::Word {
-                        text: query[start..i].to_owned(),
-                        start,
-                        end: i,
-                        after_dot: previous_significant == b'.',
-                    });
-                }
-                previous_significant = b'a';
-                continue;
-            }
-            _ => i += 1,
+    let mut after_dot = false;
+    for token in lexer::tokens(query) {
+        if token.kind == Kind::Comment {
+            continue;
         }
-        if !b.is_ascii_whitespace() {
-            previous_significant = b;
+        if token.depth == 0 {
+            match token.kind {
+                Kind::Word => tokens.push(Token::Word {
+                    text: token.text.to_owned(),
+                    start: token.start,
+                    end: token.end(),
+                    after_dot,
+                }),
+                Kind::Punct if token.text == "," => tokens.push(Token::Comma { at: token.start }),
+                Kind::Punct if token.text == ";" => {
+                    tokens.push(Token::Semicolon { at: token.start })
+                }
+                _ => {}
+            }
         }
+        after_dot = token.is_punct('.');
     }
     tokens
 }
