@@ -21,7 +21,6 @@ use crate::engine::endpoint::Endpoint;
 use crate::engine::request::{Edition, ServerRequest, ServerRole};
 use crate::engine::{EngineError, Query, Server};
 use crate::run::RunOptions;
-use crate::value::Value;
 
 /// Why an export or import did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +41,7 @@ pub enum ArchiveError {
         source: Box<DumpError>,
     },
     #[error("refused to import into {server}: it holds {nodes} node(s) (perhaps from an earlier interrupted run); use an empty graph, or pass --allow-destructive to let the harness replace it")]
-    NotEmpty { server: String, nodes: i64 },
+    NotEmpty { server: String, nodes: u64 },
     /// The dump is not whole or not consistent; no server was touched.
     #[error("{0}; nothing was imported")]
     BadDump(Box<DumpError>),
@@ -244,11 +243,15 @@ async fn require_empty(conn: &dyn crate::engine::GraphConnection) -> Result<(), 
             return Ok(());
         }
     }
+    let query = "MATCH (n) RETURN count(n)";
     let count = conn
-        .execute(&Query::new("MATCH (n) RETURN count(n)"))
+        .execute(&Query::new(query))
         .await
         .map_err(engine_err(conn.describe()))?;
-    let nodes = count.single().and_then(Value::as_int).unwrap_or(0);
+    // An unreadable count is an error: read as 0 it would let the import replace a full graph.
+    let nodes = count
+        .single_count(&conn.describe(), query)
+        .map_err(engine_err(conn.describe()))?;
     if nodes > 0 {
         return Err(ArchiveError::NotEmpty {
             server: conn.describe(),
@@ -512,12 +515,9 @@ async fn remove_all_nodes(
 ) -> Result<(), EngineError> {
     let limit = batch.clamp(1, 10_000);
     loop {
-        let deleted = conn
-            .execute(&Query::new(format!(
-                "MATCH (n) WITH n LIMIT {limit} DETACH DELETE n RETURN count(*)"
-            )))
-            .await?;
-        if deleted.single().and_then(Value::as_int).unwrap_or(0) <= 0 {
+        let query = format!("MATCH (n) WITH n LIMIT {limit} DETACH DELETE n RETURN count(*)");
+        let deleted = conn.execute(&Query::new(query.as_str())).await?;
+        if deleted.single_count(&conn.describe(), &query)? == 0 {
             break;
         }
     }
@@ -533,6 +533,71 @@ async fn remove_all_nodes(
 mod tests {
     use super::*;
     use crate::engine::launcher::registry::{host_name, ProcessId};
+    use crate::engine::{Dialect, GraphConnection, QueryResult, ServerInfo};
+    use crate::value::Value;
+
+    /// A Neo4j-dialect server (no FalkorDB graph-exists probe) answering every statement
+    /// with `rows`.
+    struct Replies(Dialect, Vec<Vec<Value>>);
+
+    #[async_trait::async_trait]
+    impl GraphConnection for Replies {
+        fn describe(&self) -> String {
+            "target Neo4j 5.26 (fake)".into()
+        }
+        fn dialect(&self) -> &Dialect {
+            &self.0
+        }
+        async fn execute(&self, _: &Query) -> Result<QueryResult, EngineError> {
+            Ok(QueryResult {
+                rows: self.1.clone(),
+                ..QueryResult::default()
+            })
+        }
+        async fn server_info(&self) -> Result<ServerInfo, EngineError> {
+            Ok(ServerInfo::default())
+        }
+        async fn wipe(&self) -> Result<(), EngineError> {
+            Ok(())
+        }
+    }
+
+    fn replying(rows: Vec<Vec<Value>>) -> Replies {
+        Replies(Dialect::new(EngineKind::Neo4j, None), rows)
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_node_count_does_not_pass_for_an_empty_target() {
+        for rows in [
+            vec![],
+            vec![vec![Value::String("0".into())]],
+            vec![vec![Value::Null]],
+        ] {
+            let e = require_empty(&replying(rows.clone()))
+                .await
+                .expect_err(&format!("{rows:?} is not an empty target"));
+            assert!(matches!(e, ArchiveError::Engine { .. }), "{e:?}");
+            let shown = e.to_string();
+            assert!(shown.contains("target Neo4j 5.26 (fake)"), "{shown}");
+            assert!(shown.contains("MATCH (n) RETURN count(n)"), "{shown}");
+        }
+        require_empty(&replying(vec![vec![Value::Int(0)]]))
+            .await
+            .expect("zero nodes is empty");
+        let full = require_empty(&replying(vec![vec![Value::Int(5)]])).await;
+        assert!(
+            matches!(full, Err(ArchiveError::NotEmpty { nodes: 5, .. })),
+            "{full:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn removing_nodes_stops_with_an_error_on_an_unreadable_count() {
+        let e = remove_all_nodes(&replying(vec![vec![Value::Bool(true)]]), 100)
+            .await
+            .expect_err("an unreadable deleted count is not \"done\"");
+        assert!(e.to_string().contains("DETACH DELETE"), "{e}");
+    }
 
     #[test]
     fn a_staging_key_names_this_host_and_process() {

@@ -405,20 +405,27 @@ async fn cleanup(
 ) -> Result<(), TransferError> {
     let mut done = 0u64;
     loop {
+        let step = "remove the temporary id label and property from the target";
+        let query = format!(
+            "MATCH (n:{TEMP_LABEL}) WITH n LIMIT $batch REMOVE n:{TEMP_LABEL}, n.{TEMP_ID} RETURN count(n)"
+        );
         let result = exec(
             target,
-            Query::new(format!(
-                "MATCH (n:{TEMP_LABEL}) WITH n LIMIT $batch REMOVE n:{TEMP_LABEL}, n.{TEMP_ID} RETURN count(n)"
-            ))
-            .param("batch", i64::try_from(batch).unwrap_or(i64::MAX)),
-            "remove the temporary id label and property from the target",
+            Query::new(query.as_str()).param("batch", i64::try_from(batch).unwrap_or(i64::MAX)),
+            step,
         )
         .await?;
-        let cleaned = result.single().and_then(Value::as_int).unwrap_or(0);
-        if cleaned <= 0 {
+        // An unreadable count is an error, not "done": the temporary labels would stay behind.
+        let cleaned = result
+            .single_count(&target.describe(), &query)
+            .map_err(|source| TransferError::Engine {
+                step: step.into(),
+                source,
+            })?;
+        if cleaned == 0 {
             return Ok(());
         }
-        done += cleaned as u64;
+        done += cleaned;
         progress(Progress {
             phase: Phase::Cleanup,
             done,
