@@ -425,20 +425,12 @@ async fn run_all(
     color: ColorChoice,
 ) -> Exit {
     let reporter = TerminalReporter::stderr_with(level, color);
-    let mut settings = RunnerSettings {
+    // Cases on an external server run one at a time: run_cases enforces it (and says so).
+    let settings = RunnerSettings {
         jobs: runner.jobs.max(1),
         fail_fast: runner.fail_fast,
         reuse: !runner.no_reuse,
     };
-    // Cases on an external server would share it: run them one at a time.
-    if settings.jobs > 1
-        && cases
-            .iter()
-            .any(|c| c.source.endpoint.is_some() || c.target.endpoint.is_some())
-    {
-        eprintln!("note: cases use an external server, running them one at a time");
-        settings.jobs = 1;
-    }
     // The run owns its server pool: dropping this future (a signal, see cli::main) drops
     // every server of the run, which removes its container or process.
     let outcomes = run::run_cases(cases, options, &settings, &reporter).await;
