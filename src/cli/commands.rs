@@ -484,6 +484,7 @@ fn archive_exit(e: &migration_harness::transfer::archive::ArchiveError) -> Exit 
     eprintln!("error: {e}");
     match e {
         migration_harness::transfer::archive::ArchiveError::BadInput(_)
+        | migration_harness::transfer::archive::ArchiveError::Scenario { .. }
         | migration_harness::transfer::archive::ArchiveError::BadDump(_) => Exit::BadInput,
         _ => Exit::Infrastructure,
     }

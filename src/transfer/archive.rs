@@ -28,6 +28,13 @@ pub enum ArchiveError {
     /// The arguments or the scenario are wrong; nothing was started.
     #[error("failed to {0}")]
     BadInput(String),
+    /// The scenario file named as the export's source is not valid; nothing was started.
+    #[error("failed to load {from}: {source}")]
+    Scenario {
+        from: String,
+        #[source]
+        source: Box<crate::scenario::ScenarioError>,
+    },
     #[error("failed to reach {what}: {source}")]
     Engine {
         what: String,
@@ -137,8 +144,10 @@ pub async fn export(
     let path = Path::new(from);
     let is_scenario = engine_of(from).is_none() && path.exists();
     let server = if is_scenario {
-        let scenario = crate::scenario::load_file(path)
-            .map_err(|e| ArchiveError::BadInput(format!("load {from}: {e}")))?;
+        let scenario = crate::scenario::load_file(path).map_err(|e| ArchiveError::Scenario {
+            from: from.to_owned(),
+            source: Box::new(e),
+        })?;
         let (request, _) = RunOptions::default().requests(&scenario);
         if request.endpoint.is_some() {
             return Err(ArchiveError::BadInput(format!(
@@ -589,6 +598,24 @@ mod tests {
             matches!(full, Err(ArchiveError::NotEmpty { nodes: 5, .. })),
             "{full:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn an_invalid_scenario_to_export_keeps_its_error_as_the_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = dir.path().join("broken.yaml");
+        std::fs::write(&scenario, "name: broken\nsource: [not, a, server]\n").unwrap();
+        let from = scenario.to_str().unwrap();
+        let e = export(from, &dir.path().join("out.jsonl"), None, 100, &|_| {})
+            .await
+            .expect_err("an invalid scenario is not exported");
+        assert!(matches!(e, ArchiveError::Scenario { .. }), "{e:?}");
+        let source = std::error::Error::source(&e).expect("the scenario error is the source");
+        assert!(
+            source.to_string().contains("expected mapping start"),
+            "{source}"
+        );
+        assert!(e.to_string().starts_with("failed to load "), "{e}");
     }
 
     #[tokio::test]
