@@ -233,6 +233,7 @@ fn options(args: &ServerArgs) -> RunOptions {
         update_snapshots: false,
         launcher: args.launcher,
         only_migrations: false,
+        no_graph_bulk: !args.graph_bulk,
     }
 }
 
@@ -516,7 +517,17 @@ async fn export_dump(from: &str, file: &std::path::Path, args: DumpArgs) -> Exit
 /// `import`: a dump file into a server; findings or a hash mismatch exit with CheckFailed.
 async fn import_dump(file: &std::path::Path, uri: &str, args: DumpArgs, wipe: bool) -> Exit {
     use migration_harness::transfer::archive;
-    match archive::import(file, uri, args.graph, wipe, args.batch_size, &dump_progress).await {
+    match archive::import(
+        file,
+        uri,
+        args.graph,
+        wipe,
+        args.batch_size,
+        args.graph_bulk,
+        &dump_progress,
+    )
+    .await
+    {
         Ok(r) => {
             eprintln!(
                 "imported {} nodes, {} relationships from {} (taken from {})",

@@ -487,7 +487,7 @@ async fn run_steps(
             written: &written,
             armed: external,
         };
-        let copied = transfer::logical::copy(from, to, batch, &|p| {
+        let copied = transfer::logical::copy_with(from, to, batch, !options.no_graph_bulk, &|p| {
             written.note(p);
             progress_sink.progress(p)
         })

@@ -201,6 +201,7 @@ pub async fn import(
     graph: Option<String>,
     allow_destructive: bool,
     batch: u64,
+    graph_bulk: bool,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<ImportReport, ArchiveError> {
     let request = external(uri, ServerRole::Target, graph)?;
@@ -225,6 +226,7 @@ pub async fn import(
                 &valid,
                 allow_destructive,
                 batch,
+                graph_bulk,
                 progress,
             )
             .await?
@@ -357,6 +359,7 @@ async fn remove_dead_staging_graphs(
     Ok(notes)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn import_staged(
     falkor: &crate::engine::falkordb::FalkorConnection,
     uri: &str,
@@ -364,6 +367,7 @@ async fn import_staged(
     valid: &dump::ValidDump,
     allow_destructive: bool,
     batch: u64,
+    graph_bulk: bool,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<ImportReport, ArchiveError> {
     use crate::engine::GraphConnection;
@@ -378,7 +382,8 @@ async fn import_staged(
     };
     let step = format!("import {} into {}", file.display(), falkor.describe());
     let mut written = dump::Written::default();
-    let loaded = dump::import_counting(file, &staging, batch, progress, &mut written).await;
+    let loaded =
+        dump::import_counting(file, &staging, batch, graph_bulk, progress, &mut written).await;
     let header = &valid.header;
     let failure = match loaded {
         Ok(report)
@@ -470,7 +475,8 @@ async fn import_in_place(
     let step = format!("import {} into {}", file.display(), conn.describe());
     let mut written = dump::Written::default();
     let header = &valid.header;
-    let loaded = match dump::import_counting(file, conn, batch, progress, &mut written).await {
+    let loaded = match dump::import_counting(file, conn, batch, true, progress, &mut written).await
+    {
         Ok(r)
             if (r.target_nodes, r.target_relationships) == (header.nodes, header.relationships) =>
         {
