@@ -23,15 +23,27 @@ pub async fn count(conn: &dyn GraphConnection) -> Result<GraphCounts, CheckError
     };
     let total = |q: &'static str| async move {
         let r = conn.execute(&Query::new(q)).await.map_err(err)?;
-        Ok::<u64, CheckError>(r.single().and_then(Value::as_int).unwrap_or(0).max(0) as u64)
+        r.single_count(&conn.describe(), q).map_err(err)
     };
+    // A row that is not (name, non-negative count) is an error: skipping it would read as 0
+    // on both sides, a difference no one sees.
     let grouped = |q: &'static str| async move {
         let r = conn.execute(&Query::new(q)).await.map_err(err)?;
         let mut out = BTreeMap::new();
-        for row in r.rows {
-            if let [Value::String(name), Value::Int(n)] = row.as_slice() {
-                if !is_internal_name(name) {
-                    out.insert(name.clone(), (*n).max(0) as u64);
+        for row in &r.rows {
+            match row.as_slice() {
+                [Value::String(name), Value::Int(n)] if *n >= 0 => {
+                    if !is_internal_name(name) {
+                        out.insert(name.clone(), *n as u64);
+                    }
+                }
+                _ => {
+                    return Err(err(crate::engine::EngineError::unexpected_reply(
+                        &conn.describe(),
+                        q,
+                        "rows of a name and a non-negative count",
+                        &format!("{row:?}"),
+                    )))
                 }
             }
         }
@@ -137,6 +149,94 @@ fn compare_side_by_side(s: &GraphCounts, t: &GraphCounts, details: &mut Vec<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::dialect::EngineKind;
+    use crate::engine::{Dialect, EngineError, QueryResult, ServerInfo};
+
+    /// A server that answers every statement with the same reply.
+    struct Replies(Dialect, Vec<Vec<Value>>);
+
+    #[async_trait::async_trait]
+    impl GraphConnection for Replies {
+        fn describe(&self) -> String {
+            "target Neo4j 5.26 (fake)".into()
+        }
+        fn dialect(&self) -> &Dialect {
+            &self.0
+        }
+        async fn execute(&self, _: &Query) -> Result<QueryResult, EngineError> {
+            Ok(QueryResult {
+                columns: vec!["count".into()],
+                rows: self.1.clone(),
+                notifications: vec![],
+            })
+        }
+        async fn server_info(&self) -> Result<ServerInfo, EngineError> {
+            Ok(ServerInfo::default())
+        }
+        async fn wipe(&self) -> Result<(), EngineError> {
+            Ok(())
+        }
+    }
+
+    fn replying(rows: Vec<Vec<Value>>) -> Replies {
+        Replies(Dialect::new(EngineKind::Neo4j, None), rows)
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_count_is_an_error_naming_server_and_query_never_zero() {
+        for rows in [
+            vec![],
+            vec![vec![Value::String("3".into())]],
+            vec![vec![Value::Null]],
+            vec![vec![Value::Int(-1)]],
+            vec![vec![Value::Int(1)], vec![Value::Int(2)]],
+        ] {
+            let e = count(&replying(rows.clone()))
+                .await
+                .expect_err(&format!("{rows:?} must not count"));
+            let shown = e.to_string();
+            assert!(shown.contains("target Neo4j 5.26 (fake)"), "{shown}");
+            assert!(shown.contains("MATCH (n) RETURN count(n)"), "{shown}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_grouped_count_row_that_is_not_name_and_count_is_an_error() {
+        // The totals read the first value of this reply; the grouped queries the whole row.
+        struct Grouped(Dialect);
+        #[async_trait::async_trait]
+        impl GraphConnection for Grouped {
+            fn describe(&self) -> String {
+                "source FalkorDB (fake)".into()
+            }
+            fn dialect(&self) -> &Dialect {
+                &self.0
+            }
+            async fn execute(&self, q: &Query) -> Result<QueryResult, EngineError> {
+                let rows = if q.text.contains("labels(n)") {
+                    vec![vec![Value::String("Person".into()), Value::Float(2.0)]]
+                } else {
+                    vec![vec![Value::Int(2)]]
+                };
+                Ok(QueryResult {
+                    rows,
+                    ..QueryResult::default()
+                })
+            }
+            async fn server_info(&self) -> Result<ServerInfo, EngineError> {
+                Ok(ServerInfo::default())
+            }
+            async fn wipe(&self) -> Result<(), EngineError> {
+                Ok(())
+            }
+        }
+        let e = count(&Grouped(Dialect::new(EngineKind::Falkordb, None)))
+            .await
+            .expect_err("a float count must not be skipped");
+        let shown = e.to_string();
+        assert!(shown.contains("source FalkorDB (fake)"), "{shown}");
+        assert!(shown.contains("UNWIND labels(n)"), "{shown}");
+    }
 
     #[test]
     fn side_by_side_lists_every_differing_label_and_type() {

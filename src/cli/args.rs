@@ -249,6 +249,19 @@ pub struct ServerArgs {
     /// `docker` or `process` (default: the scenario's `launcher:`, else auto).
     #[arg(long, env = "MH_LAUNCHER", value_name = "auto|docker|process")]
     pub launcher: Option<migration_harness::engine::launcher::LauncherKind>,
+    /// `off`: copy into FalkorDB through Cypher only, not its GRAPH.BULK loader (used by
+    /// default when the target graph does not exist yet).
+    #[arg(long, env = "MH_GRAPH_BULK", value_name = "on|off", default_value = "on", action = clap::ArgAction::Set, value_parser = on_off)]
+    pub graph_bulk: bool,
+}
+
+/// `on` / `off` (also `true`/`false`, `yes`/`no`, `1`/`0`), any case.
+fn on_off(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        _ => Err(format!("expected on or off, not {text:?}")),
+    }
 }
 
 #[cfg(test)]
@@ -258,6 +271,14 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn graph_bulk_takes_on_and_off_in_any_case() {
+        assert_eq!(super::on_off("OFF"), Ok(false));
+        assert_eq!(super::on_off("0"), Ok(false));
+        assert_eq!(super::on_off("on"), Ok(true));
+        assert!(super::on_off("maybe").is_err());
     }
 }
 
@@ -270,4 +291,7 @@ pub struct DumpArgs {
     /// Nodes / relationships per page read or batch written.
     #[arg(long, env = "MH_BATCH_SIZE", value_name = "N", default_value_t = 1000)]
     pub batch_size: u64,
+    /// `off`: import into FalkorDB through Cypher only, not its GRAPH.BULK loader.
+    #[arg(long, env = "MH_GRAPH_BULK", value_name = "on|off", default_value = "on", action = clap::ArgAction::Set, value_parser = on_off)]
+    pub graph_bulk: bool,
 }

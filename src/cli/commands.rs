@@ -233,6 +233,7 @@ fn options(args: &ServerArgs) -> RunOptions {
         update_snapshots: false,
         launcher: args.launcher,
         only_migrations: false,
+        no_graph_bulk: !args.graph_bulk,
     }
 }
 
@@ -425,20 +426,12 @@ async fn run_all(
     color: ColorChoice,
 ) -> Exit {
     let reporter = TerminalReporter::stderr_with(level, color);
-    let mut settings = RunnerSettings {
+    // Cases on an external server run one at a time: run_cases enforces it (and says so).
+    let settings = RunnerSettings {
         jobs: runner.jobs.max(1),
         fail_fast: runner.fail_fast,
         reuse: !runner.no_reuse,
     };
-    // Cases on an external server would share it: run them one at a time.
-    if settings.jobs > 1
-        && cases
-            .iter()
-            .any(|c| c.source.endpoint.is_some() || c.target.endpoint.is_some())
-    {
-        eprintln!("note: cases use an external server, running them one at a time");
-        settings.jobs = 1;
-    }
     // The run owns its server pool: dropping this future (a signal, see cli::main) drops
     // every server of the run, which removes its container or process.
     let outcomes = run::run_cases(cases, options, &settings, &reporter).await;
@@ -492,6 +485,7 @@ fn archive_exit(e: &migration_harness::transfer::archive::ArchiveError) -> Exit 
     eprintln!("error: {e}");
     match e {
         migration_harness::transfer::archive::ArchiveError::BadInput(_)
+        | migration_harness::transfer::archive::ArchiveError::Scenario { .. }
         | migration_harness::transfer::archive::ArchiveError::BadDump(_) => Exit::BadInput,
         _ => Exit::Infrastructure,
     }
@@ -523,7 +517,17 @@ async fn export_dump(from: &str, file: &std::path::Path, args: DumpArgs) -> Exit
 /// `import`: a dump file into a server; findings or a hash mismatch exit with CheckFailed.
 async fn import_dump(file: &std::path::Path, uri: &str, args: DumpArgs, wipe: bool) -> Exit {
     use migration_harness::transfer::archive;
-    match archive::import(file, uri, args.graph, wipe, args.batch_size, &dump_progress).await {
+    match archive::import(
+        file,
+        uri,
+        args.graph,
+        wipe,
+        args.batch_size,
+        args.graph_bulk,
+        &dump_progress,
+    )
+    .await
+    {
         Ok(r) => {
             eprintln!(
                 "imported {} nodes, {} relationships from {} (taken from {})",

@@ -50,6 +50,20 @@ impl QueryResult {
             _ => None,
         }
     }
+
+    /// The count a one-row, one-column `count(...)` query returned: a reply that is not one
+    /// non-negative integer is an error naming `server` and `query`, never taken as 0.
+    pub fn single_count(&self, server: &str, query: &str) -> Result<u64, EngineError> {
+        match self.single() {
+            Some(Value::Int(n)) if *n >= 0 => Ok(*n as u64),
+            _ => Err(EngineError::unexpected_reply(
+                server,
+                query,
+                "one non-negative integer",
+                &format!("{:?}", self.rows),
+            )),
+        }
+    }
 }
 
 /// What a server says about itself.

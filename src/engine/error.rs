@@ -51,6 +51,18 @@ pub enum EngineError {
 
     #[error("failed to use {server}: {message}")]
     Unsupported { server: String, message: String },
+
+    /// The statement ran, but its reply is not what the harness asked for (a count that is
+    /// not an integer, no row): never read as a default value.
+    #[error(
+        "failed to read the reply of {server}: expected {expected}, got {reply}\n  query: {query}"
+    )]
+    UnexpectedReply {
+        server: String,
+        query: String,
+        expected: &'static str,
+        reply: String,
+    },
 }
 
 impl EngineError {
@@ -66,6 +78,21 @@ impl EngineError {
             query: shorten(query, 300),
             code,
             message: message.into(),
+        }
+    }
+
+    /// A reply that is not what `query` should return, both shortened for display.
+    pub fn unexpected_reply(
+        server: &str,
+        query: &str,
+        expected: &'static str,
+        reply: &str,
+    ) -> Self {
+        EngineError::UnexpectedReply {
+            server: server.to_owned(),
+            query: shorten(query, 300),
+            expected,
+            reply: shorten(reply, 200),
         }
     }
 

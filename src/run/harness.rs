@@ -122,6 +122,13 @@ impl Harness {
         self
     }
 
+    /// Whether copies into a new FalkorDB graph may use its `GRAPH.BULK` loader (on by
+    /// default; the CLI's `--graph-bulk` / `MH_GRAPH_BULK`).
+    pub fn graph_bulk(mut self, on: bool) -> Self {
+        self.options.no_graph_bulk = !on;
+        self
+    }
+
     /// Server overrides (endpoints, timeouts, `no_pull`, ...).
     pub fn options(mut self, options: RunOptions) -> Self {
         self.options = options;

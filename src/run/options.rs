@@ -30,6 +30,9 @@ pub struct RunOptions {
     /// servers and test the migration scripts on each; no seed of the source, no transfer, no
     /// other checks.
     pub only_migrations: bool,
+    /// Copy into FalkorDB through Cypher only, never its `GRAPH.BULK` loader (which is used
+    /// by default for a target graph that does not exist yet).
+    pub no_graph_bulk: bool,
 }
 
 /// How a run of several cases is scheduled.

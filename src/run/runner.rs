@@ -170,10 +170,20 @@ pub async fn run_scenario(
     run_case(&case, options, &ServerPool::new(false), sink).await
 }
 
+/// Whether a case uses a server the harness did not start (source, target or a hop).
+fn uses_endpoint(case: &Case) -> bool {
+    std::iter::once(&case.source)
+        .chain(&case.hops)
+        .chain(std::iter::once(&case.target))
+        .any(|r| r.endpoint.is_some())
+}
+
 /// Runs `cases` with at most `settings.jobs` at a time, servers taken from one pool (reused
 /// across cases unless `settings.reuse` is off). Outcomes come back in the order of `cases`.
 /// With `fail_fast`, cases not yet started when one fails or errors are `Skipped`. Dropping the
-/// future (Ctrl-C) drops every server of the run, which removes its container.
+/// future (Ctrl-C) drops every server of the run, which removes its container. When any case
+/// uses an external server (an endpoint), the cases run one at a time, whatever `jobs` says
+/// (a `Progress` event says so): they would otherwise wipe and write one server at once.
 pub async fn run_cases(
     cases: &[Case],
     options: &RunOptions,
@@ -181,7 +191,19 @@ pub async fn run_cases(
     sink: &dyn EventSink,
 ) -> Vec<ScenarioOutcome> {
     let begin = Instant::now();
-    let jobs = settings.jobs.max(1);
+    let mut jobs = settings.jobs.max(1);
+    // Cases on an external server would share it (each wipes or checks it for emptiness, then
+    // writes): run them one at a time, whoever asked for more (the CLI or a Harness).
+    if jobs > 1 && cases.iter().any(uses_endpoint) {
+        sink.emit(&Event::Progress {
+            scenario: "run",
+            step: "schedule",
+            message: format!(
+                "cases use an external server, running them one at a time (not {jobs} at a time)"
+            ),
+        });
+        jobs = 1;
+    }
     sink.emit(&Event::RunStarted {
         cases: cases.len(),
         jobs,
@@ -465,7 +487,7 @@ async fn run_steps(
             written: &written,
             armed: external,
         };
-        let copied = transfer::logical::copy(from, to, batch, &|p| {
+        let copied = transfer::logical::copy_with(from, to, batch, !options.no_graph_bulk, &|p| {
             written.note(p);
             progress_sink.progress(p)
         })

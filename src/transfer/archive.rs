@@ -21,7 +21,6 @@ use crate::engine::endpoint::Endpoint;
 use crate::engine::request::{Edition, ServerRequest, ServerRole};
 use crate::engine::{EngineError, Query, Server};
 use crate::run::RunOptions;
-use crate::value::Value;
 
 /// Why an export or import did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +28,13 @@ pub enum ArchiveError {
     /// The arguments or the scenario are wrong; nothing was started.
     #[error("failed to {0}")]
     BadInput(String),
+    /// The scenario file named as the export's source is not valid; nothing was started.
+    #[error("failed to load {from}: {source}")]
+    Scenario {
+        from: String,
+        #[source]
+        source: Box<crate::scenario::ScenarioError>,
+    },
     #[error("failed to reach {what}: {source}")]
     Engine {
         what: String,
@@ -42,7 +48,7 @@ pub enum ArchiveError {
         source: Box<DumpError>,
     },
     #[error("refused to import into {server}: it holds {nodes} node(s) (perhaps from an earlier interrupted run); use an empty graph, or pass --allow-destructive to let the harness replace it")]
-    NotEmpty { server: String, nodes: i64 },
+    NotEmpty { server: String, nodes: u64 },
     /// The dump is not whole or not consistent; no server was touched.
     #[error("{0}; nothing was imported")]
     BadDump(Box<DumpError>),
@@ -138,8 +144,10 @@ pub async fn export(
     let path = Path::new(from);
     let is_scenario = engine_of(from).is_none() && path.exists();
     let server = if is_scenario {
-        let scenario = crate::scenario::load_file(path)
-            .map_err(|e| ArchiveError::BadInput(format!("load {from}: {e}")))?;
+        let scenario = crate::scenario::load_file(path).map_err(|e| ArchiveError::Scenario {
+            from: from.to_owned(),
+            source: Box::new(e),
+        })?;
         let (request, _) = RunOptions::default().requests(&scenario);
         if request.endpoint.is_some() {
             return Err(ArchiveError::BadInput(format!(
@@ -193,6 +201,7 @@ pub async fn import(
     graph: Option<String>,
     allow_destructive: bool,
     batch: u64,
+    graph_bulk: bool,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<ImportReport, ArchiveError> {
     let request = external(uri, ServerRole::Target, graph)?;
@@ -217,6 +226,7 @@ pub async fn import(
                 &valid,
                 allow_destructive,
                 batch,
+                graph_bulk,
                 progress,
             )
             .await?
@@ -244,11 +254,15 @@ async fn require_empty(conn: &dyn crate::engine::GraphConnection) -> Result<(), 
             return Ok(());
         }
     }
+    let query = "MATCH (n) RETURN count(n)";
     let count = conn
-        .execute(&Query::new("MATCH (n) RETURN count(n)"))
+        .execute(&Query::new(query))
         .await
         .map_err(engine_err(conn.describe()))?;
-    let nodes = count.single().and_then(Value::as_int).unwrap_or(0);
+    // An unreadable count is an error: read as 0 it would let the import replace a full graph.
+    let nodes = count
+        .single_count(&conn.describe(), query)
+        .map_err(engine_err(conn.describe()))?;
     if nodes > 0 {
         return Err(ArchiveError::NotEmpty {
             server: conn.describe(),
@@ -345,6 +359,7 @@ async fn remove_dead_staging_graphs(
     Ok(notes)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn import_staged(
     falkor: &crate::engine::falkordb::FalkorConnection,
     uri: &str,
@@ -352,6 +367,7 @@ async fn import_staged(
     valid: &dump::ValidDump,
     allow_destructive: bool,
     batch: u64,
+    graph_bulk: bool,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<ImportReport, ArchiveError> {
     use crate::engine::GraphConnection;
@@ -366,7 +382,8 @@ async fn import_staged(
     };
     let step = format!("import {} into {}", file.display(), falkor.describe());
     let mut written = dump::Written::default();
-    let loaded = dump::import_counting(file, &staging, batch, progress, &mut written).await;
+    let loaded =
+        dump::import_counting(file, &staging, batch, graph_bulk, progress, &mut written).await;
     let header = &valid.header;
     let failure = match loaded {
         Ok(report)
@@ -458,7 +475,8 @@ async fn import_in_place(
     let step = format!("import {} into {}", file.display(), conn.describe());
     let mut written = dump::Written::default();
     let header = &valid.header;
-    let loaded = match dump::import_counting(file, conn, batch, progress, &mut written).await {
+    let loaded = match dump::import_counting(file, conn, batch, true, progress, &mut written).await
+    {
         Ok(r)
             if (r.target_nodes, r.target_relationships) == (header.nodes, header.relationships) =>
         {
@@ -512,12 +530,9 @@ async fn remove_all_nodes(
 ) -> Result<(), EngineError> {
     let limit = batch.clamp(1, 10_000);
     loop {
-        let deleted = conn
-            .execute(&Query::new(format!(
-                "MATCH (n) WITH n LIMIT {limit} DETACH DELETE n RETURN count(*)"
-            )))
-            .await?;
-        if deleted.single().and_then(Value::as_int).unwrap_or(0) <= 0 {
+        let query = format!("MATCH (n) WITH n LIMIT {limit} DETACH DELETE n RETURN count(*)");
+        let deleted = conn.execute(&Query::new(query.as_str())).await?;
+        if deleted.single_count(&conn.describe(), &query)? == 0 {
             break;
         }
     }
@@ -533,6 +548,89 @@ async fn remove_all_nodes(
 mod tests {
     use super::*;
     use crate::engine::launcher::registry::{host_name, ProcessId};
+    use crate::engine::{Dialect, GraphConnection, QueryResult, ServerInfo};
+    use crate::value::Value;
+
+    /// A Neo4j-dialect server (no FalkorDB graph-exists probe) answering every statement
+    /// with `rows`.
+    struct Replies(Dialect, Vec<Vec<Value>>);
+
+    #[async_trait::async_trait]
+    impl GraphConnection for Replies {
+        fn describe(&self) -> String {
+            "target Neo4j 5.26 (fake)".into()
+        }
+        fn dialect(&self) -> &Dialect {
+            &self.0
+        }
+        async fn execute(&self, _: &Query) -> Result<QueryResult, EngineError> {
+            Ok(QueryResult {
+                rows: self.1.clone(),
+                ..QueryResult::default()
+            })
+        }
+        async fn server_info(&self) -> Result<ServerInfo, EngineError> {
+            Ok(ServerInfo::default())
+        }
+        async fn wipe(&self) -> Result<(), EngineError> {
+            Ok(())
+        }
+    }
+
+    fn replying(rows: Vec<Vec<Value>>) -> Replies {
+        Replies(Dialect::new(EngineKind::Neo4j, None), rows)
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_node_count_does_not_pass_for_an_empty_target() {
+        for rows in [
+            vec![],
+            vec![vec![Value::String("0".into())]],
+            vec![vec![Value::Null]],
+        ] {
+            let e = require_empty(&replying(rows.clone()))
+                .await
+                .expect_err(&format!("{rows:?} is not an empty target"));
+            assert!(matches!(e, ArchiveError::Engine { .. }), "{e:?}");
+            let shown = e.to_string();
+            assert!(shown.contains("target Neo4j 5.26 (fake)"), "{shown}");
+            assert!(shown.contains("MATCH (n) RETURN count(n)"), "{shown}");
+        }
+        require_empty(&replying(vec![vec![Value::Int(0)]]))
+            .await
+            .expect("zero nodes is empty");
+        let full = require_empty(&replying(vec![vec![Value::Int(5)]])).await;
+        assert!(
+            matches!(full, Err(ArchiveError::NotEmpty { nodes: 5, .. })),
+            "{full:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_invalid_scenario_to_export_keeps_its_error_as_the_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = dir.path().join("broken.yaml");
+        std::fs::write(&scenario, "name: broken\nsource: [not, a, server]\n").unwrap();
+        let from = scenario.to_str().unwrap();
+        let e = export(from, &dir.path().join("out.jsonl"), None, 100, &|_| {})
+            .await
+            .expect_err("an invalid scenario is not exported");
+        assert!(matches!(e, ArchiveError::Scenario { .. }), "{e:?}");
+        let source = std::error::Error::source(&e).expect("the scenario error is the source");
+        assert!(
+            source.to_string().contains("expected mapping start"),
+            "{source}"
+        );
+        assert!(e.to_string().starts_with("failed to load "), "{e}");
+    }
+
+    #[tokio::test]
+    async fn removing_nodes_stops_with_an_error_on_an_unreadable_count() {
+        let e = remove_all_nodes(&replying(vec![vec![Value::Bool(true)]]), 100)
+            .await
+            .expect_err("an unreadable deleted count is not \"done\"");
+        assert!(e.to_string().contains("DETACH DELETE"), "{e}");
+    }
 
     #[test]
     fn a_staging_key_names_this_host_and_process() {

@@ -9,7 +9,8 @@
 //! a name with `:` or NUL) and relationships holding points go through the Cypher writer in the
 //! same order; the ids Cypher returns are checked against that sequence, so a server that
 //! numbered nodes differently stops the copy instead of misplacing relationships.
-//! `MH_GRAPH_BULK=off` turns the fast path off (everything through Cypher).
+//! The caller turns the fast path off (everything through Cypher): `MH_GRAPH_BULK=off` or
+//! `--graph-bulk off` at the CLI, `RunOptions::no_graph_bulk` in the library.
 
 use super::export::{ExportedNode, ExportedRelationship};
 use super::id_table::IdTable;
@@ -52,12 +53,16 @@ fn table_error(source: super::id_table::IdTableError) -> TransferError {
 
 impl<'a> BulkWriter<'a> {
     /// Creates `target`'s graph with `GRAPH.BULK ... BEGIN` when `target` is FalkorDB, its graph
-    /// key does not exist, and `MH_GRAPH_BULK` is not `off`; `None` otherwise.
-    pub async fn start(target: &'a dyn GraphConnection) -> Result<Option<Self>, TransferError> {
+    /// key does not exist, and `enabled` (the caller's setting: `--graph-bulk` /
+    /// `MH_GRAPH_BULK` at the CLI, `RunOptions::no_graph_bulk` in the library); `None` otherwise.
+    pub async fn start(
+        target: &'a dyn GraphConnection,
+        enabled: bool,
+    ) -> Result<Option<Self>, TransferError> {
         let Some(conn) = target.as_falkordb() else {
             return Ok(None);
         };
-        if std::env::var("MH_GRAPH_BULK").is_ok_and(|v| v.eq_ignore_ascii_case("off")) {
+        if !enabled {
             return Ok(None);
         }
         let step = "check whether the target graph exists";

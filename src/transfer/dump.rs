@@ -912,21 +912,23 @@ pub async fn import(
     batch: u64,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<ImportReport, DumpError> {
-    import_counting(path, target, batch, progress, &mut Written::default()).await
+    import_counting(path, target, batch, true, progress, &mut Written::default()).await
 }
 
-/// [`import`], keeping in `written` how much has been written (also when it fails).
+/// [`import`], keeping in `written` how much has been written (also when it fails);
+/// `graph_bulk` false writes a FalkorDB target through Cypher only.
 pub async fn import_counting(
     path: &Path,
     target: &dyn GraphConnection,
     batch: u64,
+    graph_bulk: bool,
     progress: &(dyn Fn(Progress) + Send + Sync),
     written: &mut Written,
 ) -> Result<ImportReport, DumpError> {
     let mut reader = DumpReader::open(path)?;
     let batch = batch.max(1);
     let cap = usize::try_from(batch).unwrap_or(usize::MAX).min(100_000);
-    let mut writer = Writer::start(target, batch).await?;
+    let mut writer = Writer::start_with(target, batch, graph_bulk).await?;
     let mut nodes = Vec::with_capacity(cap);
     let mut rels = Vec::with_capacity(cap);
     let mut in_rels = false;

@@ -35,15 +35,27 @@ use crate::engine::falkordb::construct::{self, Tags};
 use crate::engine::{Dialect, GraphConnection, Query};
 use crate::value::Value;
 
-/// Copies every node and relationship of `source` into `target` (which should be empty).
+/// Copies every node and relationship of `source` into `target` (which should be empty),
+/// through FalkorDB's GRAPH.BULK loader where it applies ([`copy_with`] can turn it off).
 pub async fn copy(
     source: &dyn GraphConnection,
     target: &dyn GraphConnection,
     batch_size: u64,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<TransferStats, TransferError> {
+    copy_with(source, target, batch_size, true, progress).await
+}
+
+/// [`copy`], with `graph_bulk` false writing a FalkorDB target through Cypher only.
+pub async fn copy_with(
+    source: &dyn GraphConnection,
+    target: &dyn GraphConnection,
+    batch_size: u64,
+    graph_bulk: bool,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<TransferStats, TransferError> {
     let batch = batch_size.max(1);
-    let mut writer = Writer::start(target, batch).await?;
+    let mut writer = Writer::start_with(target, batch, graph_bulk).await?;
     // The source reads the next page while the target writes this one.
     overlapped(node_pages(source, batch), async |page| {
         writer.write_nodes(page).await?;
@@ -96,15 +108,27 @@ enum NodeRefs {
 
 impl<'a> Writer<'a> {
     /// Prepares the temporary id mapping: an id table for FalkorDB targets, the temporary id
-    /// index on others.
+    /// index on others; FalkorDB's GRAPH.BULK loader for a new graph.
     pub async fn start(target: &'a dyn GraphConnection, batch: u64) -> Result<Self, TransferError> {
+        Self::start_with(target, batch, true).await
+    }
+
+    /// [`Writer::start`]; `graph_bulk` false never uses FalkorDB's GRAPH.BULK loader.
+    pub async fn start_with(
+        target: &'a dyn GraphConnection,
+        batch: u64,
+        graph_bulk: bool,
+    ) -> Result<Self, TransferError> {
         let dialect = target.dialect().clone();
         let (refs, bulk) = if dialect.engine == EngineKind::Falkordb {
             let table = IdTable::new().map_err(|source| TransferError::IdTable {
                 step: "create the temporary id map".into(),
                 source,
             })?;
-            (NodeRefs::IdMap(table), BulkWriter::start(target).await?)
+            (
+                NodeRefs::IdMap(table),
+                BulkWriter::start(target, graph_bulk).await?,
+            )
         } else {
             exec(
                 target,
@@ -405,20 +429,27 @@ async fn cleanup(
 ) -> Result<(), TransferError> {
     let mut done = 0u64;
     loop {
+        let step = "remove the temporary id label and property from the target";
+        let query = format!(
+            "MATCH (n:{TEMP_LABEL}) WITH n LIMIT $batch REMOVE n:{TEMP_LABEL}, n.{TEMP_ID} RETURN count(n)"
+        );
         let result = exec(
             target,
-            Query::new(format!(
-                "MATCH (n:{TEMP_LABEL}) WITH n LIMIT $batch REMOVE n:{TEMP_LABEL}, n.{TEMP_ID} RETURN count(n)"
-            ))
-            .param("batch", i64::try_from(batch).unwrap_or(i64::MAX)),
-            "remove the temporary id label and property from the target",
+            Query::new(query.as_str()).param("batch", i64::try_from(batch).unwrap_or(i64::MAX)),
+            step,
         )
         .await?;
-        let cleaned = result.single().and_then(Value::as_int).unwrap_or(0);
-        if cleaned <= 0 {
+        // An unreadable count is an error, not "done": the temporary labels would stay behind.
+        let cleaned = result
+            .single_count(&target.describe(), &query)
+            .map_err(|source| TransferError::Engine {
+                step: step.into(),
+                source,
+            })?;
+        if cleaned == 0 {
             return Ok(());
         }
-        done += cleaned as u64;
+        done += cleaned;
         progress(Progress {
             phase: Phase::Cleanup,
             done,

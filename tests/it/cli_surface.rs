@@ -144,3 +144,40 @@ fn boolean_environment_switches_take_one_and_zero() {
         "MH_QUIET=1 is quiet: {quiet}"
     );
 }
+
+/// `MH_GRAPH_BULK` is read at the edge (clap), with `--graph-bulk`: a value that is neither
+/// on nor off is refused before anything starts, the same run with `off` passes.
+#[test]
+fn graph_bulk_is_an_option_with_its_environment_variable() {
+    let plan = |flag: Option<&str>, env: Option<&str>| {
+        let mut cmd = support::harness();
+        cmd.args(["plan", "tests/scenarios/wrong-expectation.yaml"])
+            .current_dir(support::repo_root());
+        if let Some(v) = flag {
+            cmd.args(["--graph-bulk", v]);
+        }
+        match env {
+            Some(v) => cmd.env("MH_GRAPH_BULK", v),
+            None => cmd.env_remove("MH_GRAPH_BULK"),
+        };
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = plan(Some("maybe"), None);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--graph-bulk"), "{stderr}");
+    let (code, stderr) = plan(None, Some("sometimes"));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("sometimes"), "{stderr}");
+    for (flag, env) in [
+        (Some("off"), None),
+        (None, Some("OFF")),
+        (Some("on"), Some("off")),
+    ] {
+        let (code, stderr) = plan(flag, env);
+        assert_eq!(code, Some(0), "{flag:?} {env:?}: {stderr}");
+    }
+}

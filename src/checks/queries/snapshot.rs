@@ -156,40 +156,19 @@ pub fn check(
     }
 }
 
-/// A unified-style line diff (`-old`, `+new`; unchanged lines left out), from an LCS table.
+/// A unified diff of the snapshot (`old`) and the new result (`new`), one line per entry:
+/// `@@ -l,n +l,n @@` hunk headers, `-old`, `+new`, and two lines of unchanged context.
 pub fn line_diff(old: &str, new: &str) -> Vec<String> {
-    let a: Vec<&str> = old.lines().collect();
-    let b: Vec<&str> = new.lines().collect();
-    // Snapshots are small; bound the table anyway so a huge file cannot exhaust memory.
-    if a.len().saturating_mul(b.len()) > 4_000_000 {
-        let mut out: Vec<String> = a.iter().map(|l| format!("-{l}")).collect();
-        out.extend(b.iter().map(|l| format!("+{l}")));
-        return out;
-    }
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            i += 1;
-            j += 1;
-        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            out.push(format!("-{}", a[i]));
-            i += 1;
-        } else {
-            out.push(format!("+{}", b[j]));
-            j += 1;
-        }
-    }
-    out
+    // Snapshots are small; bound the time anyway (past it the diff is coarser, not wrong).
+    let diff = similar::TextDiff::configure()
+        .timeout(std::time::Duration::from_secs(2))
+        .diff_lines(old, new);
+    diff.unified_diff()
+        .context_radius(2)
+        .to_string()
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[cfg(test)]
@@ -208,8 +187,23 @@ mod tests {
 
     #[test]
     fn line_diff_shows_removed_and_added_lines() {
-        assert_eq!(line_diff("a\nb\nc\n", "a\nB\nc\nd\n"), ["-b", "+B", "+d"]);
+        assert_eq!(
+            line_diff("a\nb\nc\n", "a\nB\nc\nd\n"),
+            ["@@ -1,3 +1,4 @@", " a", "-b", "+B", " c", "+d"]
+        );
         assert!(line_diff("x\n", "x\n").is_empty());
+        // Far-apart changes are separate hunks; unchanged lines beyond the context are left out.
+        let old: String = (1..=20).map(|i| format!("row {i}\n")).collect();
+        let new = old
+            .replace("row 2\n", "row two\n")
+            .replace("row 19\n", "row 19b\n");
+        let diff = line_diff(&old, &new);
+        assert_eq!(
+            diff.iter().filter(|l| l.starts_with("@@")).count(),
+            2,
+            "{diff:?}"
+        );
+        assert!(!diff.iter().any(|l| l.contains("row 10")), "{diff:?}");
     }
 
     #[test]
@@ -227,7 +221,9 @@ mod tests {
         ));
         assert!(check(&p, "s", "RETURN 1", "rows: 1\n", false).passed());
         match check(&p, "s", "RETURN 1", "rows: 2\n", false) {
-            SnapshotStatus::Differs { diff, .. } => assert_eq!(diff, ["-rows: 1", "+rows: 2"]),
+            SnapshotStatus::Differs { diff, .. } => {
+                assert_eq!(diff, ["@@ -1 +1 @@", "-rows: 1", "+rows: 2"])
+            }
             other => panic!("{other:?}"),
         }
     }

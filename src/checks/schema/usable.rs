@@ -41,35 +41,31 @@ pub async fn entries(
     if dimension == 0 {
         return Ok(None);
     }
+    let count_query = format!(
+        "MATCH (n:{}) RETURN count(n)",
+        crate::engine::dialect::escape_name(label)
+    );
     let labelled = conn
-        .execute(&Query::new(format!(
-            "MATCH (n:{}) RETURN count(n)",
-            crate::engine::dialect::escape_name(label)
-        )))
+        .execute(&Query::new(count_query.as_str()))
         .await?
-        .single()
-        .and_then(Value::as_int)
-        .unwrap_or(0);
-    if labelled <= 0 {
+        .single_count(&conn.describe(), &count_query)?;
+    if labelled == 0 {
         return Ok(Some(0));
     }
     let zeros = Value::List(vec![Value::Float(0.0); dimension]);
+    let vector_query = "CALL db.idx.vector.queryNodes($label, $property, $k, vecf32($q)) \
+                        YIELD node RETURN count(node)";
     let found = conn
         .execute(
-            &Query::new(
-                "CALL db.idx.vector.queryNodes($label, $property, $k, vecf32($q)) \
-                 YIELD node RETURN count(node)",
-            )
-            .param("label", label.as_str())
-            .param("property", property.as_str())
-            .param("k", labelled)
-            .param("q", zeros),
+            &Query::new(vector_query)
+                .param("label", label.as_str())
+                .param("property", property.as_str())
+                .param("k", i64::try_from(labelled).unwrap_or(i64::MAX))
+                .param("q", zeros),
         )
         .await?
-        .single()
-        .and_then(Value::as_int)
-        .unwrap_or(0);
-    Ok(Some(u64::try_from(found).unwrap_or(0)))
+        .single_count(&conn.describe(), vector_query)?;
+    Ok(Some(found))
 }
 
 #[cfg(test)]

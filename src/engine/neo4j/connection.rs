@@ -617,4 +617,49 @@ mod tests {
             None
         );
     }
+
+    /// The text `failure_in_debug` parses is built by the pinned neo4rs (its `unexpected`
+    /// error and `BoltMap`'s Debug): a neo4rs that formats it differently fails here, not in a
+    /// run. neo4rs's `BoltResponse::Failure(Failure { metadata })` is private; these mirror
+    /// its derived Debug shape.
+    #[test]
+    fn the_pinned_neo4rs_formats_a_streamed_failure_as_parsed() {
+        #[derive(Debug)]
+        #[allow(dead_code)]
+        enum BoltResponse {
+            Failure(Failure),
+        }
+        #[derive(Debug)]
+        #[allow(dead_code)]
+        struct Failure {
+            metadata: BoltMap,
+        }
+        let metadata: BoltMap = [
+            (
+                BoltString::from("code"),
+                BoltType::from("Neo.ClientError.Schema.ConstraintValidationFailed"),
+            ),
+            (
+                BoltString::from("message"),
+                BoltType::from("Node(0) already exists with label `P` and property `id` = 1"),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let error = neo4rs::unexpected(
+            Ok::<_, ()>(BoltResponse::Failure(Failure { metadata })),
+            "PULL",
+        );
+        let neo4rs::Error::UnexpectedMessage(text) = error else {
+            panic!("neo4rs::unexpected no longer builds an UnexpectedMessage: {error:?}");
+        };
+        assert_eq!(
+            failure_in_debug(&text),
+            Some((
+                "Neo.ClientError.Schema.ConstraintValidationFailed".to_owned(),
+                "Node(0) already exists with label `P` and property `id` = 1".to_owned()
+            )),
+            "{text}"
+        );
+    }
 }
