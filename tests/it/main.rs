@@ -16,6 +16,7 @@ mod content_fail_fast;
 mod dump_cli;
 mod dump_format;
 mod e2e_falkordb;
+mod endpoint_serial;
 mod exact_doubles_falkordb;
 mod input_errors;
 mod matrix_cli;

@@ -2,7 +2,7 @@
 //! `Harness` with `.jobs(4)` (not only through the CLI): their start..finish windows, taken
 //! from the run's events, never overlap, and every case passes on the one server.
 
-mod support;
+use crate::support;
 
 use std::sync::Mutex;
 use std::time::Instant;
