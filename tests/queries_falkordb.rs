@@ -429,7 +429,7 @@ async fn scoped_allowances_are_reported_allowed_and_unused_ones_stale() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("PASS queries-falkordb-allowances[falkordb-4.16.3->falkordb-4.18.3] (2 check(s), 0 failed, 2 allowed difference(s))"),
+        stderr.contains("PASS queries-falkordb-allowances[falkordb-4.16.3->falkordb-4.18.3] (3 check(s), 0 failed, 2 allowed difference(s))"),
         "{stderr}"
     );
 
