@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sha2::{Digest, Sha256};
 
-use super::{CheckError, CheckOutcome};
+use super::{CheckData, CheckError, CheckKind, CheckOutcome, ContentDiff};
 use crate::engine::GraphConnection;
 use crate::scenario::ContentHashCheck;
 use crate::transfer::export::{
@@ -434,7 +434,7 @@ pub async fn run(
         async { stream_hash(target, batch).await.map_err(read_err) }
     )?;
     let passed = sh.graph_hash == th.graph_hash;
-    let mut details = if passed {
+    let mut differences = if passed {
         Vec::new()
     } else {
         // Only on a mismatch: read both again, keeping digests, for the exact differences.
@@ -443,19 +443,37 @@ pub async fn run(
         diff(&s, &t, &spec.keys)
     };
     let max = spec.max_diffs.unwrap_or(DEFAULT_MAX_DIFFS);
-    if details.len() > max {
-        let more = details.len() - max;
-        details.truncate(max);
-        details.push(format!("… and {more} more difference(s)"));
+    let more = differences.len().saturating_sub(max);
+    differences.truncate(max);
+    Ok(outcome(ContentDiff {
+        source_hash: sh.graph_hash,
+        target_hash: th.graph_hash,
+        source_nodes: sh.nodes,
+        source_relationships: sh.relationships,
+        target_nodes: th.nodes,
+        target_relationships: th.relationships,
+        differences,
+        more,
+    }))
+}
+
+/// The outcome for two hashes: summary and detail lines written from the typed data.
+pub fn outcome(data: ContentDiff) -> CheckOutcome {
+    let passed = data.source_hash == data.target_hash;
+    let mut details = data.differences.clone();
+    if data.more > 0 {
+        details.push(format!("… and {} more difference(s)", data.more));
     }
+    let short = |h: &str| h.get(..16).unwrap_or(h).to_owned();
     let summary = format!(
         "{} nodes + {} relationships hashed on each side: source {}, target {}",
-        sh.nodes,
-        sh.relationships,
-        &sh.graph_hash[..16],
-        &th.graph_hash[..16]
+        data.source_nodes,
+        data.source_relationships,
+        short(&data.source_hash),
+        short(&data.target_hash)
     );
-    Ok(CheckOutcome::new("content_hash", passed, summary, details))
+    CheckOutcome::new(CheckKind::ContentHash, passed, summary, details)
+        .with_data(CheckData::Content(data))
 }
 
 /// The key of a node under the declared business keys: its first keyed label and that label's

@@ -1,6 +1,8 @@
 use std::collections::BTreeMap;
 
-use super::{CheckError, CheckOutcome};
+use super::{
+    CheckData, CheckError, CheckKind, CheckOutcome, CountDifference, CountsDiff, UnmetExpectation,
+};
 use crate::engine::{GraphConnection, Query};
 use crate::scenario::CountsCheck;
 use crate::transfer::is_internal_name;
@@ -63,15 +65,24 @@ pub async fn run(
     target: &dyn GraphConnection,
 ) -> Result<CheckOutcome, CheckError> {
     let (s, t) = (count(source).await?, count(target).await?);
-    let mut details = Vec::new();
-    compare_side_by_side(&s, &t, &mut details);
+    Ok(outcome(spec, s, t))
+}
+
+/// The outcome for both sides' counts: typed differences and unmet expectations, the detail
+/// lines written from them.
+pub fn outcome(spec: &CountsCheck, s: GraphCounts, t: GraphCounts) -> CheckOutcome {
+    let differences = compare_side_by_side(&s, &t);
+    let mut unmet = Vec::new();
     if let Some(expect) = &spec.expect {
         for (side, counts) in [("source", &s), ("target", &t)] {
-            let mut check = |what: String, expected: u64, actual: u64| {
-                if expected != actual {
-                    details.push(format!(
-                        "{side}: expected {expected} {what}, found {actual}"
-                    ));
+            let mut check = |what: String, expected: u64, found: u64| {
+                if expected != found {
+                    unmet.push(UnmetExpectation {
+                        side: side.to_owned(),
+                        what,
+                        expected,
+                        found,
+                    });
                 }
             };
             if let Some(n) = expect.total_nodes {
@@ -100,6 +111,11 @@ pub async fn run(
             }
         }
     }
+    let details: Vec<String> = differences
+        .iter()
+        .map(ToString::to_string)
+        .chain(unmet.iter().map(ToString::to_string))
+        .collect();
     let passed = details.is_empty();
     let summary = format!(
         "{} nodes / {} relationships on the source, {} / {} on the target{}",
@@ -113,37 +129,47 @@ pub async fn run(
             format!(": {} difference(s)", details.len())
         }
     );
-    Ok(CheckOutcome::new("counts", passed, summary, details))
+    CheckOutcome::new(CheckKind::Counts, passed, summary, details).with_data(CheckData::Counts(
+        CountsDiff {
+            source: s,
+            target: t,
+            differences,
+            unmet_expectations: unmet,
+        },
+    ))
 }
 
-fn compare_side_by_side(s: &GraphCounts, t: &GraphCounts, details: &mut Vec<String>) {
-    if s.total_nodes != t.total_nodes {
-        details.push(format!(
-            "nodes in total: source {}, target {}",
-            s.total_nodes, t.total_nodes
-        ));
-    }
-    if s.total_relationships != t.total_relationships {
-        details.push(format!(
-            "relationships in total: source {}, target {}",
-            s.total_relationships, t.total_relationships
-        ));
-    }
+fn compare_side_by_side(s: &GraphCounts, t: &GraphCounts) -> Vec<CountDifference> {
+    let mut out = Vec::new();
+    let mut differ = |what: String, source: u64, target: u64| {
+        if source != target {
+            out.push(CountDifference {
+                what,
+                source,
+                target,
+            });
+        }
+    };
+    differ("nodes in total".into(), s.total_nodes, t.total_nodes);
+    differ(
+        "relationships in total".into(),
+        s.total_relationships,
+        t.total_relationships,
+    );
     for (kind, sm, tm) in [
         ("nodes", &s.nodes, &t.nodes),
         ("relationships", &s.relationships, &t.relationships),
     ] {
         let names: std::collections::BTreeSet<&String> = sm.keys().chain(tm.keys()).collect();
         for name in names {
-            let (a, b) = (
+            differ(
+                format!(":{name} {kind}"),
                 sm.get(name).copied().unwrap_or(0),
                 tm.get(name).copied().unwrap_or(0),
             );
-            if a != b {
-                details.push(format!(":{name} {kind}: source {a}, target {b}"));
-            }
         }
     }
+    out
 }
 
 #[cfg(test)]
@@ -251,8 +277,10 @@ mod tests {
             nodes: BTreeMap::from([("A".into(), 2)]),
             ..GraphCounts::default()
         };
-        let mut d = Vec::new();
-        compare_side_by_side(&s, &t, &mut d);
+        let d: Vec<String> = compare_side_by_side(&s, &t)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
             d,
             [

@@ -18,8 +18,9 @@ pub mod rollback;
 pub mod schema;
 
 pub use outcome::{
-    AppliedAllowance, CaseContext, CheckError, CheckOutcome, CheckStatus, Difference, QueryShape,
-    StaleAllowance,
+    AppliedAllowance, CaseContext, CheckData, CheckError, CheckKind, CheckOutcome, CheckStatus,
+    ContentDiff, CountDifference, CountsDiff, Difference, QueriesData, QueryData, QueryShape,
+    StaleAllowance, UnmetExpectation,
 };
 
 use crate::engine::GraphConnection;

@@ -1,19 +1,27 @@
+use super::counts::GraphCounts;
+use super::queries::latency::LatencyReport;
+use super::queries::QueryClass;
 use crate::engine::EngineError;
+use crate::scenario::MigrationCheckKind;
 use crate::transfer::TransferError;
 
 /// The verdict of one check, with the details a person needs to see what differs.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CheckOutcome {
-    /// The check's kind as written in the scenario (`counts`, `content_hash`).
-    pub check: String,
+    /// The check's kind; serialized as its name (`counts`, `content_hash`, `migrations.applies`).
+    pub check: CheckKind,
     pub passed: bool,
     /// `ok`, `allowed` (passed only because declared allowances accepted differences) or
     /// `failed`; always consistent with `passed`.
     pub status: CheckStatus,
     /// One line: what was compared and the verdict.
     pub summary: String,
-    /// Each difference, one per line, bounded.
+    /// Each difference, one per line, bounded (text output; written from `data` where the
+    /// check has typed data).
     pub details: Vec<String>,
+    /// What the check measured, typed (reports render from it).
+    #[serde(skip_serializing_if = "CheckData::is_none")]
+    pub data: CheckData,
     /// The differences found, typed (queries and schema): each with what accepted it, if anything.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub differences: Vec<Difference>,
@@ -43,6 +51,213 @@ impl CheckStatus {
             CheckStatus::Failed => "FAILED",
         }
     }
+
+    /// The lower-case class name reports use for styling and `data-` attributes: `pass`,
+    /// `allowed`, `fail`.
+    pub fn class(self) -> &'static str {
+        match self {
+            CheckStatus::Ok => "pass",
+            CheckStatus::Allowed => "allowed",
+            CheckStatus::Failed => "fail",
+        }
+    }
+}
+
+/// Every kind of check a case can run; the one place kinds get their names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckKind {
+    Counts,
+    ContentHash,
+    Schema,
+    /// The scenario's `queries:`.
+    Queries,
+    /// Values the target could not store (found by the logical copy).
+    Capabilities,
+    /// One check of the `migrations:` part, on one server.
+    Migrations(MigrationCheckKind),
+    /// The restored pre-upgrade backup (native upgrades, `rollback: true`).
+    Rollback,
+    /// The refused downgrade (native upgrades, `rollback: true`).
+    Downgrade,
+}
+
+impl CheckKind {
+    /// The name reports and the scenario file use: `counts`, `content_hash`,
+    /// `migrations.dry_run`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckKind::Counts => "counts",
+            CheckKind::ContentHash => "content_hash",
+            CheckKind::Schema => "schema",
+            CheckKind::Queries => "queries",
+            CheckKind::Capabilities => "capabilities",
+            CheckKind::Migrations(k) => match k {
+                MigrationCheckKind::Applies => "migrations.applies",
+                MigrationCheckKind::DryRun => "migrations.dry_run",
+                MigrationCheckKind::Idempotent => "migrations.idempotent",
+                MigrationCheckKind::Reversible => "migrations.reversible",
+                MigrationCheckKind::History => "migrations.history",
+                MigrationCheckKind::SameOnBoth => "migrations.same_on_both",
+            },
+            CheckKind::Rollback => "rollback",
+            CheckKind::Downgrade => "downgrade",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CheckKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for CheckKind {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for CheckKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for CheckKind {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+/// What a check measured, typed. Text lines (`CheckOutcome::details`) are written from it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CheckData {
+    /// The check carries no typed data beyond its summary, details and `differences`.
+    #[default]
+    None,
+    Counts(CountsDiff),
+    Content(ContentDiff),
+    Queries(QueriesData),
+}
+
+impl CheckData {
+    pub fn is_none(&self) -> bool {
+        matches!(self, CheckData::None)
+    }
+}
+
+/// Both sides' counts and the declared expectations that did not hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CountsDiff {
+    pub source: GraphCounts,
+    pub target: GraphCounts,
+    /// Each count that differs between the sides.
+    pub differences: Vec<CountDifference>,
+    /// Each `expect:` number that a side did not match.
+    pub unmet_expectations: Vec<UnmetExpectation>,
+}
+
+/// One count that differs between source and target.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CountDifference {
+    /// `nodes in total`, `:Person nodes`, `:KNOWS relationships`.
+    pub what: String,
+    pub source: u64,
+    pub target: u64,
+}
+
+impl std::fmt::Display for CountDifference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: source {}, target {}",
+            self.what, self.source, self.target
+        )
+    }
+}
+
+/// One `expect:` number a side did not match.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnmetExpectation {
+    /// `source` or `target`.
+    pub side: String,
+    pub what: String,
+    pub expected: u64,
+    pub found: u64,
+}
+
+impl std::fmt::Display for UnmetExpectation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: expected {} {}, found {}",
+            self.side, self.expected, self.what, self.found
+        )
+    }
+}
+
+/// The two content hashes, what was hashed, and (only when they differ) the entity
+/// differences, bounded like the details.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ContentDiff {
+    pub source_hash: String,
+    pub target_hash: String,
+    pub source_nodes: u64,
+    pub source_relationships: u64,
+    pub target_nodes: u64,
+    pub target_relationships: u64,
+    /// One line per differing entity, at most `max_diffs`.
+    pub differences: Vec<String>,
+    /// How many more differences were found than listed.
+    pub more: usize,
+}
+
+/// Every query of the `queries` check.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct QueriesData {
+    /// Static problems of the suite; when present nothing ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub invalid: Vec<String>,
+    pub queries: Vec<QueryData>,
+}
+
+/// One query on both sides.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QueryData {
+    pub name: String,
+    pub cypher: String,
+    pub source_columns: Vec<String>,
+    pub target_columns: Vec<String>,
+    /// The outcome class (`same`, `different_results`, `new_error`, ...).
+    pub class: QueryClass,
+    pub passed: bool,
+    /// Rows each side returned (`None` for a side that failed).
+    pub source_rows: Option<usize>,
+    pub target_rows: Option<usize>,
+    /// Each side's error, as the server reported it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_error: Option<String>,
+    /// Deprecation notices the target raised and the source did not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub new_deprecations: Vec<String>,
+    /// The row differences, one line each (bounded), for `different_results`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub row_differences: Vec<String>,
+    /// Why the query fails the check; empty when it passes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<String>,
+    /// Timed runs per side, when the query asks for latency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency: Option<LatencyReport>,
 }
 
 /// One difference a check found.
@@ -108,13 +323,13 @@ impl StaleAllowance {
 impl CheckOutcome {
     /// A check without typed differences: status `ok` or `failed`.
     pub fn new(
-        check: impl Into<String>,
+        check: CheckKind,
         passed: bool,
         summary: impl Into<String>,
         details: Vec<String>,
     ) -> Self {
         CheckOutcome {
-            check: check.into(),
+            check,
             passed,
             status: if passed {
                 CheckStatus::Ok
@@ -123,6 +338,7 @@ impl CheckOutcome {
             },
             summary: summary.into(),
             details,
+            data: CheckData::None,
             differences: Vec::new(),
             stale_allowances: Vec::new(),
         }
@@ -144,6 +360,12 @@ impl CheckOutcome {
         } else {
             CheckStatus::Ok
         };
+        self
+    }
+
+    /// Adds the check's typed data.
+    pub fn with_data(mut self, data: CheckData) -> Self {
+        self.data = data;
         self
     }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::content::{stream_hash, GraphHash};
 use super::schema::{snapshot, SchemaSnapshot};
-use super::{CheckError, CheckOutcome};
+use super::{CheckError, CheckKind, CheckOutcome};
 use crate::engine::GraphConnection;
 
 /// The source as it was before the upgrade.
@@ -89,7 +89,7 @@ pub fn compare(before: &PreUpgrade, after: &PreUpgrade, restore: Duration) -> Ch
             details.len()
         )
     };
-    CheckOutcome::new("rollback", passed, summary, details)
+    CheckOutcome::new(CheckKind::Rollback, passed, summary, details)
 }
 
 /// The outcome of starting `old_version` on the store `new_version` upgraded: `Err` with the
@@ -107,7 +107,7 @@ pub fn downgrade(
                 .or_else(|| lines.first().cloned())
                 .unwrap_or_else(|| message.clone());
             CheckOutcome::new(
-                "downgrade",
+                CheckKind::Downgrade,
                 true,
                 format!(
                     "Neo4j {old_version} refuses the store Neo4j {new_version} upgraded, as expected: {first}"
@@ -116,7 +116,7 @@ pub fn downgrade(
             )
         }
         Ok(()) => CheckOutcome::new(
-            "downgrade",
+            CheckKind::Downgrade,
             false,
             format!(
                 "Neo4j {old_version} started on the store Neo4j {new_version} upgraded; the harness expected a refusal (roll back from the pre-upgrade backup anyway)"

@@ -403,13 +403,16 @@ fn validate(paths: &[PathBuf]) -> Exit {
                     ),
                     None => String::new(),
                 };
-                println!(
-                    "ok {} ({}, {} fixture statement(s), {} check(s){migrations})",
+                // The check kinds `plan` and `run` list too.
+                let kinds: Vec<&str> = s.check_kinds().iter().map(|k| k.as_str()).collect();
+                say(&format!(
+                    "ok {} ({}, {} fixture statement(s), {} check(s): {}{migrations})",
                     s.path.display(),
                     s.name(),
                     s.fixture_statements.len(),
-                    s.checks().len()
-                );
+                    kinds.len(),
+                    kinds.join(", ")
+                ));
             }
             Exit::Pass
         }
@@ -443,9 +446,11 @@ async fn run_all(
         count(Verdict::Skipped),
     );
     if skipped > 0 {
-        println!("{pass} passed, {fail} failed, {error} errored, {skipped} skipped");
+        say(&format!(
+            "{pass} passed, {fail} failed, {error} errored, {skipped} skipped"
+        ));
     } else {
-        println!("{pass} passed, {fail} failed, {error} errored");
+        say(&format!("{pass} passed, {fail} failed, {error} errored"));
     }
     type Writer = fn(&std::path::Path, &[run::ScenarioOutcome]) -> std::io::Result<()>;
     let writers: [(&Option<PathBuf>, &str, Writer); 4] = [
@@ -576,12 +581,12 @@ async fn cleanup_leftovers() -> Exit {
     use migration_harness::engine::launcher::registry;
     let mut failed = false;
     match tokio::task::spawn_blocking(registry::reap_dead_runs).await {
-        Ok(Ok(r)) => println!(
+        Ok(Ok(r)) => say(&format!(
             "removed {} dead run(s) of the process launcher, {} server process(es) killed ({})",
             r.runs,
             r.processes,
             registry::root().display()
-        ),
+        )),
         Ok(Err(e)) => {
             eprintln!("error: failed to clean {}: {e}", registry::root().display());
             failed = true;
@@ -592,8 +597,8 @@ async fn cleanup_leftovers() -> Exit {
         }
     }
     match migration_harness::engine::launcher::docker::remove_dead_runs_containers().await {
-        Ok(Some(n)) => println!("removed {n} container(s) of dead runs"),
-        Ok(None) => println!("no Docker engine: no containers to look at"),
+        Ok(Some(n)) => say(&format!("removed {n} container(s) of dead runs")),
+        Ok(None) => say("no Docker engine: no containers to look at"),
         Err(e) => {
             eprintln!("error: failed to remove containers of dead runs: {e}");
             failed = true;
@@ -621,5 +626,18 @@ fn out(text: &str) {
         }
         eprintln!("error: failed to write to stdout: {e}");
         std::process::exit(3);
+    }
+}
+
+/// Writes one line to stdout for a command that goes on after it (run: the reports still get
+/// written; validate, cleanup: the exit code still counts): a closed stdout is not an error and
+/// ends nothing; another write error is said once on stderr.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: failed to write to stdout: {e}");
+        }
     }
 }

@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::checks::CheckStatus;
+use crate::checks::queries::latency::LatencyReport;
+use crate::checks::{CheckData, CheckOutcome};
 use crate::run::{ScenarioOutcome, Verdict};
 
 /// Escapes text for HTML element content and attribute values.
@@ -24,96 +25,115 @@ fn esc(text: &str) -> String {
     out
 }
 
-fn verdict_word(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Pass => "pass",
-        Verdict::Fail => "fail",
-        Verdict::Error => "error",
-        Verdict::Skipped => "skipped",
+/// One query's latency as the queries check measured it.
+struct Latency<'a> {
+    query: &'a str,
+    report: &'a LatencyReport,
+}
+
+/// A number for an axis: at most three decimals, no trailing zeros (`0.5`, `2`).
+fn num(v: f64) -> String {
+    let text = format!("{v:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// A round axis maximum at or above `max`: 1, 2, 2.5 or 5 times a power of ten.
+fn axis_max(max: f64) -> f64 {
+    if max <= 0.0 || !max.is_finite() {
+        return 1.0;
     }
+    let step = 10f64.powf(max.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * step)
+        .find(|v| *v >= max)
+        .unwrap_or(10.0 * step)
 }
 
-/// One query's latency as measured by the queries check (milliseconds).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Latency {
-    pub query: String,
-    pub source_p50: f64,
-    pub source_p99: f64,
-    pub target_p50: f64,
-    pub target_p99: f64,
-}
-
-/// Reads latency lines of the queries check: `query NAME: latency over N run(s): source p50 A
-/// ms / p99 B ms, target p50 C ms / p99 D ms; ...`.
-pub fn parse_latency(detail: &str) -> Option<Latency> {
-    let rest = detail.strip_prefix("query ")?;
-    let (query, rest) = rest.split_once(": latency over ")?;
-    let number_after = |text: &str, key: &str| -> Option<(f64, usize)> {
-        let at = text.find(key)? + key.len();
-        let tail = &text[at..];
-        let end = tail
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(tail.len());
-        Some((tail[..end].parse().ok()?, at + end))
-    };
-    let (source_p50, i) = number_after(rest, "source p50 ")?;
-    let rest = &rest[i..];
-    let (source_p99, i) = number_after(rest, "p99 ")?;
-    let rest = &rest[i..];
-    let (target_p50, i) = number_after(rest, "target p50 ")?;
-    let rest = &rest[i..];
-    let (target_p99, _) = number_after(rest, "p99 ")?;
-    Some(Latency {
-        query: query.to_owned(),
-        source_p50,
-        source_p99,
-        target_p50,
-        target_p99,
-    })
-}
-
-/// Horizontal bars per query: p50 and p99, source and target.
-fn latency_svg(latencies: &[Latency]) -> String {
-    let max = latencies
-        .iter()
-        .flat_map(|l| [l.source_p50, l.source_p99, l.target_p50, l.target_p99])
-        .fold(0.0_f64, f64::max)
-        .max(1e-9);
-    let (label_w, bar_w, row_h) = (200.0, 320.0, 14.0);
-    let height = latencies.len() as f64 * (4.0 * row_h + 16.0) + 8.0;
+/// Horizontal bars per query (p50 and p99, source and target) on a labelled millisecond axis,
+/// with each query's timed run count.
+fn latency_svg(latencies: &[Latency<'_>]) -> String {
+    let max = axis_max(
+        latencies
+            .iter()
+            .flat_map(|l| {
+                let r = l.report;
+                [
+                    r.source.p50_ms,
+                    r.source.p99_ms,
+                    r.target.p50_ms,
+                    r.target.p99_ms,
+                ]
+            })
+            .filter(|v| v.is_finite())
+            .fold(0.0_f64, f64::max),
+    );
+    let (label_w, bar_w, row_h, axis_h) = (200.0, 320.0, 14.0, 40.0);
+    let plot_h = latencies.len() as f64 * (4.0 * row_h + 16.0) + 8.0;
+    let height = plot_h + axis_h;
+    let width = label_w + bar_w + 90.0;
     let mut svg = format!(
-        r#"<svg class="latency" role="img" aria-label="query latency" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{height}" viewBox="0 0 {w} {height}">"#,
-        w = label_w + bar_w + 90.0
+        r#"<svg class="latency" role="img" aria-label="query latency in milliseconds" data-axis-max="{m}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">"#,
+        m = num(max)
     );
     let mut y = 8.0;
     for l in latencies {
+        let r = l.report;
+        let runs = r.source.runs.min(r.target.runs);
         let _ = write!(
             svg,
-            r#"<text x="0" y="{}" class="q">{}</text>"#,
+            r#"<text x="0" y="{}" class="q" data-runs="{runs}">{} ({runs} run{})</text>"#,
             y + row_h - 3.0,
-            esc(&l.query)
+            esc(l.query),
+            if runs == 1 { "" } else { "s" }
         );
         for (label, value, class) in [
-            ("source p50", l.source_p50, "src"),
-            ("target p50", l.target_p50, "tgt"),
-            ("source p99", l.source_p99, "src"),
-            ("target p99", l.target_p99, "tgt"),
+            ("source p50", r.source.p50_ms, "src"),
+            ("target p50", r.target.p50_ms, "tgt"),
+            ("source p99", r.source.p99_ms, "src"),
+            ("target p99", r.target.p99_ms, "tgt"),
         ] {
-            let w = (value / max * bar_w).max(1.0);
+            let w = if value.is_finite() {
+                (value / max * bar_w).max(1.0)
+            } else {
+                bar_w
+            };
             let _ = write!(
                 svg,
                 r#"<text x="{tx}" y="{ty}" class="l">{label}</text><rect class="{class}" x="{label_w}" y="{y}" width="{w:.1}" height="{h}"><title>{q} {label}: {value:.3} ms</title></rect><text x="{vx:.1}" y="{ty}" class="v">{value:.3} ms</text>"#,
                 tx = 110.0,
                 ty = y + row_h - 3.0,
                 h = row_h - 2.0,
-                q = esc(&l.query),
+                q = esc(l.query),
                 vx = label_w + w + 4.0,
             );
             y += row_h;
         }
         y += 16.0;
     }
-    svg.push_str("</svg>");
+    // Axes: the y axis at the bars' origin, the x axis below them with five ticks in ms.
+    let _ = write!(
+        svg,
+        r#"<g class="axis y-axis"><line x1="{label_w}" y1="0" x2="{label_w}" y2="{plot_h}"/></g><g class="axis x-axis"><line x1="{label_w}" y1="{plot_h}" x2="{end}" y2="{plot_h}"/>"#,
+        end = label_w + bar_w
+    );
+    for i in 0..=4 {
+        let value = max * f64::from(i) / 4.0;
+        let x = label_w + bar_w * f64::from(i) / 4.0;
+        let _ = write!(
+            svg,
+            r#"<line x1="{x:.1}" y1="{plot_h}" x2="{x:.1}" y2="{t}"/><text class="tick" x="{x:.1}" y="{ty}" text-anchor="middle">{v}</text>"#,
+            v = num(value),
+            t = plot_h + 4.0,
+            ty = plot_h + 15.0,
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<text class="axis-label x" x="{cx}" y="{ly}" text-anchor="middle">latency (ms)</text></g><text class="axis-label y" x="0" y="{ly}">query, side and percentile</text></svg>"#,
+        cx = label_w + bar_w / 2.0,
+        ly = plot_h + 32.0
+    );
     svg
 }
 
@@ -128,8 +148,85 @@ td.none{color:#98a2b3;text-align:center}
 td.allowed,span.allowed{background:#fff3c4;color:#6b5200} span.stale{background:#eceff3;color:#505a6b} ul.allowed{margin:.3rem 0 .3rem 1rem;padding:0}
 span.badge{padding:.1rem .45rem;border-radius:.3rem;font-weight:600;font-size:.85em}
 a{color:inherit} .meta{color:#505a6b;font-size:.9em} ul.details{margin:.2rem 0 .2rem 1rem;padding:0;font-family:ui-monospace,monospace;font-size:.85em}
-svg.latency text{font-size:11px;fill:#1d2330} svg.latency text.q{font-weight:600} rect.src{fill:#6c8ebf} rect.tgt{fill:#d79b00}
+svg.latency text{font-size:11px;fill:#1d2330} svg.latency text.q{font-weight:600} svg.latency text.axis-label{font-style:italic} svg.latency line{stroke:#1d2330}
+div.query-shape{font-size:.9em;margin:.2rem 0} div.query-difference{margin:.4rem 0} rect.src{fill:#6c8ebf} rect.tgt{fill:#d79b00}
 "#;
+
+/// Cases that did not pass first (fail, error, skipped), then the passing ones; each keeps its
+/// index (`case-<i>`), which the grid links to.
+fn failures_first(outcomes: &[ScenarioOutcome]) -> Vec<(usize, &ScenarioOutcome)> {
+    let rank = |v: Verdict| match v {
+        Verdict::Fail => 0,
+        Verdict::Error => 1,
+        Verdict::Skipped => 2,
+        Verdict::Pass => 3,
+    };
+    let mut order: Vec<_> = outcomes.iter().enumerate().collect();
+    order.sort_by_key(|(i, o)| (rank(o.verdict), *i));
+    order
+}
+
+/// The run's start (the earliest case start) and its wall time (to the latest case end).
+fn run_span(outcomes: &[ScenarioOutcome]) -> Option<(chrono::DateTime<chrono::Utc>, f64)> {
+    let start = outcomes.iter().filter_map(|o| o.started_at).min()?;
+    let end = outcomes
+        .iter()
+        .filter_map(|o| {
+            let elapsed = chrono::Duration::from_std(o.elapsed).ok()?;
+            Some(o.started_at? + elapsed)
+        })
+        .max()?;
+    Some((start, (end - start).num_milliseconds() as f64 / 1000.0))
+}
+
+/// A query's text and both sides' columns, shown beside its difference.
+fn query_shape(h: &mut String, cypher: &str, source: &[String], target: &[String]) {
+    let _ = write!(
+        h,
+        "<div class=\"query-shape\">query <code class=\"cypher\">{}</code>, columns <code class=\"columns\">[{}]</code>",
+        esc(cypher),
+        esc(&source.join(", "))
+    );
+    if source != target {
+        let _ = write!(
+            h,
+            " on the source, <code class=\"columns\">[{}]</code> on the target",
+            esc(&target.join(", "))
+        );
+    }
+    h.push_str("</div>");
+}
+
+/// The typed data of a check that did not pass, beside its details: each failing query with
+/// its text, columns, errors and row differences.
+fn check_data(h: &mut String, c: &CheckOutcome) {
+    let CheckData::Queries(data) = &c.data else {
+        return;
+    };
+    for q in data.queries.iter().filter(|q| !q.passed) {
+        let _ = write!(
+            h,
+            "<div class=\"query-difference\" data-query=\"{}\"><strong>{}</strong> ({})",
+            esc(&q.name),
+            esc(&q.name),
+            esc(&format!("{:?}", q.class))
+        );
+        query_shape(h, &q.cypher, &q.source_columns, &q.target_columns);
+        for (side, e) in [("source", &q.source_error), ("target", &q.target_error)] {
+            if let Some(e) = e {
+                let _ = write!(h, "<div>{side} error: <code>{}</code></div>", esc(e));
+            }
+        }
+        if !q.row_differences.is_empty() {
+            h.push_str("<ul class=\"details rows\">");
+            for r in &q.row_differences {
+                let _ = write!(h, "<li>{}</li>", esc(r));
+            }
+            h.push_str("</ul>");
+        }
+        h.push_str("</div>");
+    }
+}
 
 /// Renders the whole report.
 pub fn render(outcomes: &[ScenarioOutcome]) -> String {
@@ -148,7 +245,7 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Migration harness report</title><style>{STYLE}</style></head><body>\n<h1>Migration harness: {} passed, {} failed, {} errored, {} skipped</h1>\n<p class=\"meta\">{} {} &middot; {} case(s)</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Migration harness report</title><style>{STYLE}</style></head><body>\n<h1>Migration harness: {} passed, {} failed, {} errored, {} skipped</h1>\n<p class=\"meta\">{} {} &middot; {} case(s)",
         count(Verdict::Pass),
         count(Verdict::Fail),
         count(Verdict::Error),
@@ -157,6 +254,14 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
         env!("CARGO_PKG_VERSION"),
         outcomes.len()
     );
+    if let Some((start, secs)) = run_span(outcomes) {
+        let _ = write!(
+            h,
+            " &middot; started <time id=\"run-start\" datetime=\"{at}\">{at}</time> &middot; ran <span id=\"run-duration\">{secs:.1}s</span>",
+            at = start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+    }
+    h.push_str("</p>\n");
 
     h.push_str("<table class=\"grid\" id=\"grid\"><thead><tr><th>scenario</th>");
     for p in &pairs {
@@ -172,7 +277,7 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
             {
                 Some(i) => {
                     let o = &outcomes[i];
-                    let v = verdict_word(o.verdict);
+                    let v = o.verdict.as_str();
                     let _ = write!(
                         h,
                         "<td class=\"cell {v}\" data-case=\"{}\" data-verdict=\"{v}\"><a href=\"#case-{i}\">{}</a></td>",
@@ -187,11 +292,11 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
     }
     h.push_str("</tbody></table>\n");
 
-    for (i, o) in outcomes.iter().enumerate() {
-        let v = verdict_word(o.verdict);
+    for (i, o) in failures_first(outcomes) {
+        let v = o.verdict.as_str();
         let _ = write!(
             h,
-            "<section class=\"case\" id=\"case-{i}\" data-verdict=\"{v}\"><h2><span class=\"badge {v}\">{}</span> <code>{}</code></h2>\n<p class=\"meta\">{} &rarr; {}{} &middot; <code>{}</code></p>\n",
+            "<section class=\"case\" id=\"case-{i}\" data-verdict=\"{v}\"><h2><span class=\"badge {v}\">{}</span> <code>{}</code></h2>\n<p class=\"meta\">{} &rarr; {}{} &middot; <code>{}</code>",
             v.to_uppercase(),
             esc(o.name()),
             esc(&o.source),
@@ -203,6 +308,29 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
             },
             esc(&o.path)
         );
+        if o.started_at.is_some() {
+            let _ = write!(
+                h,
+                " &middot; <span class=\"case-time\">{:.1}s</span>",
+                o.elapsed.as_secs_f64()
+            );
+        }
+        h.push_str("</p>\n");
+        if !o.servers.is_empty() {
+            h.push_str("<ul class=\"servers meta\">");
+            for s in &o.servers {
+                let _ = write!(
+                    h,
+                    "<li class=\"server\" data-role=\"{r}\">{r}: {} <span class=\"version\">{}</span> (asked for {}; {})</li>",
+                    esc(&s.engine),
+                    esc(&s.version),
+                    esc(&s.requested),
+                    esc(&s.launcher),
+                    r = esc(&s.role),
+                );
+            }
+            h.push_str("</ul>\n");
+        }
         if let Some(e) = &o.error {
             let _ = writeln!(
                 h,
@@ -217,17 +345,15 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
         }
         if !o.checks.is_empty() {
             h.push_str("<table class=\"checks\"><thead><tr><th>check</th><th>verdict</th><th>summary and details</th></tr></thead><tbody>\n");
-            for c in &o.checks {
-                let cv = match c.status {
-                    CheckStatus::Ok => "pass",
-                    CheckStatus::Allowed => "allowed",
-                    CheckStatus::Failed => "fail",
-                };
+            let mut checks: Vec<&CheckOutcome> = o.checks.iter().collect();
+            checks.sort_by_key(|c| c.passed);
+            for c in checks {
+                let cv = c.status.class();
                 let _ = write!(
                     h,
                     "<tr data-check=\"{}\" data-verdict=\"{cv}\"><td>{}</td><td class=\"{cv}\">{}</td><td>{}",
-                    esc(&c.check),
-                    esc(&c.check),
+                    c.check,
+                    c.check,
                     c.status.word(),
                     esc(&c.summary)
                 );
@@ -248,12 +374,7 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
                             }
                         }
                         if let Some(q) = &d.query {
-                            let _ = write!(
-                                h,
-                                "<br>query <code>{}</code>, columns <code>[{}]</code>",
-                                esc(&q.cypher),
-                                esc(&q.source_columns.join(", "))
-                            );
+                            query_shape(&mut h, &q.cypher, &q.source_columns, &q.target_columns);
                         }
                         h.push_str("</li>");
                     }
@@ -265,6 +386,9 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
                         );
                     }
                     h.push_str("</ul>");
+                }
+                if !c.passed {
+                    check_data(&mut h, c);
                 }
                 if !c.details.is_empty() {
                     let _ = write!(
@@ -282,11 +406,21 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
             }
             h.push_str("</tbody></table>\n");
         }
-        let latencies: Vec<Latency> = o
+        let latencies: Vec<Latency<'_>> = o
             .checks
             .iter()
-            .filter(|c| c.check == "queries")
-            .flat_map(|c| c.details.iter().filter_map(|d| parse_latency(d)))
+            .filter_map(|c| match &c.data {
+                CheckData::Queries(data) => Some(data),
+                _ => None,
+            })
+            .flat_map(|data| {
+                data.queries.iter().filter_map(|q| {
+                    Some(Latency {
+                        query: &q.name,
+                        report: q.latency.as_ref()?,
+                    })
+                })
+            })
             .collect();
         if !latencies.is_empty() {
             h.push_str("<h3>Query latency (ms; blue source, orange target)</h3>\n");
@@ -316,14 +450,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn latency_lines_parse() {
-        let l = parse_latency("query co_actors: latency over 20 run(s): source p50 0.512 ms / p99 0.901 ms, target p50 0.498 ms / p99 0.870 ms; p99 ratio target/source 0.97").unwrap();
-        assert_eq!(l.query, "co_actors");
-        assert_eq!(
-            (l.source_p50, l.source_p99, l.target_p50, l.target_p99),
-            (0.512, 0.901, 0.498, 0.870)
-        );
-        assert!(parse_latency("query x: rows differ").is_none());
+    fn axis_maxima_are_round_and_cover_the_data() {
+        assert_eq!(axis_max(1.2), 2.0);
+        assert_eq!(axis_max(0.9), 1.0);
+        assert_eq!(axis_max(0.21), 0.25);
+        assert_eq!(axis_max(37.0), 50.0);
+        assert_eq!(axis_max(0.0), 1.0);
     }
 
     #[test]

@@ -19,18 +19,25 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
         }
     );
     for o in outcomes {
-        let verdict = match o.verdict {
-            Verdict::Pass => "✅ pass",
-            Verdict::Fail => "❌ fail",
-            Verdict::Error => "⚠️ error",
-            Verdict::Skipped => "⏭️ skipped",
+        let mark = match o.verdict {
+            Verdict::Pass => "✅",
+            Verdict::Fail => "❌",
+            Verdict::Error => "⚠️",
+            Verdict::Skipped => "⏭️",
         };
+        let verdict = format!("{mark} {}", o.verdict);
         let checks: Vec<String> = o
             .checks
             .iter()
             .map(|c| format!("{} {}", c.check, c.status.word()))
             .collect();
-        let secs: f64 = o.timings.iter().map(|(_, s)| s).sum();
+        // The case's wall time (server start included); the sum of its steps for an outcome
+        // built without one.
+        let secs: f64 = if o.elapsed.is_zero() {
+            o.timings.iter().map(|(_, s)| s).sum()
+        } else {
+            o.elapsed.as_secs_f64()
+        };
         out.push_str(&format!(
             "| `{}` | {verdict} | {} | {secs:.1}s |\n",
             escape(o.name()),
@@ -115,7 +122,7 @@ pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::CheckOutcome;
+    use crate::checks::{CheckKind, CheckOutcome};
 
     fn outcome(verdict: Verdict, detail: &str) -> ScenarioOutcome {
         ScenarioOutcome {
@@ -127,7 +134,7 @@ mod tests {
             path: "s.yaml".into(),
             verdict,
             checks: vec![CheckOutcome::new(
-                "counts",
+                CheckKind::Counts,
                 verdict == Verdict::Pass,
                 "sum",
                 vec![detail.into()],
@@ -135,6 +142,8 @@ mod tests {
             error: None,
             timings: vec![("start servers".into(), 1.25)],
             servers: Vec::new(),
+            started_at: None,
+            elapsed: std::time::Duration::ZERO,
         }
     }
 
@@ -158,27 +167,32 @@ mod tests {
             Verdict::Pass,
             "query q: allowed difference: different results",
         );
-        o.checks[0] = CheckOutcome::new("queries", true, "1 query", o.checks[0].details.clone())
-            .with_differences(
-                vec![Difference {
-                    subject: "query q".into(),
-                    kind: "different_results".into(),
-                    query: Some(QueryShape {
-                        cypher: "RETURN m {.title} AS p".into(),
-                        source_columns: vec!["p".into()],
-                        target_columns: vec!["p".into()],
-                    }),
-                    allowed: Some(AppliedAllowance {
-                        allowance: "different_results (when target >=4.18)".into(),
-                        reason: Some("null map".into()),
-                    }),
-                }],
-                vec![StaleAllowance {
-                    owner: "query r".into(),
-                    allowance: "new_error".into(),
-                    fails: false,
-                }],
-            );
+        o.checks[0] = CheckOutcome::new(
+            CheckKind::Queries,
+            true,
+            "1 query",
+            o.checks[0].details.clone(),
+        )
+        .with_differences(
+            vec![Difference {
+                subject: "query q".into(),
+                kind: "different_results".into(),
+                query: Some(QueryShape {
+                    cypher: "RETURN m {.title} AS p".into(),
+                    source_columns: vec!["p".into()],
+                    target_columns: vec!["p".into()],
+                }),
+                allowed: Some(AppliedAllowance {
+                    allowance: "different_results (when target >=4.18)".into(),
+                    reason: Some("null map".into()),
+                }),
+            }],
+            vec![StaleAllowance {
+                owner: "query r".into(),
+                allowance: "new_error".into(),
+                fails: false,
+            }],
+        );
         o
     }
 

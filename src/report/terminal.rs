@@ -51,7 +51,8 @@ pub struct TerminalReporter {
     level: Level,
     color: bool,
     bar: Option<ProgressBar>,
-    running: Mutex<Vec<String>>,
+    /// (case, what it waits for) of the cases running now; case `run` for the warm-up.
+    running: Mutex<Vec<(String, String)>>,
     /// `verdict name` of every case that did not pass, for the recap.
     failed: Mutex<Vec<String>>,
 }
@@ -135,23 +136,47 @@ impl TerminalReporter {
         }
     }
 
+    /// Keeps the bar's message on what each running case waits for: its current step, or
+    /// what a server start waits for (`starting neo4j 5.26 (source)`).
     fn track(&self, event: &Event<'_>) {
         let Some(bar) = &self.bar else { return };
         let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let mut doing = |case: &str, what: String| {
+            if let Some(entry) = running.iter_mut().find(|(c, _)| c == case) {
+                entry.1 = what;
+            } else if case == "run" {
+                running.push((case.to_owned(), what));
+            }
+        };
         match event {
             Event::RunStarted { cases, .. } => {
                 bar.set_length(*cases as u64);
                 bar.enable_steady_tick(std::time::Duration::from_millis(200));
             }
-            Event::ScenarioStarted { scenario } => running.push((*scenario).to_owned()),
+            Event::ScenarioStarted { scenario } => {
+                running.retain(|(c, _)| c != "run");
+                running.push(((*scenario).to_owned(), String::new()));
+            }
+            Event::StepStarted { scenario, step } => doing(scenario, (*step).to_owned()),
+            Event::Progress {
+                scenario, message, ..
+            } => doing(scenario, message.clone()),
             Event::ScenarioFinished { outcome } => {
-                running.retain(|c| c != outcome.name());
+                running.retain(|(c, _)| c != outcome.name());
                 bar.inc(1);
             }
             Event::RunFinished { .. } => bar.finish_and_clear(),
             _ => return,
         }
-        bar.set_message(format!("running: {}", running.join(", ")));
+        let shown: Vec<String> = running
+            .iter()
+            .map(|(case, what)| match (case.as_str(), what.is_empty()) {
+                ("run", _) => what.clone(),
+                (_, true) => case.clone(),
+                (_, false) => format!("{case}: {what}"),
+            })
+            .collect();
+        bar.set_message(shown.join("; "));
     }
 }
 

@@ -20,4 +20,6 @@ pub use events::{Event, EventSink};
 pub use harness::{Harness, HarnessError, HarnessOutcome};
 pub use matrix::{Case, MatrixError, Partition, VersionPair};
 pub use options::{RunOptions, RunnerSettings};
-pub use runner::{run_case, run_cases, run_scenario, RunError, ScenarioOutcome, Verdict};
+pub use runner::{
+    run_case, run_cases, run_scenario, RunError, ScenarioOutcome, ServerReport, Verdict,
+};

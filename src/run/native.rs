@@ -25,7 +25,7 @@ use super::matrix::Case;
 use super::pool::ServerPool;
 use super::runner::{run_checks, seed, version_mismatch, ServerReport, Step};
 use super::{EventSink, RunError, RunOptions, ScenarioOutcome};
-use crate::checks::{self, rollback};
+use crate::checks::{self, rollback, CheckKind};
 use crate::engine::descriptor::{descriptor, AdminStep};
 use crate::engine::request::ServerRequest;
 use crate::engine::store::Store;
@@ -96,11 +96,14 @@ pub fn plan_steps(case: &Case) -> Vec<String> {
         case.target.label()
     ));
     steps.push(format!("restart {} on its store", source.label()));
-    for check in scenario.checks() {
-        steps.push(format!("check {}", check.kind()));
-    }
-    if !scenario.file.queries.is_empty() {
-        steps.push("check queries".into());
+    // The same checks `run` runs (rollback and migrations below).
+    for kind in scenario.check_kinds().iter().filter(|k| {
+        !matches!(
+            k,
+            CheckKind::Rollback | CheckKind::Downgrade | CheckKind::Migrations(_)
+        )
+    }) {
+        steps.push(format!("check {kind}"));
     }
     if scenario.file.rollback() {
         steps.push(format!(

@@ -2,6 +2,7 @@ use std::fmt;
 
 use super::matrix::Case;
 use super::RunOptions;
+use crate::checks::CheckKind;
 use crate::engine::request::ServerRequest;
 use crate::scenario::{Scenario, Strategy};
 
@@ -84,6 +85,7 @@ pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
         .chain(case.hops.iter())
         .chain(std::iter::once(&target))
         .collect();
+    let kinds = scenario.check_kinds();
     for hop in chain.windows(2) {
         steps.push(format!(
             "transfer {} -> {}: {strategy}, batch size {}",
@@ -91,9 +93,20 @@ pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
             hop[1].label(),
             scenario.file.transfer.batch_size.value
         ));
+        if kinds.contains(&CheckKind::Capabilities) {
+            steps.push(format!(
+                "check {} (what {} could not store)",
+                CheckKind::Capabilities,
+                hop[1].label()
+            ));
+        }
     }
-    for check in scenario.checks() {
-        steps.push(format!("check {}", check.kind()));
+    // The same checks `run` runs after the copy (capabilities above, migrations below).
+    for kind in kinds
+        .iter()
+        .filter(|k| !matches!(k, CheckKind::Capabilities | CheckKind::Migrations(_)))
+    {
+        steps.push(format!("check {kind}"));
     }
     steps.extend(migration_steps(scenario, &source, &target));
     Plan {

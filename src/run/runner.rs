@@ -26,6 +26,40 @@ pub enum Verdict {
     Skipped,
 }
 
+impl Verdict {
+    /// The one word every report uses for it: `pass`, `fail`, `error`, `skipped` (upper-cased
+    /// where a report shouts it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::Skipped => "skipped",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `2026-12-01T08:07:38.123Z` (RFC 3339, UTC, milliseconds).
+fn rfc3339<S: serde::Serializer>(
+    at: &Option<chrono::DateTime<chrono::Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => s.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        None => s.serialize_none(),
+    }
+}
+
+fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(round(*d))
+}
+
 /// Everything a reporter needs about one finished scenario.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ScenarioOutcome {
@@ -47,6 +81,12 @@ pub struct ScenarioOutcome {
     pub timings: Vec<(String, f64)>,
     /// Every server of the case as it reported itself (empty when none started).
     pub servers: Vec<ServerReport>,
+    /// When the case started (`None`: it did not run).
+    #[serde(serialize_with = "rfc3339")]
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The case's wall time, server start included (`elapsed_seconds` in JSON).
+    #[serde(rename = "elapsed_seconds", serialize_with = "seconds")]
+    pub elapsed: Duration,
 }
 
 /// One server of a case: what was asked for and what the server itself reported.
@@ -225,6 +265,13 @@ pub async fn run_cases(
         })
         .collect();
     let warm = Instant::now();
+    if settings.reuse && !requests.is_empty() {
+        sink.emit(&Event::Progress {
+            scenario: "run",
+            step: "start servers",
+            message: starting(&requests),
+        });
+    }
     let warmed = pool.warm(&requests, jobs).await;
     if warmed > 0 {
         sink.emit(&Event::Progress {
@@ -270,6 +317,19 @@ pub async fn run_cases(
     outcomes.into_iter().map(|(_, o)| o).collect()
 }
 
+/// `starting neo4j 5.26 (source), neo4j 2026.08 (target)`: what a server start waits for
+/// (each distinct server once).
+fn starting(requests: &[crate::engine::request::ServerRequest]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for r in requests {
+        let name = format!("{} {} ({})", r.engine, r.version, r.role);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    format!("starting {}", names.join(", "))
+}
+
 fn empty_outcome(case: &Case) -> ScenarioOutcome {
     ScenarioOutcome {
         scenario: case.scenario.name().to_owned(),
@@ -283,6 +343,8 @@ fn empty_outcome(case: &Case) -> ScenarioOutcome {
         error: None,
         timings: Vec::new(),
         servers: Vec::new(),
+        started_at: None,
+        elapsed: Duration::ZERO,
     }
 }
 
@@ -304,7 +366,11 @@ pub async fn run_case(
 ) -> ScenarioOutcome {
     let name = case.name.as_str();
     sink.emit(&Event::ScenarioStarted { scenario: name });
-    let mut outcome = empty_outcome(case);
+    let begin = Instant::now();
+    let mut outcome = ScenarioOutcome {
+        started_at: Some(chrono::Utc::now()),
+        ..empty_outcome(case)
+    };
     let mut servers = Vec::new();
     match run_steps(case, options, pool, sink, &mut outcome, &mut servers).await {
         Ok(()) => {
@@ -321,6 +387,7 @@ pub async fn run_case(
             super::pool::remove(servers).await;
         }
     }
+    outcome.elapsed = begin.elapsed();
     sink.emit(&Event::ScenarioFinished { outcome: &outcome });
     outcome
 }
@@ -386,6 +453,11 @@ async fn run_steps(
         .chain(case.hops.iter().cloned())
         .chain(std::iter::once(case.target.clone()))
         .collect();
+    sink.emit(&Event::Progress {
+        scenario: name,
+        step: "start servers",
+        message: starting(&requests),
+    });
     let started = futures::future::join_all(requests.into_iter().map(|r| pool.acquire(r))).await;
     let mut notes = Vec::new();
     let count = case.hops.len() + 2;
@@ -532,14 +604,22 @@ async fn run_steps(
                 }
             )),
         );
-        // Properties the target could not store: a finding per label/type and property.
-        if let Some(result) = transfer::capability::outcome(&stats.findings, &to.describe()) {
-            sink.emit(&Event::CheckFinished {
-                scenario: name,
-                outcome: &result,
+        // Properties the target could not store: a finding per label/type and property; a
+        // passing check when there is none, so every hop's copy is checked visibly.
+        let result =
+            transfer::capability::outcome(&stats.findings, &to.describe()).unwrap_or_else(|| {
+                CheckOutcome::new(
+                    checks::CheckKind::Capabilities,
+                    true,
+                    format!("{} stored every property exactly", to.describe()),
+                    Vec::new(),
+                )
             });
-            outcome.checks.push(result);
-        }
+        sink.emit(&Event::CheckFinished {
+            scenario: name,
+            outcome: &result,
+        });
+        outcome.checks.push(result);
     }
 
     run_checks(case, options, source, target, sink, outcome).await

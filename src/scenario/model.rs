@@ -336,11 +336,12 @@ pub enum Check {
 }
 
 impl Check {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> crate::checks::CheckKind {
+        use crate::checks::CheckKind;
         match self {
-            Check::Counts(_) => "counts",
-            Check::ContentHash(_) => "content_hash",
-            Check::Schema(_) => "schema",
+            Check::Counts(_) => CheckKind::Counts,
+            Check::ContentHash(_) => CheckKind::ContentHash,
+            Check::Schema(_) => CheckKind::Schema,
         }
     }
 }
@@ -406,5 +407,28 @@ impl Scenario {
         } else {
             self.file.checks.clone()
         }
+    }
+
+    /// Every check kind a case of this scenario runs, in order: the declared checks, `queries`
+    /// when it has queries, `capabilities` when a logical copy moves the data (one per hop),
+    /// `rollback` and `downgrade` for a native upgrade with `rollback: true`, then the
+    /// `migrations:` checks. `validate`, `plan` and `run` all list these.
+    pub fn check_kinds(&self) -> Vec<crate::checks::CheckKind> {
+        use crate::checks::CheckKind;
+        let mut kinds: Vec<CheckKind> = Vec::new();
+        if self.file.transfer.strategy.value == Strategy::Logical {
+            kinds.push(CheckKind::Capabilities);
+        }
+        kinds.extend(self.checks().iter().map(Check::kind));
+        if !self.file.queries.is_empty() {
+            kinds.push(CheckKind::Queries);
+        }
+        if self.file.transfer.strategy.value.is_native() && self.file.rollback() {
+            kinds.extend([CheckKind::Rollback, CheckKind::Downgrade]);
+        }
+        if let Some(spec) = &self.file.migrations {
+            kinds.extend(spec.checks.iter().map(|k| CheckKind::Migrations(*k)));
+        }
+        kinds
     }
 }

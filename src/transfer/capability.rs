@@ -283,7 +283,7 @@ pub fn outcome(findings: &[Finding], target: &str) -> Option<crate::checks::Chec
         }
     }
     Some(crate::checks::CheckOutcome::new(
-        "capabilities",
+        crate::checks::CheckKind::Capabilities,
         false,
         format!(
             "{target} could not store every property exactly: {}",

@@ -30,8 +30,20 @@ async fn quickstart_passes_end_to_end_on_two_versions() {
     let outcome = run_scenario(&scenario, &RunOptions::default(), &NoEvents).await;
     assert_eq!(outcome.verdict, Verdict::Pass, "{outcome:#?}");
     let kinds: Vec<&str> = outcome.checks.iter().map(|c| c.check.as_str()).collect();
-    assert_eq!(kinds, ["counts", "content_hash", "schema", "queries"]);
-    assert!(outcome.checks[0]
+    assert_eq!(
+        kinds,
+        [
+            "capabilities",
+            "counts",
+            "content_hash",
+            "schema",
+            "queries"
+        ]
+    );
+    // The same list `validate` and `plan` show for this scenario.
+    let declared: Vec<&str> = scenario.check_kinds().iter().map(|k| k.as_str()).collect();
+    assert_eq!(kinds, declared);
+    assert!(outcome.checks[1]
         .summary
         .starts_with("6 nodes / 6 relationships on the source, 6 / 6 on the target"));
 }

@@ -69,15 +69,35 @@ async fn done_when_matrix_run_writes_junit_and_html() {
     assert!(started < 2 * cases.len(), "{summary}");
     assert!(!summary.contains("reused 0 time(s)"), "{summary}");
 
-    // JUnit parses and has one test case per case, each passed.
+    // JUnit parses: one suite per scenario (classname = scenario name), one test case per
+    // check of each case (`<case> <check>`), each passed, each with a timestamp.
     let report = quick_junit::Report::deserialize_from_str(&std::fs::read_to_string(&xml).unwrap())
         .expect("JUnit XML parses");
-    let names: Vec<String> = report
-        .test_suites
-        .iter()
-        .flat_map(|s| s.test_cases.iter().map(|c| c.name.to_string()))
-        .collect();
-    assert_eq!(names, cases);
+    for case in &cases {
+        let counts = format!("{case} counts");
+        let found = report.test_suites.iter().find_map(|s| {
+            s.test_cases
+                .iter()
+                .find(|c| c.name.as_str() == counts)
+                .map(|c| (s, c))
+        });
+        let (suite, test) = found.unwrap_or_else(|| panic!("no test case {counts}"));
+        let scenario = case.split('[').next().unwrap();
+        assert_eq!(suite.name.as_str(), scenario);
+        assert_eq!(test.classname.as_ref().map(|c| c.as_str()), Some(scenario));
+        assert!(test.timestamp.is_some(), "{counts} has no timestamp");
+    }
+    for suite in &report.test_suites {
+        for test in &suite.test_cases {
+            assert!(
+                cases
+                    .iter()
+                    .any(|c| test.name.as_str().starts_with(&format!("{c} "))),
+                "test case {} names no case",
+                test.name.as_str()
+            );
+        }
+    }
     assert_eq!(report.failures + report.errors, 0);
 
     // The HTML report renders in Chromium with a PASS cell per case and no console errors.
@@ -241,15 +261,26 @@ async fn fail_fast_skips_the_cases_not_yet_started() {
     let report =
         quick_junit::Report::deserialize_from_str(&std::fs::read_to_string(&junit).unwrap())
             .unwrap();
-    assert_eq!(report.tests, 3);
+    // The failed case's checks (one failing) and one skipped test case per skipped case.
     assert_eq!(report.failures, 1);
+    let skipped = report
+        .test_suites
+        .iter()
+        .flat_map(|s| &s.test_cases)
+        .filter(|c| matches!(c.status, quick_junit::TestCaseStatus::Skipped { .. }))
+        .count();
+    assert_eq!(skipped, 2);
 }
 
-/// `plan ... | head -1` and `list | head -1`: a closed stdout ends the command quietly (exit 0,
+/// `plan ... | head -1`, `list | head -1`, `validate | head -1`: a closed stdout ends the command quietly (exit 0,
 /// no panic message), as other command-line tools do.
 #[test]
 fn a_closed_stdout_is_a_quiet_exit() {
-    for args in [&["plan", "scenarios"][..], &["list", "scenarios"][..]] {
+    for args in [
+        &["plan", "scenarios"][..],
+        &["list", "scenarios"][..],
+        &["validate", "scenarios"][..],
+    ] {
         let mut child = support::harness()
             .args(args)
             .stdout(std::process::Stdio::piped())

@@ -429,7 +429,7 @@ async fn scoped_allowances_are_reported_allowed_and_unused_ones_stale() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("PASS queries-falkordb-allowances[falkordb-4.16.3->falkordb-4.18.3] (2 check(s), 0 failed, 2 allowed difference(s))"),
+        stderr.contains("PASS queries-falkordb-allowances[falkordb-4.16.3->falkordb-4.18.3] (3 check(s), 0 failed, 2 allowed difference(s))"),
         "{stderr}"
     );
 
@@ -467,7 +467,7 @@ async fn scoped_allowances_are_reported_allowed_and_unused_ones_stale() {
     assert!(junit.contains("<system-out>queries allowed: "), "{junit}");
 
     assert!(
-        md.contains("| ✅ pass | counts ok, queries allowed |"),
+        md.contains("| ✅ pass | capabilities ok, counts ok, queries allowed |"),
         "{md}"
     );
     assert!(md.contains("- 🟡 allowed: query projection_of_a_missing_movie (different_results) by `different_results (when source >=4.16, target >=4.18; pinned rows)`: 4.18 returns null for a map projection of a missing node; query `OPTIONAL MATCH (m:Movie {id: 99}) RETURN m {.title} AS projection`, columns [projection]"), "{md}");

@@ -4,12 +4,61 @@
 
 use crate::support;
 
-use migration_harness::checks::CheckOutcome;
+use migration_harness::checks::queries::latency::{LatencyReport, LatencyStats};
+use migration_harness::checks::queries::QueryClass;
+use migration_harness::checks::{CheckData, CheckKind, CheckOutcome, QueriesData, QueryData};
 use migration_harness::report::html;
-use migration_harness::run::{ScenarioOutcome, Verdict};
+use migration_harness::run::{ScenarioOutcome, ServerReport, Verdict};
+
+/// The queries check's typed data: one query timed over `runs` runs per side.
+fn queries(runs: usize, passed: bool) -> CheckOutcome {
+    let stats = |p50_ms, p99_ms| LatencyStats {
+        runs,
+        p50_ms,
+        p99_ms,
+    };
+    let query = QueryData {
+        name: "co_actors".into(),
+        cypher: "MATCH (a:Person)-[:ACTED_IN]->(m) RETURN a.name AS actor".into(),
+        source_columns: vec!["actor".into()],
+        target_columns: vec!["actor".into()],
+        class: if passed {
+            QueryClass::Same
+        } else {
+            QueryClass::DifferentResults
+        },
+        passed,
+        source_rows: Some(2),
+        target_rows: Some(if passed { 2 } else { 1 }),
+        source_error: None,
+        target_error: None,
+        new_deprecations: Vec::new(),
+        row_differences: if passed {
+            Vec::new()
+        } else {
+            vec!["only on the source: [\"Keanu\"]".into()]
+        },
+        failures: Vec::new(),
+        latency: Some(LatencyReport {
+            source: stats(0.5, 0.9),
+            target: stats(0.45, 1.2),
+            p99_ratio: 1.33,
+            max_p99_ratio: None,
+            exceeded: false,
+        }),
+    };
+    // The details say nothing of latency: the chart must come from the typed data.
+    CheckOutcome::new(CheckKind::Queries, passed, "1 query", Vec::new()).with_data(
+        CheckData::Queries(QueriesData {
+            invalid: Vec::new(),
+            queries: vec![query],
+        }),
+    )
+}
 
 fn outcome(scenario: &str, source: &str, verdict: Verdict) -> ScenarioOutcome {
     let passed = verdict == Verdict::Pass;
+    let ran = matches!(verdict, Verdict::Pass | Verdict::Fail);
     ScenarioOutcome {
         scenario: scenario.into(),
         case: format!("{scenario}[falkordb-{source}->falkordb-4.18.3]"),
@@ -18,20 +67,19 @@ fn outcome(scenario: &str, source: &str, verdict: Verdict) -> ScenarioOutcome {
         hops: Vec::new(),
         path: format!("scenarios/{scenario}.yaml"),
         verdict,
-        checks: if matches!(verdict, Verdict::Pass | Verdict::Fail) {
+        checks: if ran {
             vec![
                 CheckOutcome::new(
-                    "counts",
+                    CheckKind::Counts,
                     passed,
                     "6 nodes <script>alert(1)</script>",
-                    if passed { vec![] } else { vec![":Person nodes: source 4, target 3".into()] },
+                    if passed {
+                        vec![]
+                    } else {
+                        vec![":Person nodes: source 4, target 3".into()]
+                    },
                 ),
-                CheckOutcome::new(
-                    "queries",
-                    true,
-                    "1 query",
-                    vec!["query co_actors: latency over 20 run(s): source p50 0.500 ms / p99 0.900 ms, target p50 0.450 ms / p99 1.200 ms; p99 ratio target/source 1.33".into()],
-                ),
+                queries(if passed { 20 } else { 7 }, passed),
             ]
         } else {
             vec![]
@@ -42,7 +90,20 @@ fn outcome(scenario: &str, source: &str, verdict: Verdict) -> ScenarioOutcome {
             _ => None,
         },
         timings: vec![("start servers".into(), 1.5)],
-        servers: Vec::new(),
+        servers: if ran {
+            vec![ServerReport {
+                role: "source".into(),
+                engine: "falkordb".into(),
+                requested: source.into(),
+                version: format!("{source}-reported"),
+                edition: None,
+                launcher: "process".into(),
+            }]
+        } else {
+            Vec::new()
+        },
+        started_at: ran.then(|| "2026-12-01T08:00:00Z".parse().unwrap()),
+        elapsed: std::time::Duration::from_millis(if passed { 2500 } else { 4000 }),
     }
 }
 
@@ -102,6 +163,49 @@ fn html_report_renders_the_grid_in_chromium_without_console_errors() {
         "no latency chart"
     );
     assert!(page.dom.contains(":Person nodes: source 4, target 3"));
+
+    // The latency chart's axes come from the typed data: the largest p99 (1.2 ms) gives a
+    // 0..2 ms axis with labelled ticks, and each chart says its own run count.
+    assert!(page.dom.contains("data-axis-max=\"2\""), "axis maximum");
+    assert!(
+        page.dom.contains("<text class=\"axis-label x\"")
+            && page.dom.contains(">latency (ms)</text>"),
+        "x axis label"
+    );
+    assert!(page.dom.contains(">query, side and percentile</text>"));
+    for tick in ["0", "0.5", "1", "1.5", "2"] {
+        assert!(
+            page.dom
+                .contains(&format!("text-anchor=\"middle\">{tick}</text>")),
+            "tick {tick}"
+        );
+    }
+    assert!(page.dom.contains("data-runs=\"20\""), "passing case's runs");
+    assert!(
+        page.dom.contains("co_actors (7 runs)"),
+        "failing case's runs"
+    );
+    // Timestamp, run duration (08:00:00 + 4.0 s is the latest end), server versions.
+    assert!(page.dom.contains("datetime=\"2026-12-01T08:00:00Z\""));
+    assert!(page.dom.contains("<span id=\"run-duration\">4.0s</span>"));
+    assert!(page
+        .dom
+        .contains("<span class=\"version\">4.14.11-reported</span>"));
+    // Failures first: the failing case's section comes before the passing one, and its
+    // differing query shows its text and columns beside the row difference.
+    let section = |verdict: &str| {
+        page.dom
+            .find(&format!("<section class=\"case\" id=\"case-{verdict}"))
+            .unwrap_or_else(|| panic!("no section {verdict}"))
+    };
+    assert!(
+        section("1") < section("0"),
+        "the failing case is listed first"
+    );
+    let failing = &page.dom[section("1")..section("0")];
+    assert!(failing.contains("MATCH (a:Person)-[:ACTED_IN]-&gt;(m) RETURN a.name AS actor"));
+    assert!(failing.contains("<code class=\"columns\">[actor]</code>"));
+    assert!(failing.contains("only on the source: [\"Keanu\"]"));
 }
 
 #[test]

@@ -20,7 +20,7 @@ pub mod state;
 use std::time::Instant;
 
 use self::state::{changes, content_difference, State, HISTORY_LABEL};
-use super::{AppliedAllowance, CheckError, CheckOutcome, Difference};
+use super::{AppliedAllowance, CheckError, CheckKind, CheckOutcome, Difference};
 use crate::cypher::statements::Statement;
 use crate::engine::dialect::EngineKind;
 use crate::engine::{EngineError, GraphConnection, Query};
@@ -230,7 +230,7 @@ impl Verdicts<'_> {
         });
         let head = format!("{} on {}", migration.label(), self.server.name());
         details.truncate(MAX_LINES);
-        let check = format!("migrations.{}", kind.name());
+        let check = CheckKind::Migrations(kind);
         let outcome = match expected {
             None => CheckOutcome::new(check, passed, format!("{head}: {summary}"), details),
             Some(e) if !passed => CheckOutcome::new(
@@ -450,7 +450,7 @@ pub async fn run_on_server(
             if let Some(reason) = declared_not_idempotent(spec, m) {
                 v.outcomes.push(
                     CheckOutcome::new(
-                        "migrations.idempotent",
+                        CheckKind::Migrations(Kind::Idempotent),
                         true,
                         format!(
                             "{} on {}: not checked, declared not idempotent: {reason}",
@@ -705,7 +705,7 @@ pub fn same_on_both(
     runs: &[(&MigrationServer<'_>, &ServerRun)],
     migrations: usize,
 ) -> CheckOutcome {
-    let check = "migrations.same_on_both";
+    let check = CheckKind::Migrations(Kind::SameOnBoth);
     let [(a, ra), (b, rb)] = runs else {
         return CheckOutcome::new(
             check,

@@ -21,7 +21,10 @@ use std::path::{Path, PathBuf};
 
 pub use classify::{QueryClass, QueryReport};
 
-use super::{CaseContext, CheckError, CheckOutcome, Difference, QueryShape};
+use super::{
+    CaseContext, CheckData, CheckError, CheckKind, CheckOutcome, Difference, QueriesData,
+    QueryData, QueryShape,
+};
 use crate::engine::{GraphConnection, Query};
 use crate::scenario::{validate_queries, ComparisonMode, PairVersions, QuerySpec, Scenario, Side};
 
@@ -80,14 +83,15 @@ impl QueriesReport {
     pub fn outcome(&self) -> CheckOutcome {
         if !self.invalid.is_empty() {
             return CheckOutcome::new(
-                "queries",
+                CheckKind::Queries,
                 false,
                 format!(
                     "invalid query suite: {} problem(s); nothing ran",
                     self.invalid.len()
                 ),
                 self.invalid.clone(),
-            );
+            )
+            .with_data(CheckData::Queries(self.data()));
         }
         let mut counts: Vec<(QueryClass, usize)> = Vec::new();
         for q in &self.queries {
@@ -176,7 +180,7 @@ impl QueriesReport {
             })
             .collect();
         CheckOutcome::new(
-            "queries",
+            CheckKind::Queries,
             self.passed(),
             summary,
             self.queries
@@ -184,7 +188,55 @@ impl QueriesReport {
                 .flat_map(|q| q.details.iter().cloned())
                 .collect(),
         )
+        .with_data(CheckData::Queries(self.data()))
         .with_differences(differences, stale)
+    }
+
+    /// The typed data reports render: per query its text, columns, class, errors,
+    /// deprecations, row differences (bounded) and latency.
+    pub fn data(&self) -> QueriesData {
+        const MAX_ROWS: usize = 20;
+        QueriesData {
+            invalid: self.invalid.clone(),
+            queries: self
+                .queries
+                .iter()
+                .map(|q| QueryData {
+                    name: q.name.clone(),
+                    cypher: q.cypher.clone(),
+                    source_columns: q.columns.0.clone(),
+                    target_columns: q.columns.1.clone(),
+                    class: q.class,
+                    passed: q.passed(),
+                    source_rows: q.source.rows,
+                    target_rows: q.target.rows,
+                    source_error: q.source.error.as_ref().map(|e| e.describe()),
+                    target_error: q.target.error.as_ref().map(|e| e.describe()),
+                    new_deprecations: q
+                        .new_deprecations
+                        .iter()
+                        .map(|n| format!("{}: {}", n.code, n.title))
+                        .collect(),
+                    row_differences: q
+                        .diff
+                        .iter()
+                        .flat_map(|d| {
+                            let only = |side: &'static str, rows: &'_ [String]| {
+                                rows.iter()
+                                    .map(move |r| format!("only on the {side}: {r}"))
+                                    .collect::<Vec<_>>()
+                            };
+                            only("source", &d.only_source)
+                                .into_iter()
+                                .chain(only("target", &d.only_target))
+                        })
+                        .take(MAX_ROWS)
+                        .collect(),
+                    failures: q.failures.clone(),
+                    latency: q.latency,
+                })
+                .collect(),
+        }
     }
 }
 

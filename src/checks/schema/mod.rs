@@ -154,5 +154,6 @@ pub fn outcome_in(result: &SchemaDiff, fail_on_stale: bool) -> CheckOutcome {
             })
         })
         .collect();
-    CheckOutcome::new("schema", passed, summary, details).with_differences(differences, stale)
+    CheckOutcome::new(super::CheckKind::Schema, passed, summary, details)
+        .with_differences(differences, stale)
 }
