@@ -676,7 +676,7 @@ fn neo4j_44_rows_normalize_btree_lookup_and_owned_indexes() {
 }
 
 /// Generated names as `SchemaRule.generateName` / `SchemaNameUtil.generateName` print them
-/// (`String.format("index_%x", hash)`, `"constraint_%x"`; see parse.rs): the documented 4.4
+/// (`String.format("index_%x", hash)`, `"constraint_%x"`; see engine/schema/parse.rs): the documented 4.4
 /// examples, and hashes whose leading hex digits are 0, which `%x` does not pad.
 #[test]
 fn generated_names_follow_the_servers_format() {
