@@ -12,8 +12,10 @@ use async_trait::async_trait;
 
 use super::dialect::EngineKind;
 use super::request::{Edition, ServerRequest};
+use super::schema::EngineSchema;
 use super::secret::Secret;
 use super::{EngineError, GraphConnection};
+use crate::value::Value;
 
 /// What the Docker launcher starts for a request.
 #[derive(Debug, Clone)]
@@ -102,6 +104,33 @@ pub trait StoreAdmin: Send + Sync {
 pub trait EngineDescriptor: Send + Sync {
     fn kind(&self) -> EngineKind;
 
+    /// The engine's name in messages (`Neo4j`, `FalkorDB`); scenario files and reports spell
+    /// it as [`EngineKind`] displays (`neo4j`, `falkordb`).
+    fn title(&self) -> &'static str;
+
+    /// The port a server listens on when an endpoint names none.
+    fn default_port(&self) -> u16;
+
+    /// The documented stops of upgrades between versions (major, minor): a pair strictly
+    /// crossing one must pass through it. Empty for engines without documented hops.
+    fn upgrade_stops(&self) -> &'static [(u32, u32)] {
+        &[]
+    }
+
+    /// Whether the engine has an enterprise edition the harness can start.
+    fn has_enterprise_edition(&self) -> bool {
+        false
+    }
+
+    /// Whether a property value can be stored on (and sent to) a server of this engine: why
+    /// not, if not.
+    fn storable(&self, value: &Value) -> Result<(), String>;
+
+    /// Why a storable value would be kept changed by a server of this engine, if it would.
+    fn lossy(&self, _value: &Value) -> Option<String> {
+        None
+    }
+
     /// URI schemes of an existing server's endpoint (`bolt`, `neo4j`, `redis`, ...).
     fn uri_schemes(&self) -> &'static [&'static str];
 
@@ -150,6 +179,9 @@ pub trait EngineDescriptor: Send + Sync {
         password: &Secret,
     ) -> Result<Arc<dyn GraphConnection>, EngineError>;
 
+    /// How to read this engine's schema into the normalized model and create items on it.
+    fn schema(&self) -> &'static dyn EngineSchema;
+
     /// The engine's offline store operations (dump, load, migrate), if the harness can run
     /// them: what the `dump` and `in_place` transfer strategies need.
     fn store_admin(&self) -> Option<&'static dyn StoreAdmin> {
@@ -166,10 +198,30 @@ pub trait EngineDescriptor: Send + Sync {
     ) -> Result<Arc<dyn GraphConnection>, EngineError>;
 }
 
+/// Every engine the harness can drive.
+pub const ENGINES: [EngineKind; 2] = [EngineKind::Neo4j, EngineKind::Falkordb];
+
+/// The engine named `name` as [`EngineKind`] displays it (`neo4j`, `falkordb`).
+pub fn engine_named(name: &str) -> Option<EngineKind> {
+    ENGINES.into_iter().find(|k| k.to_string() == name)
+}
+
+/// Every engine's URI schemes for messages: `bolt, ... (Neo4j) or redis, ... (FalkorDB)`.
+pub fn scheme_lists() -> String {
+    ENGINES
+        .iter()
+        .map(|k| {
+            let d = descriptor(*k);
+            format!("{} ({})", d.uri_schemes().join(", "), d.title())
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
 /// The engine whose descriptor lists `scheme` (case-insensitive) among its URI schemes.
 pub fn engine_for_scheme(scheme: &str) -> Option<EngineKind> {
     let scheme = scheme.to_ascii_lowercase();
-    [EngineKind::Neo4j, EngineKind::Falkordb]
+    ENGINES
         .into_iter()
         .find(|k| descriptor(*k).uri_schemes().contains(&scheme.as_str()))
 }

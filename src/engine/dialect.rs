@@ -156,6 +156,38 @@ impl Dialect {
             EngineKind::Falkordb => None,
         }
     }
+
+    /// Expressions for "now" and for a duration of `$ms` milliseconds, as a migration history
+    /// records them: `datetime()` and a duration on Neo4j (as Neo4j-Migrations writes them);
+    /// `timestamp()` and the number on FalkorDB (it has no `datetime()`).
+    pub fn clock_expressions(&self) -> (&'static str, &'static str) {
+        match self.engine {
+            EngineKind::Neo4j => ("datetime()", "duration({milliseconds: $ms})"),
+            EngineKind::Falkordb => ("timestamp()", "$ms"),
+        }
+    }
+
+    /// Whether a copy finds the nodes it created by the ids the target returned (FalkorDB:
+    /// an id seek is its cheapest lookup, and `GRAPH.BULK` hands ids out in creation order),
+    /// rather than by a temporary indexed property (Neo4j: `id()` is deprecated in 5.x, index
+    /// seeks are cheap).
+    pub fn finds_nodes_by_id(&self) -> bool {
+        match self.engine {
+            EngineKind::Neo4j => false,
+            EngineKind::Falkordb => true,
+        }
+    }
+
+    /// Whether values without a parameter literal (NaN, infinities, `i64::MIN`, points,
+    /// vectors, temporals) are sent as tagged pairs and rebuilt by constructor calls in the
+    /// write query (`engine::falkordb::construct`), since FalkorDB's parameters are rendered as
+    /// literals; Neo4j's Bolt parameters carry every value as it is.
+    pub fn constructs_values(&self) -> bool {
+        match self.engine {
+            EngineKind::Neo4j => false,
+            EngineKind::Falkordb => true,
+        }
+    }
 }
 
 fn index_name(label: &str, property: &str) -> String {

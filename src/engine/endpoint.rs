@@ -78,8 +78,12 @@ impl Endpoint {
         let authority = uri.split_once("://").map_or("", |(_, rest)| rest);
         // A password with an unencoded `#`, `?` or `/` can parse as something else (a port and a
         // fragment, a path): an `@` the parser did not take as the userinfo's end, or any
-        // fragment, means the URI is not what it seems; refuse it, redacted.
+        // fragment, means the URI is not what it seems; refuse it, redacted. So does an `@` in
+        // a server's path (`user:@pa/ss@host` parses as host `pa`, path `/ss@host`).
+        let at_in_path =
+            !is_socket_scheme(&url.scheme().to_ascii_lowercase()) && url.path().contains('@');
         if url.fragment().is_some()
+            || at_in_path
             || (authority.contains('@') && url.username().is_empty() && url.password().is_none())
         {
             return Err(EndpointError::Invalid {
@@ -380,12 +384,23 @@ mod tests {
             "bolt://neo4j:12#34@h:7687",
             "redis://:pa?ss@h:6379",
             "bolt://neo4j:p@ss@h:7687",
+            "redis://user:@$%=Q7z(/@127.0.0.1:1/0?password=x",
+            "bolt://neo4j:@pa/ss@h:7687",
         ] {
             let shown = match Endpoint::parse(uri) {
                 Ok(e) => e.to_string(),
                 Err(e) => e.to_string(),
             };
-            for secret in ["pa/ss", "12#34", "pa?ss", "p@ss", "34"] {
+            for secret in [
+                "pa/ss",
+                "12#34",
+                "pa?ss",
+                "p@ss",
+                "34",
+                "Q7z",
+                "//neo4j:@",
+                "/ss@",
+            ] {
                 assert!(!shown.contains(secret), "{uri}: {shown}");
             }
         }

@@ -8,6 +8,7 @@
 //! - [`endpoint`]: the URI of an existing server, parsed once; never displays its password.
 //! - [`launcher`]: how servers are started (Docker, local process) and cleaned up.
 //! - [`request`]: what one server must be ([`request::ServerRequest`]) and which launcher starts it.
+//! - [`schema`]: the normalized schema model and each engine's reader of it.
 //! - [`server`]: turning a scenario's server spec into a running, connected [`Server`].
 //! - [`store`]: a stopped server's store on disk (upgrades in place, admin tools).
 //! - [`falkordb`], [`neo4j`]: the two engines.
@@ -20,9 +21,12 @@ pub mod endpoint;
 mod error;
 pub mod falkordb;
 pub mod image;
+#[cfg(test)]
+mod kind_branches;
 pub mod launcher;
 pub mod neo4j;
 pub mod request;
+pub mod schema;
 pub mod secret;
 pub mod server;
 pub mod store;

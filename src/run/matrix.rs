@@ -7,6 +7,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use super::RunOptions;
+use crate::engine::descriptor::descriptor;
 use crate::engine::dialect::{EngineKind, Version};
 use crate::engine::request::{ServerRequest, ServerRole};
 use crate::scenario::{Scenario, UpgradePath};
@@ -248,10 +249,9 @@ fn scenario_pairs(
 fn same_server(source: &ServerRequest, target: &ServerRequest) -> Option<String> {
     fn key(req: &ServerRequest) -> Option<(String, u16, String)> {
         let endpoint = crate::engine::endpoint::Endpoint::parse(req.endpoint.as_deref()?).ok()?;
-        let port = endpoint.port().unwrap_or(match req.engine {
-            EngineKind::Neo4j => 7687,
-            EngineKind::Falkordb => 6379,
-        });
+        let port = endpoint
+            .port()
+            .unwrap_or(descriptor(req.engine).default_port());
         let host = match endpoint.host()?.to_ascii_lowercase().as_str() {
             "localhost" | "127.0.0.1" | "[::1]" | "::1" => "localhost".to_owned(),
             other => other.to_owned(),
@@ -273,20 +273,15 @@ fn same_server(source: &ServerRequest, target: &ServerRequest) -> Option<String>
     })
 }
 
-/// Neo4j's documented upgrade stops: 3.5 -> 4.0 -> 4.4 -> 5.26 -> 2025+. A pair strictly
-/// crossing one of them must pass through it.
-const NEO4J_STOPS: [(u32, u32); 3] = [(4, 0), (4, 4), (5, 26)];
-
-/// The documented intermediate versions between `from` and `to` (empty when the pair is a
-/// documented direct upgrade, or for engines without documented hops).
+/// The documented intermediate versions between `from` and `to`: the engine's upgrade stops
+/// (Neo4j: 3.5 -> 4.0 -> 4.4 -> 5.26 -> 2025+) the pair strictly crosses. Empty when the pair
+/// is a documented direct upgrade, or for engines without documented hops.
 pub fn required_hops(engine: EngineKind, from: &str, to: &str) -> Vec<String> {
     let (Some(f), Some(t)) = (Version::parse_lenient(from), Version::parse_lenient(to)) else {
         return Vec::new();
     };
-    if engine != EngineKind::Neo4j {
-        return Vec::new();
-    }
-    NEO4J_STOPS
+    descriptor(engine)
+        .upgrade_stops()
         .iter()
         .filter(|(major, minor)| {
             let stop = Version {

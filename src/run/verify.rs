@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::engine::descriptor::descriptor;
+use crate::engine::descriptor::scheme_lists;
 use crate::engine::dialect::EngineKind;
 use crate::scenario::{self, Scenario, ScenarioError, Strategy};
 
@@ -28,10 +28,9 @@ fn engine(side: &'static str, uri: &str) -> Result<EngineKind, VerifyError> {
     engine_for_uri(uri).ok_or_else(|| VerifyError::Uri {
         side,
         message: format!(
-            "unknown scheme in {}: expected one of {} (Neo4j) or {} (FalkorDB)",
+            "unknown scheme in {}: expected one of {}",
             crate::engine::endpoint::redact_uri(uri),
-            descriptor(EngineKind::Neo4j).uri_schemes().join(", "),
-            descriptor(EngineKind::Falkordb).uri_schemes().join(", ")
+            scheme_lists()
         ),
     })
 }

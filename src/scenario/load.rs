@@ -5,7 +5,7 @@ use serde_saphyr::Location;
 use super::model::{Check, Fixture, Scenario, ScenarioFile, ServerSpec};
 use super::ScenarioError;
 use crate::cypher::statements::{self, Statement};
-use crate::engine::dialect::EngineKind;
+use crate::engine::descriptor::descriptor;
 use crate::engine::endpoint::Endpoint;
 use crate::engine::request::{Edition, LauncherKind};
 use crate::io_error::describe_io_error;
@@ -314,7 +314,7 @@ fn validate_native(file: &ScenarioFile, path: &Path) -> Result<(), ScenarioError
     if strategy.value.is_native() {
         let name = strategy.value.name();
         for (side, spec) in [("source", &file.source), ("target", &file.target)] {
-            if spec.engine != EngineKind::Neo4j {
+            if descriptor(spec.engine).store_admin().is_none() {
                 return Err(ScenarioError::new(
                     path,
                     at,
@@ -395,7 +395,7 @@ fn validate_server(side: &str, spec: &ServerSpec, path: &Path) -> Result<(), Sce
             format!("{side}.version must not be empty"),
         ));
     }
-    if spec.edition == Edition::Enterprise && spec.engine != EngineKind::Neo4j {
+    if spec.edition == Edition::Enterprise && !descriptor(spec.engine).has_enterprise_edition() {
         return Err(ScenarioError::new(
             path,
             at,

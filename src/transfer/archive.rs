@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use super::dump::{self, DumpError, Header, ImportReport};
 use super::Progress;
-use crate::engine::descriptor::descriptor;
+use crate::engine::descriptor::scheme_lists;
 use crate::engine::dialect::EngineKind;
 use crate::engine::endpoint::redact_uri;
 use crate::engine::endpoint::Endpoint;
@@ -74,10 +74,9 @@ fn external(
 ) -> Result<ServerRequest, ArchiveError> {
     let engine = engine_of(uri).ok_or_else(|| {
         ArchiveError::BadInput(format!(
-            "read {}: not a scenario file, nor a URI with one of the schemes {} (Neo4j) or {} (FalkorDB)",
+            "read {}: not a scenario file, nor a URI with one of the schemes {}",
             redact_uri(uri),
-            descriptor(EngineKind::Neo4j).uri_schemes().join(", "),
-            descriptor(EngineKind::Falkordb).uri_schemes().join(", "),
+            scheme_lists(),
         ))
     })?;
     Endpoint::parse_for(uri, engine)

@@ -23,9 +23,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Timelike;
-
-use crate::engine::dialect::{Dialect, EngineKind};
+use crate::engine::descriptor::descriptor;
+use crate::engine::dialect::Dialect;
 use crate::value::Value;
 
 /// One property the target could not store, aggregated over all entities that hold it.
@@ -142,124 +141,15 @@ pub fn relationship_entity(rel_type: &str) -> String {
     format!("[:{rel_type}]")
 }
 
-/// Whether a property value can be stored on (and sent to) a target of `dialect`.
+/// Whether a property value can be stored on (and sent to) a target of `dialect` (the
+/// engine's rule: [`EngineDescriptor::storable`](crate::engine::descriptor::EngineDescriptor::storable)).
 pub fn storable(dialect: &Dialect, value: &Value) -> Result<(), String> {
-    match dialect.engine {
-        EngineKind::Falkordb => falkordb(value, true),
-        EngineKind::Neo4j => neo4j(value, true),
-    }
+    descriptor(dialect.engine).storable(value)
 }
 
 /// Why a storable value would be kept changed by a target of `dialect`, if it would.
 pub fn lossy(dialect: &Dialect, value: &Value) -> Option<String> {
-    match (dialect.engine, value) {
-        (EngineKind::Falkordb, Value::Point(p)) => {
-            let (x, y) = (
-                falkordb_point_coordinate(p.x),
-                falkordb_point_coordinate(p.y),
-            );
-            (x != p.x || y != p.y).then(|| {
-                format!(
-                    "FalkorDB keeps point coordinates as 32-bit floats: longitude {} latitude {} are read back as {x} {y}",
-                    p.x, p.y
-                )
-            })
-        }
-        (EngineKind::Neo4j, Value::Vector(_)) => Some(
-            "Neo4j has no vecf32 type: the vector is stored as a LIST<FLOAT> of its elements (a FalkorDB vector index would not cover it after a copy back)".into(),
-        ),
-        _ => None,
-    }
-}
-
-/// What FalkorDB keeps of a point coordinate it was given: the 32-bit float (measured on
-/// 4.18.3: 12.345678901 is printed back as 12.3456792831421, which the reader rounds to that
-/// f32 exactly). Values it returned itself are unchanged, so a FalkorDB -> FalkorDB copy is exact.
-fn falkordb_point_coordinate(c: f64) -> f64 {
-    f64::from(c as f32)
-}
-
-fn falkordb(value: &Value, top: bool) -> Result<(), String> {
-    match value {
-        Value::Null if top => Ok(()),
-        Value::Null => Err("FalkorDB refuses lists that hold null as property values".into()),
-        // NaN, infinities and i64::MIN have no parameter literal, but FalkorDB stores them:
-        // the copy rebuilds them server-side (engine::falkordb::construct).
-        Value::Bool(_) | Value::String(_) | Value::Int(_) | Value::Float(_) => Ok(()),
-        Value::List(items) => items.iter().try_for_each(|i| falkordb(i, false)),
-        Value::Map(_) => Err("FalkorDB refuses maps as property values".into()),
-        Value::Bytes(_) => Err("FalkorDB has no byte arrays".into()),
-        Value::Point(p) if p.srid == 4326 && p.z.is_none() => Ok(()),
-        Value::Point(p) => Err(format!(
-            "FalkorDB stores WGS-84 2D points (SRID 4326) only, not SRID {}{}",
-            p.srid,
-            if p.z.is_some() { " with z" } else { "" }
-        )),
-        Value::Vector(items) => match items.iter().find(|x| !x.is_finite()) {
-            None => Ok(()),
-            Some(x) => Err(format!(
-                "FalkorDB's vecf32() takes numbers, and a vector element {} has no literal form",
-                Value::Float(f64::from(*x))
-            )),
-        },
-        Value::Date(_) => Ok(()),
-        Value::LocalTime(t) if t.nanosecond() == 0 => Ok(()),
-        Value::LocalDateTime(dt) if dt.nanosecond() == 0 => Ok(()),
-        Value::LocalTime(_) | Value::LocalDateTime(_) => Err(format!(
-            "FalkorDB keeps a {} to whole seconds only, and this one has a fraction of a second",
-            value.type_name()
-        )),
-        Value::Time { .. } => Err(
-            "FalkorDB has no zoned time type (localtime keeps neither the offset nor the instant)".into(),
-        ),
-        Value::DateTime { .. } => Err(
-            "FalkorDB has no zoned datetime type (localdatetime keeps neither the zone nor the instant)".into(),
-        ),
-        Value::Duration { nanoseconds, .. } if *nanoseconds != 0 => Err(
-            "FalkorDB does not store durations with fractional seconds (duration('PT1.5S') is null, duration({seconds: 1.5}) keeps 1 s)".into(),
-        ),
-        Value::Duration { months, days, .. } if *months != 0 || *days != 0 => Err(format!(
-            "FalkorDB keeps a duration as one number of seconds (months and days become seconds counted from 1970-01-01), so {months} month(s) and {days} day(s) would not be kept as such"
-        )),
-        Value::Duration { seconds, .. }
-            if seconds.unsigned_abs() > crate::engine::falkordb::construct::DURATION_LIMIT =>
-        {
-            Err(format!(
-                "FalkorDB builds a duration from calendar components, which the copy rebuilds exactly only up to 10^12 s (measured); this one is {seconds} s"
-            ))
-        }
-        Value::Duration { .. } => Ok(()),
-        Value::Node(_) | Value::Relationship(_) | Value::Path { .. } => Err(format!(
-            "a {} is not a property value",
-            value.type_name()
-        )),
-    }
-}
-
-fn neo4j(value: &Value, top: bool) -> Result<(), String> {
-    match value {
-        Value::Null if top => Ok(()),
-        Value::Null => Err("Neo4j refuses lists that hold null as property values".into()),
-        Value::Vector(_) if !top => Err(
-            "Neo4j has no vector type, and a vector inside a list would be a nested list, which Neo4j refuses".into(),
-        ),
-        Value::Map(_) => Err("Neo4j refuses maps as property values".into()),
-        Value::Node(_) | Value::Relationship(_) | Value::Path { .. } => {
-            Err(format!("a {} is not a property value", value.type_name()))
-        }
-        Value::List(items) => {
-            if let Some(first) = items.first() {
-                if items.iter().any(|i| i.type_name() != first.type_name()) {
-                    return Err("Neo4j stores homogeneous lists only".into());
-                }
-                if matches!(first, Value::List(_)) {
-                    return Err("Neo4j refuses nested lists as property values".into());
-                }
-            }
-            items.iter().try_for_each(|i| neo4j(i, false))
-        }
-        _ => Ok(()),
-    }
+    descriptor(dialect.engine).lossy(value)
 }
 
 /// The `capabilities` check outcome of a transfer into `target`: failed, one detail per
@@ -296,6 +186,7 @@ pub fn outcome(findings: &[Finding], target: &str) -> Option<crate::checks::Chec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::dialect::EngineKind;
     use crate::value::Point;
 
     #[test]

@@ -51,7 +51,7 @@ pub struct Header {
     /// The graph's indexes and constraints, normalized as the `schema` check reads them
     /// (format version 2; absent in version 1 dumps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schema: Option<Vec<crate::checks::schema::SchemaItem>>,
+    pub schema: Option<Vec<crate::engine::schema::SchemaItem>>,
 }
 
 /// Why a dump could not be written, read or loaded.
@@ -430,7 +430,7 @@ pub async fn export(
 ) -> Result<Header, DumpError> {
     check_destination(path).map_err(DumpError::Destination)?;
     let hash: GraphHash = stream_hash(conn, batch).await?;
-    let schema = crate::checks::schema::snapshot(conn)
+    let schema = crate::engine::schema::snapshot(conn)
         .await
         .map_err(|source| super::TransferError::Engine {
             step: "read the schema".into(),
@@ -1009,16 +1009,17 @@ pub async fn import_counting(
 /// as the `schema` check does.
 async fn import_schema(
     engine: &str,
-    items: &[crate::checks::schema::SchemaItem],
+    items: &[crate::engine::schema::SchemaItem],
     target: &dyn GraphConnection,
 ) -> Result<crate::checks::CheckOutcome, DumpError> {
     use crate::checks::schema;
-    use crate::engine::dialect::{Dialect, EngineKind};
+    use crate::engine::descriptor::engine_named;
+    use crate::engine::dialect::Dialect;
     let engine_err = |step: &str| {
         let step = step.to_owned();
         move |source| DumpError::Transfer(super::TransferError::Engine { step, source })
     };
-    let wanted = schema::SchemaSnapshot::new(items.to_vec());
+    let wanted = crate::engine::schema::SchemaSnapshot::new(items.to_vec());
     super::schema::create_schema(&wanted, target).await?;
     if let Some(wait) = target.dialect().await_indexes() {
         target
@@ -1026,13 +1027,12 @@ async fn import_schema(
             .await
             .map_err(engine_err("wait for the new indexes"))?;
     }
-    let now = schema::snapshot(target)
+    let now = crate::engine::schema::snapshot(target)
         .await
         .map_err(engine_err("read the target's schema"))?;
-    let kind = match engine {
-        "neo4j" => EngineKind::Neo4j,
-        _ => EngineKind::Falkordb,
-    };
+    // The dump's version is not known here, so no built-in version mapping applies; an engine
+    // name this harness does not know is compared as the target's.
+    let kind = engine_named(engine).unwrap_or(target.dialect().engine);
     let result = schema::diff(
         &wanted,
         &now,

@@ -30,7 +30,7 @@ use super::export::{
 };
 use super::id_table::IdTable;
 use super::{Phase, Progress, TransferError, TransferStats, TEMP_ID, TEMP_LABEL};
-use crate::engine::dialect::{escape_name, EngineKind};
+use crate::engine::dialect::escape_name;
 use crate::engine::falkordb::construct::{self, Tags};
 use crate::engine::{Dialect, GraphConnection, Query};
 use crate::value::Value;
@@ -120,7 +120,7 @@ impl<'a> Writer<'a> {
         graph_bulk: bool,
     ) -> Result<Self, TransferError> {
         let dialect = target.dialect().clone();
-        let (refs, bulk) = if dialect.engine == EngineKind::Falkordb {
+        let (refs, bulk) = if dialect.finds_nodes_by_id() {
             let table = IdTable::new().map_err(|source| TransferError::IdTable {
                 step: "create the temporary id map".into(),
                 source,
@@ -365,7 +365,7 @@ impl Group {
         mut properties: BTreeMap<String, Value>,
     ) -> BTreeMap<String, Value> {
         let mut tagged = BTreeMap::new();
-        if dialect.engine == EngineKind::Falkordb {
+        if dialect.constructs_values() {
             let keys: Vec<String> = properties
                 .iter()
                 .filter(|(_, v)| !construct::is_literal(v))

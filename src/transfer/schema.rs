@@ -17,10 +17,8 @@
 //! are per property), which the `schema` check reports as different items.
 
 use super::TransferError;
-use crate::checks::schema::{
-    self, ConstraintKind, EntityType, IndexKind, ItemKind, SchemaItem, SchemaSnapshot,
-};
-use crate::engine::dialect::{escape_name, EngineKind};
+use crate::engine::descriptor::descriptor;
+use crate::engine::schema::{self, SchemaItem, SchemaSnapshot};
 use crate::engine::{Dialect, GraphConnection, Query};
 
 /// What [`copy_schema`] did.
@@ -71,208 +69,14 @@ pub async fn create_schema(
     Ok(report)
 }
 
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-/// An option value as a Cypher literal: numbers and booleans bare, lists as given, text quoted.
-fn literal(value: &str) -> String {
-    let bare = value.parse::<f64>().is_ok()
-        || matches!(value, "true" | "false")
-        || (value.starts_with('[') && value.ends_with(']'));
-    if bare {
-        if value.starts_with('[') {
-            let inner = value.trim_start_matches('[').trim_end_matches(']');
-            let parts: Vec<String> = inner
-                .split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(literal)
-                .collect();
-            format!("[{}]", parts.join(", "))
-        } else {
-            value.to_owned()
-        }
-    } else {
-        quote(value)
-    }
-}
-
-fn pattern(item: &SchemaItem) -> String {
-    let labels: Vec<String> = item.labels.iter().map(|l| escape_name(l)).collect();
-    match item.entity {
-        EntityType::Node => format!("(n:{})", labels.join("|")),
-        EntityType::Relationship => format!("()-[n:{}]-()", labels.join("|")),
-    }
-}
-
-fn props(item: &SchemaItem) -> Vec<String> {
-    item.properties
-        .iter()
-        .map(|p| format!("n.{}", escape_name(p)))
-        .collect()
-}
-
 /// The statement that creates `item` on a server of `dialect`, or why it cannot be created.
 pub fn create_statement(item: &SchemaItem, dialect: &Dialect) -> Result<String, String> {
     if item.owned_by_constraint {
         return Err("backs a constraint; it comes with the constraint".into());
     }
-    match dialect.engine {
-        EngineKind::Neo4j => neo4j_statement(item, dialect),
-        EngineKind::Falkordb => falkordb_statement(item),
-    }
-}
-
-fn neo4j_statement(item: &SchemaItem, dialect: &Dialect) -> Result<String, String> {
-    let name = item
-        .name
-        .as_deref()
-        .map(|n| format!(" {}", escape_name(n)))
-        .unwrap_or_default();
-    let pat = pattern(item);
-    let on = format!("({})", props(item).join(", "));
-    let target_4x = dialect.version.is_some_and(|v| v.major < 5);
-    match &item.kind {
-        ItemKind::Index(kind) => {
-            let keyword = match kind {
-                IndexKind::Range => "RANGE",
-                IndexKind::Btree if target_4x => "BTREE",
-                IndexKind::Btree => "RANGE",
-                IndexKind::Text => "TEXT",
-                IndexKind::Point => "POINT",
-                IndexKind::Lookup => {
-                    return Ok(match item.entity {
-                        EntityType::Node => format!(
-                            "CREATE LOOKUP INDEX{name} IF NOT EXISTS FOR (n) ON EACH labels(n)"
-                        ),
-                        EntityType::Relationship => format!(
-                            "CREATE LOOKUP INDEX{name} IF NOT EXISTS FOR ()-[n]-() ON EACH type(n)"
-                        ),
-                    })
-                }
-                IndexKind::Fulltext => {
-                    let config = neo4j_config(item, "fulltext.");
-                    return Ok(format!(
-                        "CREATE FULLTEXT INDEX{name} IF NOT EXISTS FOR {pat} ON EACH [{}]{config}",
-                        props(item).join(", ")
-                    ));
-                }
-                IndexKind::Vector => {
-                    let config = neo4j_config(item, "vector.");
-                    return Ok(format!(
-                        "CREATE VECTOR INDEX{name} IF NOT EXISTS FOR {pat} ON {on}{config}"
-                    ));
-                }
-                IndexKind::Other(k) => return Err(format!("unknown index type {k}")),
-            };
-            Ok(format!(
-                "CREATE {keyword} INDEX{name} IF NOT EXISTS FOR {pat} ON {on}"
-            ))
-        }
-        ItemKind::Constraint(kind) => {
-            let p = props(item);
-            let subject = match p.as_slice() {
-                [single] => single.clone(),
-                many => format!("({})", many.join(", ")),
-            };
-            let requirement = match (kind, item.entity) {
-                (ConstraintKind::Uniqueness, _) => "IS UNIQUE".to_owned(),
-                (ConstraintKind::Key, EntityType::Node) => "IS NODE KEY".to_owned(),
-                (ConstraintKind::Key, EntityType::Relationship) => "IS RELATIONSHIP KEY".to_owned(),
-                (ConstraintKind::PropertyExistence, _) => "IS NOT NULL".to_owned(),
-                (ConstraintKind::PropertyType, _) => match item.options.get("type") {
-                    Some(t) => format!("IS :: {t}"),
-                    None => return Err("property type constraint without a type".into()),
-                },
-                (ConstraintKind::Other(k), _) => {
-                    return Err(format!("unknown constraint type {k}"))
-                }
-            };
-            Ok(format!(
-                "CREATE CONSTRAINT{name} IF NOT EXISTS FOR {pat} REQUIRE {subject} {requirement}"
-            ))
-        }
-    }
-}
-
-/// ` OPTIONS {indexConfig: {...}}` from the item's Neo4j options (`analyzer` becomes
-/// `fulltext.analyzer`, ...); empty when there are none.
-fn neo4j_config(item: &SchemaItem, prefix: &str) -> String {
-    let entries: Vec<String> = item
-        .options
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "language" | "stopwords"))
-        .map(|(k, v)| format!("`{prefix}{k}`: {}", literal(v)))
-        .collect();
-    if entries.is_empty() {
-        String::new()
-    } else {
-        format!(" OPTIONS {{indexConfig: {{{}}}}}", entries.join(", "))
-    }
-}
-
-fn falkordb_statement(item: &SchemaItem) -> Result<String, String> {
-    let pat = pattern(item);
-    let on = format!("({})", props(item).join(", "));
-    match &item.kind {
-        ItemKind::Constraint(_) => Err(
-            "FalkorDB creates constraints only with GRAPH.CONSTRAINT CREATE, a Redis command the Cypher-only connection cannot send"
-                .into(),
-        ),
-        ItemKind::Index(IndexKind::Range | IndexKind::Btree) => {
-            Ok(format!("CREATE INDEX FOR {pat} ON {on}"))
-        }
-        ItemKind::Index(IndexKind::Fulltext) => match (item.entity, item.labels.as_slice()) {
-            (EntityType::Node, [label]) => {
-                let mut config = vec![format!("label: {}", quote(label))];
-                if let Some(lang) = item.options.get("language") {
-                    config.push(format!("language: {}", quote(lang)));
-                }
-                if let Some(stop) = item.options.get("stopwords") {
-                    let words: Vec<String> = stop
-                        .trim_start_matches('[')
-                        .trim_end_matches(']')
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|w| !w.is_empty())
-                        .map(quote)
-                        .collect();
-                    config.push(format!("stopwords: [{}]", words.join(", ")));
-                }
-                let fields: Vec<String> = item.properties.iter().map(|p| quote(p)).collect();
-                Ok(format!(
-                    "CALL db.idx.fulltext.createNodeIndex({{{}}}, {})",
-                    config.join(", "),
-                    fields.join(", ")
-                ))
-            }
-            (EntityType::Relationship, [_]) => {
-                Ok(format!("CREATE FULLTEXT INDEX FOR {pat} ON {on}"))
-            }
-            _ => Err("FalkorDB full-text indexes cover one label or type".into()),
-        },
-        ItemKind::Index(IndexKind::Vector) => {
-            let options: Vec<String> = item
-                .options
-                .iter()
-                .filter_map(|(k, v)| {
-                    let key = match k.as_str() {
-                        "dimensions" | "dimension" => "dimension",
-                        "similarity_function" | "similarityFunction" => "similarityFunction",
-                        "M" | "efConstruction" | "efRuntime" => k.as_str(),
-                        _ => return None,
-                    };
-                    Some(format!("{key}: {}", literal(v)))
-                })
-                .collect();
-            Ok(format!(
-                "CREATE VECTOR INDEX FOR {pat} ON {on} OPTIONS {{{}}}",
-                options.join(", ")
-            ))
-        }
-        ItemKind::Index(kind) => Err(format!("FalkorDB has no {} index", kind.keyword())),
-    }
+    descriptor(dialect.engine)
+        .schema()
+        .create_statement(item, dialect)
 }
 
 #[cfg(test)]
@@ -280,7 +84,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::engine::dialect::Version;
+    use crate::engine::dialect::{EngineKind, Version};
+    use crate::engine::schema::{ConstraintKind, EntityType, IndexKind, ItemKind};
 
     fn item(kind: ItemKind, entity: EntityType, labels: &[&str], props: &[&str]) -> SchemaItem {
         SchemaItem {

@@ -10,10 +10,12 @@
 use std::collections::BTreeMap;
 
 use migration_harness::checks::schema::{
-    self, diff, parse, EntityType, IndexKind, ItemKind, SchemaItem, SchemaSnapshot, Verdict,
+    self, diff, EntityType, IndexKind, ItemKind, SchemaItem, SchemaSnapshot, Verdict,
 };
 use migration_harness::checks::CheckStatus;
 use migration_harness::engine::dialect::{EngineKind, Version};
+use migration_harness::engine::falkordb::schema as falkordb_schema;
+use migration_harness::engine::neo4j::schema as neo4j_schema;
 use migration_harness::engine::{Dialect, QueryResult};
 use migration_harness::scenario::{AllowedSchemaChange, SchemaChange};
 use migration_harness::value::Value;
@@ -626,14 +628,14 @@ fn constraints_2025() -> QueryResult {
 }
 
 fn snapshot(indexes: &QueryResult, constraints: &QueryResult) -> SchemaSnapshot {
-    let mut items = parse::parse_neo4j_indexes(indexes).unwrap();
-    items.extend(parse::parse_neo4j_constraints(constraints).unwrap());
+    let mut items = neo4j_schema::parse_neo4j_indexes(indexes).unwrap();
+    items.extend(neo4j_schema::parse_neo4j_constraints(constraints).unwrap());
     SchemaSnapshot::new(items)
 }
 
 #[test]
 fn neo4j_44_rows_normalize_btree_lookup_and_owned_indexes() {
-    let items = parse::parse_neo4j_indexes(&indexes_44()).unwrap();
+    let items = neo4j_schema::parse_neo4j_indexes(&indexes_44()).unwrap();
     assert_eq!(
         described(&items),
         [
@@ -659,7 +661,7 @@ fn neo4j_44_rows_normalize_btree_lookup_and_owned_indexes() {
         .find(|i| i.kind == ItemKind::Index(IndexKind::Lookup))
         .expect("lookup");
     assert_eq!(lookup.name, None, "generated names are dropped");
-    let constraints = parse::parse_neo4j_constraints(&constraints_44()).unwrap();
+    let constraints = neo4j_schema::parse_neo4j_constraints(&constraints_44()).unwrap();
     assert_eq!(
         described(&constraints),
         [
@@ -674,7 +676,7 @@ fn neo4j_44_rows_normalize_btree_lookup_and_owned_indexes() {
 }
 
 /// Generated names as `SchemaRule.generateName` / `SchemaNameUtil.generateName` print them
-/// (`String.format("index_%x", hash)`, `"constraint_%x"`; see parse.rs): the documented 4.4
+/// (`String.format("index_%x", hash)`, `"constraint_%x"`; see engine/schema/parse.rs): the documented 4.4
 /// examples, and hashes whose leading hex digits are 0, which `%x` does not pad.
 #[test]
 fn generated_names_follow_the_servers_format() {
@@ -685,10 +687,10 @@ fn generated_names_follow_the_servers_format() {
         "constraint_62365a16",
         "constraint_f076a74d",
     ] {
-        assert!(parse::is_generated_name(documented), "{documented}");
+        assert!(neo4j_schema::is_generated_name(documented), "{documented}");
     }
-    assert!(parse::is_generated_name("index_5c0607a"));
-    assert!(parse::is_generated_name("constraint_9a8b7c"));
+    assert!(neo4j_schema::is_generated_name("index_5c0607a"));
+    assert!(neo4j_schema::is_generated_name("constraint_9a8b7c"));
     for user_given in [
         "index_05c0607a",
         "index_44d2128f1",
@@ -697,12 +699,12 @@ fn generated_names_follow_the_servers_format() {
         "node_index_name",
         "constraint_isbn",
     ] {
-        assert!(!parse::is_generated_name(user_given), "{user_given}");
+        assert!(!neo4j_schema::is_generated_name(user_given), "{user_given}");
     }
     // A 7-digit generated name is dropped like an 8-digit one, so it cannot show up as a rename.
     let mut short = indexes_44();
     short.rows[2][1] = s("index_43aff4e");
-    let items = parse::parse_neo4j_indexes(&short).unwrap();
+    let items = neo4j_schema::parse_neo4j_indexes(&short).unwrap();
     let lookup = items
         .iter()
         .find(|i| i.kind == ItemKind::Index(IndexKind::Lookup) && i.entity == EntityType::Node)
@@ -712,7 +714,7 @@ fn generated_names_follow_the_servers_format() {
 
 #[test]
 fn neo4j_5_rows_keep_the_options_that_matter_and_drop_statistics() {
-    let items = parse::parse_neo4j_indexes(&indexes_5(0)).unwrap();
+    let items = neo4j_schema::parse_neo4j_indexes(&indexes_5(0)).unwrap();
     assert_eq!(
         described(&items),
         [
@@ -733,9 +735,9 @@ fn neo4j_5_rows_keep_the_options_that_matter_and_drop_statistics() {
     // Usage statistics (readCount, lastRead) are not part of the item.
     assert_eq!(
         SchemaSnapshot::new(items),
-        SchemaSnapshot::new(parse::parse_neo4j_indexes(&indexes_5(42)).unwrap())
+        SchemaSnapshot::new(neo4j_schema::parse_neo4j_indexes(&indexes_5(42)).unwrap())
     );
-    let constraints = parse::parse_neo4j_constraints(&constraints_5()).unwrap();
+    let constraints = neo4j_schema::parse_neo4j_constraints(&constraints_5()).unwrap();
     assert_eq!(
         described(&constraints),
         [
@@ -1117,8 +1119,8 @@ fn falkordb_rows_split_into_per_property_items() {
             ],
         ],
     );
-    let mut items = parse::parse_falkordb_indexes(&indexes).unwrap();
-    items.extend(parse::parse_falkordb_constraints(&constraints).unwrap());
+    let mut items = falkordb_schema::parse_falkordb_indexes(&indexes).unwrap();
+    items.extend(falkordb_schema::parse_falkordb_constraints(&constraints).unwrap());
     assert_eq!(
         described(&items),
         [
@@ -1137,15 +1139,15 @@ fn falkordb_rows_split_into_per_property_items() {
 #[test]
 fn malformed_rows_are_errors_not_panics() {
     let bad = result(&["name"], vec![vec![s("x")]]);
-    assert!(parse::parse_neo4j_indexes(&bad)
+    assert!(neo4j_schema::parse_neo4j_indexes(&bad)
         .unwrap_err()
         .contains("column type"));
-    assert!(parse::parse_falkordb_constraints(&bad).is_err());
+    assert!(falkordb_schema::parse_falkordb_constraints(&bad).is_err());
     let odd = result(
         &["type", "labelsOrTypes", "properties"],
         vec![vec![Value::Int(3), NULL, NULL]],
     );
-    assert!(parse::parse_neo4j_constraints(&odd).is_err());
+    assert!(neo4j_schema::parse_neo4j_constraints(&odd).is_err());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ use std::time::Instant;
 use self::state::{changes, content_difference, State, HISTORY_LABEL};
 use super::{AppliedAllowance, CheckError, CheckKind, CheckOutcome, Difference};
 use crate::cypher::statements::Statement;
-use crate::engine::dialect::EngineKind;
 use crate::engine::{EngineError, GraphConnection, Query};
 use crate::migrations::{manages_own_transaction, Migration, MigrationSet, Script, Version};
 use crate::scenario::{MigrationCheckKind as Kind, MigrationsSpec, VersionReq};
@@ -43,11 +42,7 @@ pub struct MigrationServer<'a> {
 impl MigrationServer<'_> {
     /// `neo4j 5.26.19`.
     fn name(&self) -> String {
-        let engine = match self.connection.dialect().engine {
-            EngineKind::Neo4j => "neo4j",
-            EngineKind::Falkordb => "falkordb",
-        };
-        format!("{engine} {}", self.version)
+        format!("{} {}", self.connection.dialect().engine, self.version)
     }
 }
 
@@ -164,10 +159,7 @@ async fn record(
     tail: Option<&str>,
     millis: i64,
 ) -> Result<(), EngineError> {
-    let (at, took) = match conn.dialect().engine {
-        EngineKind::Neo4j => ("datetime()", "duration({milliseconds: $ms})"),
-        EngineKind::Falkordb => ("timestamp()", "$ms"),
-    };
+    let (at, took) = conn.dialect().clock_expressions();
     conn.execute(&Query::new(format!(
         "MERGE (:{HISTORY_LABEL} {{version: 'BASELINE'}})"
     )))
@@ -820,7 +812,10 @@ mod tests {
                 unreachable!()
             }
         }
-        let conn = Named(crate::engine::Dialect::new(EngineKind::Falkordb, None));
+        let conn = Named(crate::engine::Dialect::new(
+            crate::engine::dialect::EngineKind::Falkordb,
+            None,
+        ));
         let (sa, sb) = (
             MigrationServer {
                 role: "source",

@@ -1,7 +1,7 @@
 //! Source vs target schema, with a verdict per item.
 
-use super::model::{IndexKind, ItemKind, SchemaItem, SchemaSnapshot};
-use crate::engine::dialect::EngineKind;
+use crate::engine::descriptor::descriptor;
+use crate::engine::schema::{SchemaItem, SchemaSnapshot};
 use crate::engine::Dialect;
 use crate::scenario::{normalize_item_text, AllowedSchemaChange, SchemaChange};
 
@@ -102,35 +102,21 @@ impl SchemaDiff {
     }
 }
 
-/// The built-in known changes for a version pair: the item the source item becomes.
-///
-/// Neo4j 4.x -> 5+: "In 5.0, the BTREE index type is no longer available ... In most cases,
-/// RANGE indexes can replace BTREE":
-/// https://neo4j.com/docs/upgrade-migration-guide/current/version-5/migration/standalone/helm-example
-/// and `neo4j-admin database migrate --force-btree-indexes-to-range` replaces BTREE indexes
-/// and BTREE-backed constraints' indexes with RANGE:
-/// https://neo4j.com/docs/operations-manual/current/tools/neo4j-admin/migrate-database
-/// The B-tree index configuration (spatial settings) has no RANGE equivalent, so options are
-/// dropped in the mapping. (BTREE -> POINT or TEXT is a choice, not a given: declare it with
-/// `allow: [{item: ..., change: mapped, to: ...}]`.)
+/// The built-in known changes for a version pair of one engine: the item the source item
+/// becomes, by the engine's own rule
+/// ([`EngineSchema::builtin_mapping`](crate::engine::schema::EngineSchema::builtin_mapping);
+/// Neo4j 4.x -> 5+: BTREE -> RANGE).
 pub fn builtin_mapping(
     item: &SchemaItem,
     source: &Dialect,
     target: &Dialect,
 ) -> Option<(SchemaItem, String)> {
-    let both_neo4j = source.engine == EngineKind::Neo4j && target.engine == EngineKind::Neo4j;
-    let source_4x = source.version.is_some_and(|v| v.major == 4);
-    let target_5plus = target.version.is_none_or(|v| v.major >= 5);
-    if both_neo4j && source_4x && target_5plus && item.kind == ItemKind::Index(IndexKind::Btree) {
-        let mut to = item.identity();
-        to.kind = ItemKind::Index(IndexKind::Range);
-        to.options.clear();
-        return Some((
-            to,
-            "BTREE -> RANGE, built in for neo4j 4.x -> 5+".to_owned(),
-        ));
+    if source.engine != target.engine {
+        return None;
     }
-    None
+    descriptor(source.engine)
+        .schema()
+        .builtin_mapping(item, source, target)
 }
 
 fn allow_reason(a: &AllowedSchemaChange) -> String {

@@ -1,19 +1,19 @@
 //! The `schema` check: normalized indexes and constraints of both sides, diffed.
 //!
-//! - [`model`]: the engine-neutral item (kind, entity, labels, properties, options, owner, name).
-//! - [`parse`]: reading Neo4j 4.4 / 5.x / 2025.x and FalkorDB schemas into it (rules + sources).
+//! The engine-neutral item and reading it from a server live in [`crate::engine::schema`]
+//! (re-exported here for the check's users).
+//!
 //! - [`diff`]: same / renamed / mapped / missing / extra per item, with declared allowances.
 //! - [`usable`]: a vector index that is the same on both sides must also be usable on both
 //!   (the same number of entries found through it).
 
 pub mod diff;
-pub mod model;
-pub mod parse;
 pub mod usable;
 
+pub use crate::engine::schema::{
+    snapshot, ConstraintKind, EntityType, IndexKind, ItemKind, SchemaItem, SchemaSnapshot,
+};
 pub use diff::{diff, ItemDiff, SchemaDiff, Verdict};
-pub use model::{ConstraintKind, EntityType, IndexKind, ItemKind, SchemaItem, SchemaSnapshot};
-pub use parse::snapshot;
 
 use super::{AppliedAllowance, CaseContext, CheckError, CheckOutcome, Difference, StaleAllowance};
 use crate::engine::GraphConnection;

@@ -3,14 +3,16 @@
 //! target's vector index defined but empty (a vector query: 2 rows on the source, 0 on the
 //! target) while the definitions compared equal.
 //!
-//! The probe asks the index itself: on FalkorDB, `db.idx.vector.queryNodes(label, attribute,
-//! k, vecf32(zeros))` with `k` the number of nodes carrying the label returns every indexed
-//! node (measured on 4.16.3 and 4.18.3: nodes whose property is a plain list, or absent, are
-//! not returned). Neo4j vector indexes are not probed here (their query needs the index name
+//! The probe asks the index itself, with the query the engine's schema hands out
+//! ([`EngineSchema::vector_entries_query`](crate::engine::schema::EngineSchema::vector_entries_query)):
+//! on FalkorDB, `db.idx.vector.queryNodes(label, attribute, k, vecf32(zeros))` with `k` the
+//! number of nodes carrying the label returns every indexed node (measured on 4.16.3 and
+//! 4.18.3: nodes whose property is a plain list, or absent, are not returned). Neo4j vector indexes are not probed here (their query needs the index name
 //! and a non-zero vector for cosine similarity); the check says so.
 
-use super::model::{EntityType, IndexKind, ItemKind, SchemaItem};
+use crate::engine::descriptor::descriptor;
 use crate::engine::dialect::EngineKind;
+use crate::engine::schema::{EntityType, IndexKind, ItemKind, SchemaItem};
 use crate::engine::{EngineError, GraphConnection, Query};
 use crate::value::Value;
 
@@ -20,7 +22,7 @@ pub fn probed(item: &SchemaItem, engine: EngineKind) -> bool {
         && item.entity == EntityType::Node
         && item.labels.len() == 1
         && item.properties.len() == 1
-        && engine == EngineKind::Falkordb
+        && descriptor(engine).schema().vector_entries_query().is_some()
 }
 
 /// The number of entries a vector query through `item` finds on `conn`, or `None` when the
@@ -29,7 +31,11 @@ pub async fn entries(
     conn: &dyn GraphConnection,
     item: &SchemaItem,
 ) -> Result<Option<u64>, EngineError> {
-    if !probed(item, conn.dialect().engine) {
+    let engine = conn.dialect().engine;
+    let Some(query) = descriptor(engine).schema().vector_entries_query() else {
+        return Ok(None);
+    };
+    if !probed(item, engine) {
         return Ok(None);
     }
     let (label, property) = (&item.labels[0], &item.properties[0]);
@@ -53,18 +59,16 @@ pub async fn entries(
         return Ok(Some(0));
     }
     let zeros = Value::List(vec![Value::Float(0.0); dimension]);
-    let vector_query = "CALL db.idx.vector.queryNodes($label, $property, $k, vecf32($q)) \
-                        YIELD node RETURN count(node)";
     let found = conn
         .execute(
-            &Query::new(vector_query)
+            &Query::new(query)
                 .param("label", label.as_str())
                 .param("property", property.as_str())
                 .param("k", i64::try_from(labelled).unwrap_or(i64::MAX))
                 .param("q", zeros),
         )
         .await?
-        .single_count(&conn.describe(), vector_query)?;
+        .single_count(&conn.describe(), query)?;
     Ok(Some(found))
 }
 

@@ -13,8 +13,10 @@ use super::connection::{FalkorConnection, DEFAULT_GRAPH};
 use crate::engine::descriptor::{ContainerSpec, EngineDescriptor, ProcessSpec};
 use crate::engine::dialect::{Dialect, EngineKind};
 use crate::engine::request::ServerRequest;
+use crate::engine::schema::EngineSchema;
 use crate::engine::secret::Secret;
 use crate::engine::{EngineError, GraphConnection};
+use crate::value::Value;
 
 const PORT: u16 = 6379;
 const READY_LINE: &str = "Ready to accept connections";
@@ -26,6 +28,26 @@ pub struct FalkorEngine;
 impl EngineDescriptor for FalkorEngine {
     fn kind(&self) -> EngineKind {
         EngineKind::Falkordb
+    }
+
+    fn schema(&self) -> &'static dyn EngineSchema {
+        &super::schema::FalkorSchema
+    }
+
+    fn title(&self) -> &'static str {
+        "FalkorDB"
+    }
+
+    fn default_port(&self) -> u16 {
+        PORT
+    }
+
+    fn storable(&self, value: &Value) -> Result<(), String> {
+        super::capability::storable(value, true)
+    }
+
+    fn lossy(&self, value: &Value) -> Option<String> {
+        super::capability::lossy(value)
     }
 
     fn uri_schemes(&self) -> &'static [&'static str] {

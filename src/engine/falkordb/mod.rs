@@ -6,12 +6,14 @@
 //! control over value typing and parameter rendering.
 
 pub mod bulk;
+pub(crate) mod capability;
 mod compact;
 mod connection;
 pub mod construct;
 mod engine;
 pub mod exact;
 pub(crate) mod params;
+pub mod schema;
 
 pub use connection::{connect, FalkorConnection};
 pub(crate) use engine::module_version;

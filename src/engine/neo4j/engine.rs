@@ -14,8 +14,10 @@ use super::connection::{BoltTarget, Neo4jConnection, DEFAULT_DATABASE, PASSWORD_
 use crate::engine::descriptor::{ContainerSpec, EngineDescriptor, ProcessSpec, StoreAdmin};
 use crate::engine::dialect::{Dialect, EngineKind};
 use crate::engine::request::{Edition, ServerRequest};
+use crate::engine::schema::EngineSchema;
 use crate::engine::secret::Secret;
 use crate::engine::{EngineError, GraphConnection};
+use crate::value::Value;
 
 const BOLT_PORT: u16 = 7687;
 /// How long to keep trying the first Bolt connection after the server said it is ready.
@@ -35,6 +37,35 @@ pub struct Neo4jEngine;
 impl EngineDescriptor for Neo4jEngine {
     fn kind(&self) -> EngineKind {
         EngineKind::Neo4j
+    }
+
+    fn schema(&self) -> &'static dyn EngineSchema {
+        &super::schema::Neo4jSchema
+    }
+
+    fn title(&self) -> &'static str {
+        "Neo4j"
+    }
+
+    fn default_port(&self) -> u16 {
+        BOLT_PORT
+    }
+
+    /// Neo4j's documented upgrade stops: 3.5 -> 4.0 -> 4.4 -> 5.26 -> 2025+.
+    fn upgrade_stops(&self) -> &'static [(u32, u32)] {
+        &[(4, 0), (4, 4), (5, 26)]
+    }
+
+    fn has_enterprise_edition(&self) -> bool {
+        true
+    }
+
+    fn storable(&self, value: &Value) -> Result<(), String> {
+        super::capability::storable(value, true)
+    }
+
+    fn lossy(&self, value: &Value) -> Option<String> {
+        super::capability::lossy(value)
     }
 
     fn uri_schemes(&self) -> &'static [&'static str] {

@@ -8,14 +8,17 @@
 //! - [`convert`]: `BoltType` <-> [`Value`](crate::value::Value), on top of `decode`, which
 //!   reads neo4rs values field by field (its own serde view of some types is lossy).
 //! - [`admin`]: `neo4j-admin` dump / load / migrate on the process launcher's stores.
+//! - [`schema`]: reading `SHOW INDEXES` / `SHOW CONSTRAINTS`, creating indexes and constraints.
 //! - `columns`: recovering the column order neo4rs 0.8 does not keep.
 
 pub mod admin;
+pub(crate) mod capability;
 mod columns;
 mod connection;
 pub mod convert;
 mod decode;
 mod engine;
+pub mod schema;
 
 pub use connection::{connect, Neo4jConnection, DEFAULT_DATABASE, PASSWORD_ENV, USER_ENV};
 pub use engine::Neo4jEngine;
