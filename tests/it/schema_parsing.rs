@@ -1021,7 +1021,7 @@ fn a_declared_mapping_pairs_two_different_items() {
 
 // ---------------------------------------------------------------------------------------------
 // FalkorDB: CALL db.indexes() / CALL db.constraints(), rows as measured on 4.16.3 and 4.18.3
-// on this machine (see /work/shared/FALKORDB-FACTS.md for the servers used).
+// (servers installed by scripts/setup-falkordb.sh; docs/ENGINES.md lists their facts and sources).
 #[test]
 fn falkordb_rows_split_into_per_property_items() {
     let indexes = result(
