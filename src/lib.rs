@@ -10,11 +10,13 @@
 //! - [`run`]: orchestration of one scenario: plan, servers, fixtures, transfer, checks.
 //! - [`report`]: turning run events into terminal output and files.
 //! - [`value`]: the engine-neutral typed value model.
+//! - [`kinds`]: the plain kinds (engine, edition, launcher) every layer names.
 
 #![forbid(unsafe_code)]
 
 pub mod checks;
 pub mod engine;
+pub mod kinds;
 pub mod migrations;
 pub mod report;
 pub mod run;

@@ -5,9 +5,8 @@ use serde_saphyr::Location;
 use super::model::{Check, Fixture, Scenario, ScenarioFile, ServerSpec};
 use super::statements::{self, Statement};
 use super::ScenarioError;
-use crate::engine::dialect::EngineKind;
 use crate::engine::endpoint::Endpoint;
-use crate::engine::request::{Edition, LauncherKind};
+use crate::kinds::{Edition, EngineKind, LauncherKind};
 
 const MAX_BATCH_SIZE: u64 = 100_000;
 

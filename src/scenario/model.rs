@@ -7,9 +7,7 @@ use serde_saphyr::{Location, Spanned};
 pub use super::allow_spec::*;
 pub use super::query_spec::*;
 pub use super::schema_spec::*;
-use crate::engine::dialect::EngineKind;
-use crate::engine::request::Edition;
-use crate::engine::request::LauncherKind;
+use crate::kinds::{Edition, EngineKind, LauncherKind};
 
 /// A whole scenario file. Unknown keys anywhere are errors (with file:line:column).
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
