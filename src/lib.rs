@@ -5,6 +5,7 @@
 //! - [`scenario`]: the YAML file format, its parsing and static validation.
 //! - [`migrations`]: a team's migration scripts (two directory layouts, checksums).
 //! - [`engine`]: starting or reaching servers, and the [`engine::GraphConnection`] trait.
+//! - [`graph`]: reading a whole graph (paging, id table, content hash), below movers and checks.
 //! - [`transfer`]: data movers (logical copy over the connection).
 //! - [`checks`]: what is compared between source and target.
 //! - [`run`]: orchestration of one scenario: plan, servers, fixtures, transfer, checks.
@@ -16,6 +17,7 @@
 
 pub mod checks;
 pub mod engine;
+pub mod graph;
 pub mod kinds;
 pub mod migrations;
 pub mod report;

@@ -1,5 +1,5 @@
 use crate::engine::EngineError;
-use crate::transfer::TransferError;
+use crate::graph::GraphError;
 
 /// The verdict of one check, with the details a person needs to see what differs.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -195,6 +195,6 @@ pub enum CheckError {
     Read {
         check: String,
         #[source]
-        source: TransferError,
+        source: GraphError,
     },
 }

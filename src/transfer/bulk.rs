@@ -11,8 +11,6 @@
 //! numbered nodes differently stops the copy instead of misplacing relationships.
 //! `MH_GRAPH_BULK=off` turns the fast path off (everything through Cypher).
 
-use super::export::{ExportedNode, ExportedRelationship};
-use super::id_table::IdTable;
 use super::logical::target_id;
 use super::TransferError;
 use crate::engine::falkordb::bulk::{
@@ -21,6 +19,8 @@ use crate::engine::falkordb::bulk::{
 use crate::engine::falkordb::construct;
 use crate::engine::falkordb::FalkorConnection;
 use crate::engine::{EngineError, GraphConnection};
+use crate::graph::export::{ExportedNode, ExportedRelationship};
+use crate::graph::id_table::IdTable;
 use crate::value::Value;
 
 /// Bulk-loads into one FalkorDB graph that it created.
@@ -43,7 +43,7 @@ fn load_error(step: &str, e: BulkLoadError) -> TransferError {
     }
 }
 
-fn table_error(source: super::id_table::IdTableError) -> TransferError {
+fn table_error(source: crate::graph::id_table::IdTableError) -> TransferError {
     TransferError::IdTable {
         step: "remember copied node ids".into(),
         source,

@@ -21,12 +21,12 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde_json::{json, Map, Value as Json};
 
-use super::export::{ExportedNode, ExportedRelationship, NodePager, RelationshipPager};
-use super::id_table::{IdTable, IdTableError};
 use super::logical::Writer;
 use super::{Phase, Progress, TransferStats};
-use crate::checks::content::{stream_hash, GraphHash, HashBuilder};
 use crate::engine::GraphConnection;
+use crate::graph::export::{ExportedNode, ExportedRelationship, NodePager, RelationshipPager};
+use crate::graph::hash::{stream_hash, GraphHash, HashBuilder};
+use crate::graph::id_table::{IdTable, IdTableError};
 use crate::value::{Point, Value, Zone};
 
 pub const FORMAT: &str = "migration-harness-dump";

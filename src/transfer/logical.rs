@@ -25,14 +25,14 @@ use std::collections::BTreeMap;
 
 use super::bulk::BulkWriter;
 use super::capability::{node_entity, relationship_entity, Findings};
-use super::export::{
-    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship,
-};
-use super::id_table::IdTable;
 use super::{Phase, Progress, TransferError, TransferStats, TEMP_ID, TEMP_LABEL};
 use crate::engine::dialect::{escape_name, EngineKind};
 use crate::engine::falkordb::construct::{self, Tags};
 use crate::engine::{Dialect, GraphConnection, Query};
+use crate::graph::export::{
+    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship,
+};
+use crate::graph::id_table::IdTable;
 use crate::value::Value;
 
 /// Copies every node and relationship of `source` into `target` (which should be empty).
