@@ -5,7 +5,10 @@
 //! - [`events`]: what a run reports while it goes, for reporters to consume.
 //! - [`runner`]: executing a scenario and classifying its outcome.
 //! - `native`: the `dump` / `in_place` strategies (stores, admin tool, rollback).
+//! - [`archive`]: the `export` and `import` commands (a scenario's seeded source or a server to a
+//!   dump file, and a dump file into a server).
 
+pub mod archive;
 pub mod events;
 pub mod harness;
 pub mod matrix;

@@ -511,7 +511,7 @@ async fn run_steps(
             )),
         );
         // Properties the target could not store: a finding per label/type and property.
-        if let Some(result) = transfer::capability::outcome(&stats.findings, &to.describe()) {
+        if let Some(result) = checks::capabilities::outcome(&stats.findings, &to.describe()) {
             sink.emit(&Event::CheckFinished {
                 scenario: name,
                 outcome: &result,
@@ -532,15 +532,7 @@ pub(super) async fn seed(
     outcome: &mut ScenarioOutcome,
 ) -> Result<(), RunError> {
     let step = Step::start(name, "seed source", sink);
-    for statement in &scenario.fixture_statements {
-        src.execute(&Query::new(statement.text.clone()))
-            .await
-            .map_err(|e| RunError::Fixture {
-                server: src.describe(),
-                origin: statement.to_string(),
-                source: without_statement_body(e, &statement.text),
-            })?;
-    }
+    load_fixtures(scenario, src).await?;
     step.finish(
         sink,
         outcome,
@@ -550,6 +542,41 @@ pub(super) async fn seed(
         )),
     );
     Ok(())
+}
+
+/// Runs the scenario's fixture statements on `src`, in order; an error names the server and the
+/// statement's `file:line` (the `run` command's seed step and `export` of a scenario share it).
+pub(super) async fn load_fixtures(
+    scenario: &Scenario,
+    src: &dyn GraphConnection,
+) -> Result<(), RunError> {
+    for statement in &scenario.fixture_statements {
+        src.execute(&Query::new(statement.text.clone()))
+            .await
+            .map_err(|e| RunError::Fixture {
+                server: src.describe(),
+                origin: statement.to_string(),
+                source: without_statement_body(e, &statement.text),
+            })?;
+    }
+    Ok(())
+}
+
+/// How many nodes a server holds, for the "an external server must be empty" guards (a run's
+/// servers and `import`'s target). A count that cannot be read is an error, never "empty".
+pub(super) async fn held_nodes(conn: &dyn GraphConnection) -> Result<i64, RunError> {
+    let query = "MATCH (n) RETURN count(n)";
+    let count = conn.execute(&Query::new(query)).await?;
+    count
+        .single()
+        .and_then(Value::as_int)
+        .ok_or_else(|| RunError::Refused {
+            server: conn.describe(),
+            message: format!(
+                "could not read how many nodes it holds ({query} returned {:?})",
+                count.rows
+            ),
+        })
 }
 
 /// The scenario's checks and queries, source against target.
@@ -733,18 +760,7 @@ async fn prepare(
             conn.describe()
         )));
     }
-    let query = "MATCH (n) RETURN count(n)";
-    let count = conn.execute(&Query::new(query)).await?;
-    let nodes = count
-        .single()
-        .and_then(Value::as_int)
-        .ok_or_else(|| RunError::Refused {
-            server: conn.describe(),
-            message: format!(
-                "could not read how many nodes it holds ({query} returned {:?})",
-                count.rows
-            ),
-        })?;
+    let nodes = held_nodes(conn.as_ref()).await?;
     if nodes == 0 {
         return Ok(None);
     }

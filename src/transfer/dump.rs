@@ -27,6 +27,7 @@ use crate::engine::GraphConnection;
 use crate::graph::export::{ExportedNode, ExportedRelationship, NodePager, RelationshipPager};
 use crate::graph::hash::{stream_hash, GraphHash, HashBuilder};
 use crate::graph::id_table::{IdTable, IdTableError};
+use crate::kinds::EngineKind;
 use crate::value::{Point, Value, Zone};
 
 pub const FORMAT: &str = "migration-harness-dump";
@@ -890,9 +891,20 @@ pub struct ImportReport {
     pub target_relationships: u64,
     /// Things the user should know (a byte order mark, a replaced graph, ...).
     pub notes: Vec<String>,
-    /// The dump's schema recreated on the target and compared with what the target then holds
-    /// (`None` for a version 1 dump, which has no schema).
-    pub schema: Option<crate::checks::CheckOutcome>,
+    /// The dump's schema recreated on the target, and what the target then holds (`None` for
+    /// a version 1 dump, which has no schema); `checks::import::schema_outcome` compares them.
+    pub schema: Option<ImportedSchema>,
+}
+
+/// A dump's indexes and constraints after they were created on a target.
+#[derive(Debug, Clone)]
+pub struct ImportedSchema {
+    /// The engine the dump was taken from, whose dialect the dump's schema is written in.
+    pub from: EngineKind,
+    /// What the dump holds.
+    pub wanted: crate::checks::schema::SchemaSnapshot,
+    /// What the target holds after the import created what its dialect can.
+    pub now: crate::checks::schema::SchemaSnapshot,
 }
 
 /// How much an import has written so far (what a failed import leaves behind).
@@ -1003,15 +1015,13 @@ pub async fn import_counting(
 }
 
 /// Creates a dump's indexes and constraints on `target` (what its dialect can create; see
-/// [`super::schema`]), waits for the indexes, and compares the target's schema with the dump's
-/// as the `schema` check does.
+/// [`super::schema`]), waits for the indexes, and reads the target's schema back.
 async fn import_schema(
     engine: &str,
     items: &[crate::checks::schema::SchemaItem],
     target: &dyn GraphConnection,
-) -> Result<crate::checks::CheckOutcome, DumpError> {
+) -> Result<ImportedSchema, DumpError> {
     use crate::checks::schema;
-    use crate::engine::dialect::{Dialect, EngineKind};
     let engine_err = |step: &str| {
         let step = step.to_owned();
         move |source| DumpError::Transfer(super::TransferError::Engine { step, source })
@@ -1027,18 +1037,11 @@ async fn import_schema(
     let now = schema::snapshot(target)
         .await
         .map_err(engine_err("read the target's schema"))?;
-    let kind = match engine {
+    let from = match engine {
         "neo4j" => EngineKind::Neo4j,
         _ => EngineKind::Falkordb,
     };
-    let result = schema::diff(
-        &wanted,
-        &now,
-        &Dialect::new(kind, None),
-        target.dialect(),
-        &[],
-    );
-    Ok(schema::outcome(&result))
+    Ok(ImportedSchema { from, wanted, now })
 }
 
 #[cfg(test)]

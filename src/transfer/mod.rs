@@ -4,7 +4,6 @@
 //! - `bulk`: the copy's GRAPH.BULK fast path into a new FalkorDB graph.
 //! - [`schema`]: recreate the source's indexes (and what constraints it can) on the target.
 
-pub mod archive;
 mod bulk;
 pub mod capability;
 pub mod dump;
