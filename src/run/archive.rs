@@ -14,7 +14,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::runner::{held_nodes, load_fixtures};
+use super::steps::{held_nodes, load_fixtures};
 use super::{RunError, RunOptions};
 use crate::checks::CheckOutcome;
 use crate::engine::descriptor::descriptor;

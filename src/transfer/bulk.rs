@@ -11,7 +11,7 @@
 //! numbered nodes differently stops the copy instead of misplacing relationships.
 //! `MH_GRAPH_BULK=off` turns the fast path off (everything through Cypher).
 
-use super::logical::target_id;
+use super::id_map::target_id;
 use super::TransferError;
 use crate::engine::falkordb::bulk::{
     self, BulkEdge, BulkError, BulkLimits, BulkLoadError, BulkNode, BulkPlan, BulkReport, EntityRef,

@@ -2,11 +2,13 @@
 //!
 //! - [`logical`]: read every node and relationship over the connection, write them in batches.
 //! - `bulk`: the copy's GRAPH.BULK fast path into a new FalkorDB graph.
+//! - `id_map`: source -> target node ids during a copy, read by both writers.
 //! - [`schema`]: recreate the source's indexes (and what constraints it can) on the target.
 
 mod bulk;
 pub mod capability;
 pub mod dump;
+mod id_map;
 pub mod logical;
 pub mod partial;
 pub mod schema;

@@ -1,0 +1,119 @@
+//! What a case produces: its verdict, its outcome (checks, timings, servers) and why a run
+//! could not complete. A leaf of `run`: the runner, the native strategies and the reporters
+//! read it, and it reads none of them.
+
+use crate::checks::{CheckError, CheckOutcome};
+use crate::engine::{EngineError, Server};
+use crate::transfer::TransferError;
+
+/// How a scenario ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every check passed.
+    Pass,
+    /// The run completed and at least one check failed.
+    Fail,
+    /// The run could not complete (a server, a statement or the transfer failed).
+    Error,
+    /// The case did not run (`--fail-fast` after an earlier failure).
+    Skipped,
+}
+
+/// Everything a reporter needs about one finished scenario.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScenarioOutcome {
+    pub scenario: String,
+    /// The case name, `scenario[engine-version->engine-version]`.
+    pub case: String,
+    /// `falkordb 4.16.3`
+    pub source: String,
+    /// `falkordb 4.18.3`
+    pub target: String,
+    /// Intermediate versions of a chained upgrade, in order.
+    pub hops: Vec<String>,
+    pub path: String,
+    pub verdict: Verdict,
+    pub checks: Vec<CheckOutcome>,
+    /// Why the run stopped, for `Verdict::Error`.
+    pub error: Option<String>,
+    /// (step, seconds) in the order they ran.
+    pub timings: Vec<(String, f64)>,
+    /// Every server of the case as it reported itself (empty when none started).
+    pub servers: Vec<ServerReport>,
+}
+
+/// One server of a case: what was asked for and what the server itself reported.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ServerReport {
+    /// `source`, `target`, or `hop`.
+    pub role: String,
+    pub engine: String,
+    /// The version the scenario asked for (`5.26`).
+    pub requested: String,
+    /// The version the server reported (`5.26.19`: `dbms.components()`, `MODULE LIST`).
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
+    /// `docker`, `process`, or `endpoint` for a server the harness did not start.
+    pub launcher: String,
+}
+
+impl ServerReport {
+    pub(super) fn of(server: &Server, role: &str) -> Self {
+        ServerReport {
+            role: role.to_owned(),
+            engine: server.request.engine.to_string(),
+            requested: server.request.version.clone(),
+            version: server.info.version.clone(),
+            edition: server.info.edition.clone(),
+            launcher: server.launcher.unwrap_or("endpoint").to_owned(),
+        }
+    }
+}
+
+impl ScenarioOutcome {
+    /// The case name, or the scenario name for an outcome built without one.
+    pub fn name(&self) -> &str {
+        if self.case.is_empty() {
+            &self.scenario
+        } else {
+            &self.case
+        }
+    }
+
+    /// `falkordb-4.16.3->falkordb-4.18.3`, the matrix column of this case.
+    pub fn pair(&self) -> String {
+        format!(
+            "{}->{}",
+            self.source.replace(' ', "-"),
+            self.target.replace(' ', "-")
+        )
+    }
+}
+
+/// Why a run could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("failed to seed {server}: statement at {origin} failed: {source}")]
+    Fixture {
+        server: String,
+        origin: String,
+        #[source]
+        source: EngineError,
+    },
+    #[error("failed to prepare {server}: {message}")]
+    Refused { server: String, message: String },
+    #[error("failed to transfer from {source_server} to {target_server}: {error}{state}")]
+    Transfer {
+        source_server: String,
+        target_server: String,
+        error: TransferError,
+        /// What an external target holds now (empty for the harness's own servers).
+        state: String,
+    },
+    #[error(transparent)]
+    Check(#[from] CheckError),
+}
