@@ -15,7 +15,7 @@
 //! | ratio | goal |
 //! |---|---|
 //! | copy (`transfer::logical::copy`) vs the loader into the target | >= 1.0x |
-//! | content hash of both graphs (`checks::content::stream_hash`, both sides at once) vs the plain reader on both graphs at once | >= 0.9x |
+//! | content hash of both graphs (`graph::hash::stream_hash`, both sides at once) vs the plain reader on both graphs at once | >= 0.9x |
 //! | `migration-harness export` (process) vs the plain reader on the source | >= 0.8x |
 //! | `migration-harness import` (process) vs the loader | >= 0.8x |
 //! | client CPU seconds, harness hash vs the two reader processes | (lower is better) |
@@ -33,8 +33,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use migration_harness::checks::content;
 use migration_harness::engine::GraphConnection;
+use migration_harness::graph::hash;
 use migration_harness::transfer;
 use support::{peak_mib, reset_peak, Container, Res};
 
@@ -237,7 +237,7 @@ async fn bench_size(
     let src = source.graph("bench").await?;
     src.wipe().await?;
     load(venv, work.path(), &source.uri, "bench")?;
-    let src_hash = content::stream_hash(&src, 1000).await?;
+    let src_hash = hash::stream_hash(&src, 1000).await?;
     if src_hash.nodes + src_hash.relationships != entities {
         return Err(format!(
             "the loader loaded {} nodes + {} relationships, expected {entities} entities",
@@ -272,7 +272,7 @@ async fn bench_size(
             .into());
         }
     }
-    if content::stream_hash(&copy, 1000).await?.graph_hash != src_hash.graph_hash {
+    if hash::stream_hash(&copy, 1000).await?.graph_hash != src_hash.graph_hash {
         return Err("the copy's content hash differs from the source's".into());
     }
 
@@ -298,8 +298,8 @@ async fn bench_size(
         let cpu = cpu_seconds();
         let begin = Instant::now();
         let (a, b) = tokio::try_join!(
-            content::stream_hash(&src, 1000),
-            content::stream_hash(&copy, 1000)
+            hash::stream_hash(&src, 1000),
+            hash::stream_hash(&copy, 1000)
         )?;
         keep_min(out, tag("hash_both"), begin.elapsed().as_secs_f64());
         keep_min(out, tag("hash_both_cpu"), cpu_seconds() - cpu);
@@ -329,8 +329,7 @@ async fn bench_size(
             tag("import"),
             harness_cli(&["import", &dump_s, &target.uri, "--graph", "imported"])?,
         );
-        if round == 1
-            && content::stream_hash(&imported, 1000).await?.graph_hash != src_hash.graph_hash
+        if round == 1 && hash::stream_hash(&imported, 1000).await?.graph_hash != src_hash.graph_hash
         {
             return Err("the imported graph's content hash differs from the source's".into());
         }

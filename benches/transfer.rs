@@ -9,7 +9,7 @@
 //! - id-seek: FalkorDB's fastest Cypher write path (see [`native_copy`]), same source reads;
 //! - per-row baseline (smallest size only, it is slow): the same copy with one query per node and
 //!   one per relationship;
-//! - hash: `checks::content::stream_hash` against a plain full read of the same graph (the same
+//! - hash: `graph::hash::stream_hash` against a plain full read of the same graph (the same
 //!   pages, nothing computed; the two alternate twice and the better of each counts), and against the keep-everything `content::snapshot` that the
 //!   check uses for exact differences (sizes up to 100k nodes);
 //! - peak heap of this process per phase (a counting global allocator, reset before each phase).
@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 use migration_harness::checks::content;
 use migration_harness::engine::falkordb::FalkorConnection;
 use migration_harness::engine::{GraphConnection, Query};
-use migration_harness::transfer::export::{NodePager, RelationshipPager};
+use migration_harness::graph::export::{NodePager, RelationshipPager};
+use migration_harness::graph::hash;
 use migration_harness::transfer::{self, TEMP_ID, TEMP_LABEL};
 use migration_harness::value::Value;
 
@@ -306,7 +307,7 @@ async fn bench_size(
         keep_max(out, tag("read_peak_mib"), peak_mib());
         reset_peak();
         let begin = Instant::now();
-        let hashed = content::stream_hash(&src, 1000).await?;
+        let hashed = hash::stream_hash(&src, 1000).await?;
         let d = begin.elapsed();
         keep_max(
             out,
@@ -342,7 +343,7 @@ async fn bench_size(
         tag("copy_bulk_share"),
         stats.bulk_loaded as f64 / (stats.nodes + stats.relationships).max(1) as f64,
     );
-    let copied = content::stream_hash(&tgt, 1000).await?;
+    let copied = hash::stream_hash(&tgt, 1000).await?;
     if copied.graph_hash != h.graph_hash {
         eprintln!("[{n}] WARNING: copy hash differs");
     }
@@ -355,7 +356,7 @@ async fn bench_size(
     let done = graph_bulk_copy(&src, &bulk_target).await?;
     out.insert(tag("graph_bulk_rate"), rate(done, begin.elapsed()));
     out.insert(tag("graph_bulk_peak_mib"), peak_mib());
-    if content::stream_hash(&bulk_target, 1000).await?.graph_hash != h.graph_hash {
+    if hash::stream_hash(&bulk_target, 1000).await?.graph_hash != h.graph_hash {
         eprintln!("[{n}] WARNING: GRAPH.BULK copy hash differs");
     }
     bulk_target.wipe().await?;

@@ -6,18 +6,22 @@
 //! - [`cypher`]: Cypher text without a server: the lexer, statement splitting.
 //! - [`migrations`]: a team's migration scripts (two directory layouts, checksums).
 //! - [`engine`]: starting or reaching servers, and the [`engine::GraphConnection`] trait.
+//! - [`graph`]: reading a whole graph (paging, id table, content hash), below movers and checks.
 //! - [`transfer`]: data movers (logical copy over the connection).
 //! - [`checks`]: what is compared between source and target.
 //! - [`run`]: orchestration of one scenario: plan, servers, fixtures, transfer, checks.
 //! - [`report`]: turning run events into terminal output and files.
 //! - [`value`]: the engine-neutral typed value model.
+//! - [`kinds`]: the plain kinds (engine, edition, launcher) every layer names.
 
 #![forbid(unsafe_code)]
 
 pub mod checks;
 pub mod cypher;
 pub mod engine;
+pub mod graph;
 pub mod io_error;
+pub mod kinds;
 pub mod migrations;
 pub mod report;
 pub mod run;

@@ -5,13 +5,9 @@
 //! missing, extra, or changed (property, old typed value, new typed value) when business keys
 //! are declared for a label.
 //!
-//! The hash is computed in one streaming pass with memory bounded by the page size
-//! ([`stream_hash`]): nodes page by page, each node's digest kept by id in a temporary file
-//! ([`IdTable`], not memory), then relationships page by page with their endpoints' digests
-//! looked up there; the entity digests are combined by addition modulo 2^256 (a multiset hash:
-//! order-independent, duplicates count). Only when the hashes differ are both graphs read again
-//! with their digests kept ([`snapshot`], O(entities))
-//! to list the exact differences.
+//! The hash is the graph floor's streaming hash ([`crate::graph::hash::stream_hash`]), both sides
+//! at once. Only when the hashes differ are both graphs read again with their digests kept
+//! ([`snapshot`], O(entities)) to list the exact differences.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -19,26 +15,15 @@ use sha2::{Digest, Sha256};
 
 use super::{CheckData, CheckError, CheckKind, CheckOutcome, ContentDiff};
 use crate::engine::GraphConnection;
+use crate::graph::export::{NodePager, RelationshipPager};
+use crate::graph::hash::{node_digest, relationship_digest, stream_hash, Hash, NodeContent};
+use crate::graph::is_internal_name;
 use crate::scenario::ContentHashCheck;
-use crate::transfer::export::{
-    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship, NodePager,
-    RelationshipPager,
-};
-use crate::transfer::id_table::{IdTable, IdTableError};
-use crate::transfer::{is_internal_name, TransferError};
-use crate::value::{canonical, Value};
+use crate::value::Value;
 
-type Hash = [u8; 32];
 /// A node's business key: its keyed label and (property, value) pairs.
 type BusinessKey = (String, Vec<(String, String)>);
 const DEFAULT_MAX_DIFFS: usize = 20;
-
-/// One node's content, ids stripped.
-#[derive(Debug, Clone, PartialEq)]
-struct NodeContent {
-    labels: Vec<String>,
-    properties: BTreeMap<String, Value>,
-}
 
 /// Everything the check knows about one side.
 #[derive(Debug, Default)]
@@ -47,17 +32,6 @@ pub struct Snapshot {
     /// (digest, description) of every relationship.
     relationships: Vec<(Hash, String)>,
     pub graph_hash: String,
-}
-
-fn digest(bytes: &[u8]) -> Hash {
-    Sha256::digest(bytes).into()
-}
-
-fn node_digest(node: &NodeContent) -> Hash {
-    let mut buf = Vec::with_capacity(256);
-    canonical::encode_str_list(node.labels.iter().map(String::as_str), &mut buf);
-    canonical::encode_map_entries(node.properties.iter(), &mut buf);
-    digest(&buf)
 }
 
 fn describe_node(node: &NodeContent, keys: &BTreeMap<String, Vec<String>>) -> String {
@@ -158,263 +132,6 @@ pub async fn snapshot(
         .map(|b| format!("{b:02x}"))
         .collect();
     Ok(snap)
-}
-
-/// The order-independent hash of a whole graph and its counts, from one streaming pass.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GraphHash {
-    /// Hex SHA-256 over the multiset sum of entity digests and the counts.
-    pub graph_hash: String,
-    pub nodes: u64,
-    pub relationships: u64,
-    /// Nodes per label and relationships per type (harness-internal names left out).
-    pub per_label: BTreeMap<String, u64>,
-    pub per_type: BTreeMap<String, u64>,
-}
-
-/// A multiset hash: entity digests added as 256-bit big-endian integers modulo 2^256.
-#[derive(Default)]
-struct Accumulator([u64; 4]);
-
-impl Accumulator {
-    fn add(&mut self, h: &Hash) {
-        let mut carry = 0u64;
-        for limb in (0..4).rev() {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&h[limb * 8..limb * 8 + 8]);
-            let (s1, c1) = self.0[limb].overflowing_add(u64::from_be_bytes(b));
-            let (s2, c2) = s1.overflowing_add(carry);
-            self.0[limb] = s2;
-            carry = u64::from(c1) + u64::from(c2);
-        }
-    }
-}
-
-fn strip(labels: Vec<String>, properties: BTreeMap<String, Value>) -> NodeContent {
-    let mut labels: Vec<String> = labels
-        .into_iter()
-        .filter(|l| !is_internal_name(l))
-        .collect();
-    labels.sort();
-    let properties = properties
-        .into_iter()
-        .filter(|(k, _)| !is_internal_name(k))
-        .collect();
-    NodeContent { labels, properties }
-}
-
-fn relationship_digest(
-    rel_type: &str,
-    properties: &BTreeMap<String, Value>,
-    start: &Hash,
-    end: &Hash,
-) -> Hash {
-    let mut buf = Vec::with_capacity(256);
-    canonical::encode_str(rel_type, &mut buf);
-    canonical::encode_map_entries(properties.iter(), &mut buf);
-    buf.extend_from_slice(start);
-    buf.extend_from_slice(end);
-    digest(&buf)
-}
-
-/// Hashes a whole graph in one streaming pass, memory bounded by `batch` (see module docs).
-///
-/// Nodes are read page by page; each node's digest is kept in an [`IdTable`] (a temporary file
-/// indexed by node id, so memory stays flat) and relationships are then read as plain
-/// `(start id, end id, type, properties)` pages with their endpoints' digests looked up there:
-/// the hash reads the same data as a plain export. When a server's ids are beyond the table's
-/// range, relationships are read together with both endpoints' content instead (the same hash,
-/// about three times the data read).
-pub async fn stream_hash(
-    conn: &dyn GraphConnection,
-    batch: u64,
-) -> Result<GraphHash, TransferError> {
-    match hash_with_id_table(conn, batch).await {
-        Err(TransferError::IdTable {
-            source: IdTableError::OutOfRange { .. },
-            ..
-        }) => stream_hash_reading_endpoints(conn, batch).await,
-        other => other,
-    }
-}
-
-fn table_error(step: &str) -> impl Fn(IdTableError) -> TransferError + '_ {
-    move |source| TransferError::IdTable {
-        step: step.to_owned(),
-        source,
-    }
-}
-
-/// Reads every node into `acc`/`out`, handing each node's id and digest to `keep`; the next
-/// page is read while this one is hashed.
-async fn hash_nodes(
-    conn: &dyn GraphConnection,
-    batch: u64,
-    acc: &mut Accumulator,
-    out: &mut GraphHash,
-    mut keep: impl FnMut(i64, &Hash) -> Result<(), TransferError>,
-) -> Result<(), TransferError> {
-    overlapped(node_pages(conn, batch), async |page: Vec<ExportedNode>| {
-        for n in page {
-            let content = strip(n.labels, n.properties);
-            let h = node_digest(&content);
-            keep(n.id, &h)?;
-            acc.add(&h);
-            out.nodes += 1;
-            for l in content.labels {
-                *out.per_label.entry(l).or_default() += 1;
-            }
-        }
-        Ok(())
-    })
-    .await
-}
-
-fn add_relationship(
-    acc: &mut Accumulator,
-    out: &mut GraphHash,
-    rel_type: String,
-    properties: BTreeMap<String, Value>,
-    start: &Hash,
-    end: &Hash,
-) {
-    let properties: BTreeMap<String, Value> = properties
-        .into_iter()
-        .filter(|(k, _)| !is_internal_name(k))
-        .collect();
-    acc.add(&relationship_digest(&rel_type, &properties, start, end));
-    out.relationships += 1;
-    *out.per_type.entry(rel_type).or_default() += 1;
-}
-
-async fn hash_with_id_table(
-    conn: &dyn GraphConnection,
-    batch: u64,
-) -> Result<GraphHash, TransferError> {
-    let step = "keep node digests in a temporary file";
-    let mut digests = IdTable::<32>::new().map_err(table_error(step))?;
-    let mut acc = Accumulator::default();
-    let mut out = GraphHash::default();
-    hash_nodes(conn, batch, &mut acc, &mut out, |id, h| {
-        digests.put(id, h).map_err(table_error(step))
-    })
-    .await?;
-    let rels = relationship_pages(conn, batch);
-    overlapped(rels, async |page: Vec<ExportedRelationship>| {
-        // A page holds the relationships of a range of start nodes: one read for their digests.
-        let lo = page.iter().map(|r| r.start).min().unwrap_or(0);
-        let hi = page.iter().map(|r| r.start).max().unwrap_or(0);
-        let starts = digests
-            .get_range(lo, hi)
-            .map_err(table_error("look up node digests"))?;
-        for r in page {
-            let missing = |id: i64| TransferError::Unexpected {
-                step: "hash relationships".into(),
-                message: format!(
-                    "relationship {} points at node {id}, which was not there when nodes were \
-                     read (was the graph written to while it was hashed?)",
-                    r.id
-                ),
-            };
-            let start = starts.get(r.start).ok_or_else(|| missing(r.start))?;
-            let end = digests
-                .get(r.end)
-                .map_err(table_error("look up node digests"))?
-                .ok_or_else(|| missing(r.end))?;
-            add_relationship(&mut acc, &mut out, r.rel_type, r.properties, &start, &end);
-        }
-        Ok(())
-    })
-    .await?;
-    Ok(finish(acc, out))
-}
-
-/// The same hash as [`stream_hash`] without an id table: every relationship is read with both
-/// endpoints' content. Used when a server's node ids are beyond the table's range.
-pub async fn stream_hash_reading_endpoints(
-    conn: &dyn GraphConnection,
-    batch: u64,
-) -> Result<GraphHash, TransferError> {
-    let mut acc = Accumulator::default();
-    let mut out = GraphHash::default();
-    hash_nodes(conn, batch, &mut acc, &mut out, |_, _| Ok(())).await?;
-    let mut pager = RelationshipPager::new(batch);
-    loop {
-        let page = pager.next_page_with_ends(conn).await?;
-        if page.is_empty() {
-            break;
-        }
-        for r in page {
-            let start = node_digest(&strip(r.start_labels, r.start_properties));
-            let end = node_digest(&strip(r.end_labels, r.end_properties));
-            add_relationship(&mut acc, &mut out, r.rel_type, r.properties, &start, &end);
-        }
-    }
-    Ok(finish(acc, out))
-}
-
-fn finish(acc: Accumulator, mut out: GraphHash) -> GraphHash {
-    let mut hasher = Sha256::new();
-    hasher.update(b"migration-harness graph hash v2");
-    for limb in acc.0 {
-        hasher.update(limb.to_be_bytes());
-    }
-    hasher.update(out.nodes.to_be_bytes());
-    hasher.update(out.relationships.to_be_bytes());
-    out.graph_hash = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    out
-}
-
-/// The [`stream_hash`] of a graph whose entities are handed in one at a time (the lines of a
-/// dump file): the same digests, the same combination, the same counts.
-#[derive(Default)]
-pub struct HashBuilder {
-    acc: Accumulator,
-    out: GraphHash,
-}
-
-impl HashBuilder {
-    /// Adds a node; returns its digest, which its relationships need.
-    pub fn add_node(
-        &mut self,
-        labels: &[String],
-        properties: &BTreeMap<String, Value>,
-    ) -> [u8; 32] {
-        let content = strip(labels.to_vec(), properties.clone());
-        let h = node_digest(&content);
-        self.acc.add(&h);
-        self.out.nodes += 1;
-        for l in content.labels {
-            *self.out.per_label.entry(l).or_default() += 1;
-        }
-        h
-    }
-
-    /// Adds a relationship between nodes of these digests.
-    pub fn add_relationship(
-        &mut self,
-        rel_type: &str,
-        properties: &BTreeMap<String, Value>,
-        start: &[u8; 32],
-        end: &[u8; 32],
-    ) {
-        add_relationship(
-            &mut self.acc,
-            &mut self.out,
-            rel_type.to_owned(),
-            properties.clone(),
-            start,
-            end,
-        );
-    }
-
-    pub fn finish(self) -> GraphHash {
-        finish(self.acc, self.out)
-    }
 }
 
 pub async fn run(

@@ -4,8 +4,8 @@ use super::{
     CheckData, CheckError, CheckKind, CheckOutcome, CountDifference, CountsDiff, UnmetExpectation,
 };
 use crate::engine::{GraphConnection, Query};
+use crate::graph::is_internal_name;
 use crate::scenario::CountsCheck;
-use crate::transfer::is_internal_name;
 use crate::value::Value;
 
 /// Node counts per label and relationship counts per type of one graph.

@@ -1,7 +1,9 @@
 //! Checks: what must hold between source and target after a transfer.
 //!
+//! - [`capabilities`]: what a transfer could not store on its target, as a failed check.
 //! - [`counts`]: node counts per label, relationship counts per type (and optional expectations).
 //! - [`content`]: content identity of every node and relationship, with exact diffs.
+//! - [`import`]: a dump's schema against the target's after an import recreated it.
 //! - [`schema`]: indexes and constraints, normalized across versions, diffed.
 //! - [`queries`]: the scenario's queries on both sides: results, errors, latency.
 //! - [`migrations`]: the team's migration scripts on each server: applies, dry run,
@@ -9,8 +11,10 @@
 //! - [`rollback`]: a restored pre-upgrade backup against the pre-upgrade source; the refused
 //!   downgrade (native upgrades, `rollback: true`).
 
+pub mod capabilities;
 pub mod content;
 pub mod counts;
+pub mod import;
 pub mod migrations;
 mod outcome;
 pub mod queries;

@@ -2,8 +2,8 @@ use super::counts::GraphCounts;
 use super::queries::latency::LatencyReport;
 use super::queries::QueryClass;
 use crate::engine::EngineError;
-use crate::scenario::MigrationCheckKind;
-use crate::transfer::TransferError;
+use crate::graph::GraphError;
+pub use crate::kinds::CheckKind;
 
 /// The verdict of one check, with the details a person needs to see what differs.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -60,78 +60,6 @@ impl CheckStatus {
             CheckStatus::Allowed => "allowed",
             CheckStatus::Failed => "fail",
         }
-    }
-}
-
-/// Every kind of check a case can run; the one place kinds get their names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckKind {
-    Counts,
-    ContentHash,
-    Schema,
-    /// The scenario's `queries:`.
-    Queries,
-    /// Values the target could not store (found by the logical copy).
-    Capabilities,
-    /// One check of the `migrations:` part, on one server.
-    Migrations(MigrationCheckKind),
-    /// The restored pre-upgrade backup (native upgrades, `rollback: true`).
-    Rollback,
-    /// The refused downgrade (native upgrades, `rollback: true`).
-    Downgrade,
-}
-
-impl CheckKind {
-    /// The name reports and the scenario file use: `counts`, `content_hash`,
-    /// `migrations.dry_run`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckKind::Counts => "counts",
-            CheckKind::ContentHash => "content_hash",
-            CheckKind::Schema => "schema",
-            CheckKind::Queries => "queries",
-            CheckKind::Capabilities => "capabilities",
-            CheckKind::Migrations(k) => match k {
-                MigrationCheckKind::Applies => "migrations.applies",
-                MigrationCheckKind::DryRun => "migrations.dry_run",
-                MigrationCheckKind::Idempotent => "migrations.idempotent",
-                MigrationCheckKind::Reversible => "migrations.reversible",
-                MigrationCheckKind::History => "migrations.history",
-                MigrationCheckKind::SameOnBoth => "migrations.same_on_both",
-            },
-            CheckKind::Rollback => "rollback",
-            CheckKind::Downgrade => "downgrade",
-        }
-    }
-}
-
-impl std::fmt::Display for CheckKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for CheckKind {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl PartialEq<str> for CheckKind {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for CheckKind {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl PartialEq<String> for CheckKind {
-    fn eq(&self, other: &String) -> bool {
-        self.as_str() == other
     }
 }
 
@@ -417,6 +345,6 @@ pub enum CheckError {
     Read {
         check: String,
         #[source]
-        source: TransferError,
+        source: GraphError,
     },
 }

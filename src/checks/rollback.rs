@@ -9,10 +9,10 @@
 
 use std::time::Duration;
 
-use super::content::{stream_hash, GraphHash};
 use super::schema::{snapshot, SchemaSnapshot};
 use super::{CheckError, CheckKind, CheckOutcome};
 use crate::engine::GraphConnection;
+use crate::graph::hash::{stream_hash, GraphHash};
 
 /// The source as it was before the upgrade.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -486,19 +486,19 @@ fn dump_progress(p: migration_harness::transfer::Progress) {
     eprintln!("  {}: {}", p.phase, p.done);
 }
 
-fn archive_exit(e: &migration_harness::transfer::archive::ArchiveError) -> Exit {
+fn archive_exit(e: &migration_harness::run::archive::ArchiveError) -> Exit {
     eprintln!("error: {e}");
     match e {
-        migration_harness::transfer::archive::ArchiveError::BadInput(_)
-        | migration_harness::transfer::archive::ArchiveError::Scenario { .. }
-        | migration_harness::transfer::archive::ArchiveError::BadDump(_) => Exit::BadInput,
+        migration_harness::run::archive::ArchiveError::BadInput(_)
+        | migration_harness::run::archive::ArchiveError::Scenario { .. }
+        | migration_harness::run::archive::ArchiveError::BadDump(_) => Exit::BadInput,
         _ => Exit::Infrastructure,
     }
 }
 
 /// `export`: a scenario's seeded source or an external server to a dump file.
 async fn export_dump(from: &str, file: &std::path::Path, args: DumpArgs) -> Exit {
-    use migration_harness::transfer::archive;
+    use migration_harness::run::archive;
     match archive::export(from, file, args.graph, args.batch_size, &dump_progress).await {
         Ok(h) => {
             eprintln!(
@@ -521,7 +521,7 @@ async fn export_dump(from: &str, file: &std::path::Path, args: DumpArgs) -> Exit
 
 /// `import`: a dump file into a server; findings or a hash mismatch exit with CheckFailed.
 async fn import_dump(file: &std::path::Path, uri: &str, args: DumpArgs, wipe: bool) -> Exit {
-    use migration_harness::transfer::archive;
+    use migration_harness::run::archive;
     match archive::import(
         file,
         uri,
@@ -533,7 +533,7 @@ async fn import_dump(file: &std::path::Path, uri: &str, args: DumpArgs, wipe: bo
     )
     .await
     {
-        Ok(r) => {
+        Ok(archive::Imported { report: r, schema }) => {
             eprintln!(
                 "imported {} nodes, {} relationships from {} (taken from {})",
                 r.stats.nodes,
@@ -548,7 +548,7 @@ async fn import_dump(file: &std::path::Path, uri: &str, args: DumpArgs, wipe: bo
                 eprintln!("  finding: {f}");
             }
             let mut passed = true;
-            if let Some(schema) = &r.schema {
+            if let Some(schema) = &schema {
                 let mark = if schema.passed { "ok" } else { "FAIL" };
                 eprintln!("schema {mark}: {} (dump vs target)", schema.summary);
                 for d in &schema.details {

@@ -1,33 +1,6 @@
 use std::fmt;
 
-/// The graph engines the harness can drive.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Deserialize,
-    serde::Serialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum EngineKind {
-    Neo4j,
-    Falkordb,
-}
-
-impl fmt::Display for EngineKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            EngineKind::Neo4j => "neo4j",
-            EngineKind::Falkordb => "falkordb",
-        })
-    }
-}
+pub use crate::kinds::EngineKind;
 
 /// A server version as far as it matters for dialect choices: `4.4`, `5.26.1`, `2025.01`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

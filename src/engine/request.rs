@@ -7,55 +7,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::dialect::{EngineKind, Version};
-
-/// Which launcher starts a scenario's servers (`launcher:` in a scenario, `--launcher`,
-/// `MH_LAUNCHER`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Deserialize,
-    serde::Serialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum LauncherKind {
-    /// Docker when an engine answers, else a local process.
-    #[default]
-    Auto,
-    /// Containers through testcontainers.
-    Docker,
-    /// Local processes from the binaries `scripts/setup.sh` installed.
-    Process,
-}
-
-impl fmt::Display for LauncherKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            LauncherKind::Auto => "auto",
-            LauncherKind::Docker => "docker",
-            LauncherKind::Process => "process",
-        })
-    }
-}
-
-impl std::str::FromStr for LauncherKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "auto" => Ok(LauncherKind::Auto),
-            "docker" => Ok(LauncherKind::Docker),
-            "process" => Ok(LauncherKind::Process),
-            other => Err(format!(
-                "unknown launcher {other:?}: expected auto, docker or process"
-            )),
-        }
-    }
-}
+pub use crate::kinds::{Edition, LauncherKind};
 
 /// Which side of a migration a server plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,25 +23,6 @@ impl fmt::Display for ServerRole {
             ServerRole::Target => "target",
         })
     }
-}
-
-/// Neo4j edition; Enterprise images need the license agreement env var.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    serde::Deserialize,
-    serde::Serialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Edition {
-    #[default]
-    Community,
-    Enterprise,
 }
 
 /// Everything needed to start (or reach) one server. Built from a scenario's `source:` or

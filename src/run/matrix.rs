@@ -125,6 +125,14 @@ impl Case {
         parts.push(self.target.version.clone());
         parts.join(" -> ")
     }
+
+    /// Source, hops, target, in the order an upgrade goes through them.
+    pub fn servers(&self) -> Vec<&ServerRequest> {
+        std::iter::once(&self.source)
+            .chain(self.hops.iter())
+            .chain(std::iter::once(&self.target))
+            .collect()
+    }
 }
 
 /// `quickstart[falkordb-4.16.3->falkordb-4.18.3]`

@@ -22,110 +22,16 @@
 use std::time::Instant;
 
 use super::matrix::Case;
+use super::outcome::{RunError, ScenarioOutcome, ServerReport};
 use super::pool::ServerPool;
-use super::runner::{run_checks, seed, version_mismatch, ServerReport, Step};
-use super::{EventSink, RunError, RunOptions, ScenarioOutcome};
-use crate::checks::{self, rollback, CheckKind};
+use super::steps::{run_checks, seed, version_mismatch, Step};
+use super::{EventSink, RunOptions};
+use crate::checks::{self, rollback};
 use crate::engine::descriptor::{descriptor, AdminStep};
 use crate::engine::request::ServerRequest;
 use crate::engine::store::Store;
 use crate::engine::{EngineError, Server};
 use crate::scenario::Strategy;
-
-/// The steps of a native case, for `plan`.
-pub fn plan_steps(case: &Case) -> Vec<String> {
-    let scenario = case.scenario.as_ref();
-    let strategy = scenario.file.transfer.strategy.value;
-    let source = &case.source;
-    let mut steps = vec![
-        super::plan::server_step(source),
-        format!("wipe {} (started by the harness)", source.label()),
-        format!(
-            "seed {}: {} statement(s)",
-            source.label(),
-            scenario.fixture_statements.len()
-        ),
-    ];
-    if scenario.file.rollback() {
-        steps.push(format!(
-            "rollback: record the content hash and schema of {}",
-            source.label()
-        ));
-    }
-    steps.push(format!("stop {} and keep its store", source.label()));
-    let admin = descriptor(source.engine).store_admin();
-    let needs = |from: &str, to: &str| admin.is_none_or(|a| a.needs_migrate(from, to));
-    let versions = path(case);
-    if strategy == Strategy::Dump || scenario.file.rollback() {
-        steps.push(format!(
-            "dump the source store with neo4j-admin {}",
-            source.version
-        ));
-    }
-    match strategy {
-        Strategy::Dump => {
-            for (i, pair) in versions.windows(2).enumerate() {
-                let to = pair[1];
-                steps.push(format!(
-                    "load the dump into a new store with neo4j-admin {}",
-                    to.version
-                ));
-                if needs(&pair[0].version, &to.version) {
-                    steps.push(format!("migrate it with neo4j-admin {}", to.version));
-                }
-                if i + 2 < versions.len() {
-                    steps.push(format!("dump it with neo4j-admin {}", to.version));
-                }
-            }
-        }
-        _ => {
-            steps.push("copy the stopped store (the source restarts on the copy)".into());
-            for pair in versions.windows(2) {
-                let to = pair[1];
-                if needs(&pair[0].version, &to.version) {
-                    steps.push(format!(
-                        "migrate the store in place with neo4j-admin {}",
-                        to.version
-                    ));
-                }
-            }
-        }
-    }
-    steps.push(format!(
-        "start {} on the upgraded store",
-        case.target.label()
-    ));
-    steps.push(format!("restart {} on its store", source.label()));
-    // The same checks `run` runs (rollback and migrations below).
-    for kind in scenario.check_kinds().iter().filter(|k| {
-        !matches!(
-            k,
-            CheckKind::Rollback | CheckKind::Downgrade | CheckKind::Migrations(_)
-        )
-    }) {
-        steps.push(format!("check {kind}"));
-    }
-    if scenario.file.rollback() {
-        steps.push(format!(
-            "rollback: load the pre-upgrade dump into a new store with neo4j-admin {0}, start {0} on it, compare content hash and schema",
-            source.version
-        ));
-        steps.push(format!(
-            "downgrade attempt: stop {}, start {} on its store (expected to be refused)",
-            case.target.label(),
-            source.version
-        ));
-    }
-    steps
-}
-
-/// Source, hops, target.
-fn path(case: &Case) -> Vec<&ServerRequest> {
-    std::iter::once(&case.source)
-        .chain(case.hops.iter())
-        .chain(std::iter::once(&case.target))
-        .collect()
-}
 
 fn refused(server: &ServerRequest, message: impl Into<String>) -> RunError {
     RunError::Refused {
@@ -170,7 +76,7 @@ pub(super) async fn run(
     let strategy = scenario.file.transfer.strategy.value;
     let batch = scenario.file.transfer.batch_size.value;
     let migrate_options = scenario.file.transfer.migrate_options();
-    for request in path(case) {
+    for request in case.servers() {
         if request.endpoint.is_some() {
             return Err(refused(
                 request,
@@ -286,7 +192,7 @@ pub(super) async fn run(
         None
     };
 
-    let versions = path(case);
+    let versions = case.servers();
     let (target_store, source_store) = match strategy {
         Strategy::Dump => {
             let (_, first) = backup.as_ref().expect("a dump strategy always dumps");
@@ -464,6 +370,10 @@ mod tests {
         edit(&mut scenario);
         let cases = super::super::matrix::expand(&[scenario], &RunOptions::default(), &[]).unwrap();
         cases.into_iter().next().unwrap()
+    }
+
+    fn plan_steps(case: &Case) -> Vec<String> {
+        crate::run::plan::plan_case(case, &RunOptions::default()).steps
     }
 
     #[test]

@@ -3,6 +3,7 @@ use std::fmt;
 use super::matrix::Case;
 use super::RunOptions;
 use crate::checks::CheckKind;
+use crate::engine::descriptor::descriptor;
 use crate::engine::request::ServerRequest;
 use crate::scenario::{Scenario, Strategy};
 
@@ -33,7 +34,7 @@ pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
     if scenario.file.transfer.strategy.value.is_native() {
         return Plan {
             scenario: case.name.clone(),
-            steps: super::native::plan_steps(case),
+            steps: native_steps(case),
         };
     }
     let (source, target) = (case.source.clone(), case.target.clone());
@@ -113,6 +114,93 @@ pub fn plan_case(case: &Case, options: &RunOptions) -> Plan {
         scenario: case.name.clone(),
         steps,
     }
+}
+
+/// The steps of a native case (`transfer.strategy: dump | in_place`; see `native`).
+fn native_steps(case: &Case) -> Vec<String> {
+    let scenario = case.scenario.as_ref();
+    let strategy = scenario.file.transfer.strategy.value;
+    let source = &case.source;
+    let mut steps = vec![
+        server_step(source),
+        format!("wipe {} (started by the harness)", source.label()),
+        format!(
+            "seed {}: {} statement(s)",
+            source.label(),
+            scenario.fixture_statements.len()
+        ),
+    ];
+    if scenario.file.rollback() {
+        steps.push(format!(
+            "rollback: record the content hash and schema of {}",
+            source.label()
+        ));
+    }
+    steps.push(format!("stop {} and keep its store", source.label()));
+    let admin = descriptor(source.engine).store_admin();
+    let needs = |from: &str, to: &str| admin.is_none_or(|a| a.needs_migrate(from, to));
+    let versions = case.servers();
+    if strategy == Strategy::Dump || scenario.file.rollback() {
+        steps.push(format!(
+            "dump the source store with neo4j-admin {}",
+            source.version
+        ));
+    }
+    match strategy {
+        Strategy::Dump => {
+            for (i, pair) in versions.windows(2).enumerate() {
+                let to = pair[1];
+                steps.push(format!(
+                    "load the dump into a new store with neo4j-admin {}",
+                    to.version
+                ));
+                if needs(&pair[0].version, &to.version) {
+                    steps.push(format!("migrate it with neo4j-admin {}", to.version));
+                }
+                if i + 2 < versions.len() {
+                    steps.push(format!("dump it with neo4j-admin {}", to.version));
+                }
+            }
+        }
+        _ => {
+            steps.push("copy the stopped store (the source restarts on the copy)".into());
+            for pair in versions.windows(2) {
+                let to = pair[1];
+                if needs(&pair[0].version, &to.version) {
+                    steps.push(format!(
+                        "migrate the store in place with neo4j-admin {}",
+                        to.version
+                    ));
+                }
+            }
+        }
+    }
+    steps.push(format!(
+        "start {} on the upgraded store",
+        case.target.label()
+    ));
+    steps.push(format!("restart {} on its store", source.label()));
+    // The same checks `run` runs (rollback and migrations below).
+    for kind in scenario.check_kinds().iter().filter(|k| {
+        !matches!(
+            k,
+            CheckKind::Rollback | CheckKind::Downgrade | CheckKind::Migrations(_)
+        )
+    }) {
+        steps.push(format!("check {kind}"));
+    }
+    if scenario.file.rollback() {
+        steps.push(format!(
+            "rollback: load the pre-upgrade dump into a new store with neo4j-admin {0}, start {0} on it, compare content hash and schema",
+            source.version
+        ));
+        steps.push(format!(
+            "downgrade attempt: stop {}, start {} on its store (expected to be refused)",
+            case.target.label(),
+            source.version
+        ));
+    }
+    steps
 }
 
 /// The `migrations:` part: per server, wipe + fixtures, then the checks per migration.

@@ -4,191 +4,15 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 
 use super::matrix::Case;
+use super::outcome::{RunError, ScenarioOutcome, ServerReport, Verdict};
 use super::pool::ServerPool;
+use super::steps::{held_nodes, run_checks, run_migrations, seed, version_mismatch, Step};
 use super::{Event, EventSink, RunOptions, RunnerSettings};
-use crate::checks::{self, CheckError, CheckOutcome};
-use crate::engine::{EngineError, GraphConnection, Query, Server};
-use crate::scenario::{PairVersions, Scenario, Strategy};
-use crate::transfer::{self, TransferError};
+use crate::checks::{self, CheckOutcome};
+use crate::engine::{GraphConnection, Query, Server};
+use crate::scenario::{Scenario, Strategy};
+use crate::transfer;
 use crate::value::Value;
-
-/// How a scenario ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// Every check passed.
-    Pass,
-    /// The run completed and at least one check failed.
-    Fail,
-    /// The run could not complete (a server, a statement or the transfer failed).
-    Error,
-    /// The case did not run (`--fail-fast` after an earlier failure).
-    Skipped,
-}
-
-impl Verdict {
-    /// The one word every report uses for it: `pass`, `fail`, `error`, `skipped` (upper-cased
-    /// where a report shouts it).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Error => "error",
-            Verdict::Skipped => "skipped",
-        }
-    }
-}
-
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// `2026-12-01T08:07:38.123Z` (RFC 3339, UTC, milliseconds).
-fn rfc3339<S: serde::Serializer>(
-    at: &Option<chrono::DateTime<chrono::Utc>>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match at {
-        Some(at) => s.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        None => s.serialize_none(),
-    }
-}
-
-fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(round(*d))
-}
-
-/// Everything a reporter needs about one finished scenario.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ScenarioOutcome {
-    pub scenario: String,
-    /// The case name, `scenario[engine-version->engine-version]`.
-    pub case: String,
-    /// `falkordb 4.16.3`
-    pub source: String,
-    /// `falkordb 4.18.3`
-    pub target: String,
-    /// Intermediate versions of a chained upgrade, in order.
-    pub hops: Vec<String>,
-    pub path: String,
-    pub verdict: Verdict,
-    pub checks: Vec<CheckOutcome>,
-    /// Why the run stopped, for `Verdict::Error`.
-    pub error: Option<String>,
-    /// (step, seconds) in the order they ran.
-    pub timings: Vec<(String, f64)>,
-    /// Every server of the case as it reported itself (empty when none started).
-    pub servers: Vec<ServerReport>,
-    /// When the case started (`None`: it did not run).
-    #[serde(serialize_with = "rfc3339")]
-    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// The case's wall time, server start included (`elapsed_seconds` in JSON).
-    #[serde(rename = "elapsed_seconds", serialize_with = "seconds")]
-    pub elapsed: Duration,
-}
-
-/// One server of a case: what was asked for and what the server itself reported.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct ServerReport {
-    /// `source`, `target`, or `hop`.
-    pub role: String,
-    pub engine: String,
-    /// The version the scenario asked for (`5.26`).
-    pub requested: String,
-    /// The version the server reported (`5.26.19`: `dbms.components()`, `MODULE LIST`).
-    pub version: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub edition: Option<String>,
-    /// `docker`, `process`, or `endpoint` for a server the harness did not start.
-    pub launcher: String,
-}
-
-impl ServerReport {
-    pub(super) fn of(server: &Server, role: &str) -> Self {
-        ServerReport {
-            role: role.to_owned(),
-            engine: server.request.engine.to_string(),
-            requested: server.request.version.clone(),
-            version: server.info.version.clone(),
-            edition: server.info.edition.clone(),
-            launcher: server.launcher.unwrap_or("endpoint").to_owned(),
-        }
-    }
-}
-
-impl ScenarioOutcome {
-    /// The case name, or the scenario name for an outcome built without one.
-    pub fn name(&self) -> &str {
-        if self.case.is_empty() {
-            &self.scenario
-        } else {
-            &self.case
-        }
-    }
-
-    /// `falkordb-4.16.3->falkordb-4.18.3`, the matrix column of this case.
-    pub fn pair(&self) -> String {
-        format!(
-            "{}->{}",
-            self.source.replace(' ', "-"),
-            self.target.replace(' ', "-")
-        )
-    }
-}
-
-/// A server's error about a fixture statement may quote it (FalkorDB's `errCtx`, Neo4j's caret
-/// line). A fixture may come from any file, so beyond the statement's first line (which the
-/// error shows, shortened) none of its lines are echoed.
-fn without_statement_body(e: EngineError, statement: &str) -> EngineError {
-    let EngineError::Query {
-        server,
-        query,
-        code,
-        mut message,
-    } = e
-    else {
-        return e;
-    };
-    let mut lines = statement.lines().map(str::trim).filter(|l| !l.is_empty());
-    lines.next();
-    for line in lines.filter(|l| l.chars().count() >= 3) {
-        message = message.replace(line, "…");
-    }
-    EngineError::Query {
-        server,
-        query,
-        code,
-        message,
-    }
-}
-
-/// Why a run could not complete.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Engine(#[from] EngineError),
-    #[error("failed to seed {server}: statement at {origin} failed: {source}")]
-    Fixture {
-        server: String,
-        origin: String,
-        #[source]
-        source: EngineError,
-    },
-    #[error("failed to prepare {server}: {message}")]
-    Refused { server: String, message: String },
-    #[error("failed to transfer from {source_server} to {target_server}: {error}{state}")]
-    Transfer {
-        source_server: String,
-        target_server: String,
-        error: TransferError,
-        /// What an external target holds now (empty for the harness's own servers).
-        state: String,
-    },
-    #[error(transparent)]
-    Check(#[from] CheckError),
-}
 
 /// Runs one scenario end to end against its own `source`/`target` (with `options`' overrides;
 /// a `matrix:` is not expanded: use [`run_cases`] for that) and reports events to `sink`.
@@ -392,47 +216,6 @@ pub async fn run_case(
     outcome
 }
 
-pub(super) struct Step<'a> {
-    scenario: &'a str,
-    name: String,
-    begin: Instant,
-}
-
-impl<'a> Step<'a> {
-    pub(super) fn start(scenario: &'a str, name: impl Into<String>, sink: &dyn EventSink) -> Self {
-        let name = name.into();
-        sink.emit(&Event::StepStarted {
-            scenario,
-            step: &name,
-        });
-        Step {
-            scenario,
-            name,
-            begin: Instant::now(),
-        }
-    }
-
-    pub(super) fn finish(
-        self,
-        sink: &dyn EventSink,
-        outcome: &mut ScenarioOutcome,
-        note: Option<String>,
-    ) {
-        let elapsed = self.begin.elapsed();
-        sink.emit(&Event::StepFinished {
-            scenario: self.scenario,
-            step: &self.name,
-            elapsed,
-            note,
-        });
-        outcome.timings.push((self.name, round(elapsed)));
-    }
-}
-
-fn round(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1000.0).round() / 1000.0
-}
-
 async fn run_steps(
     case: &Case,
     options: &RunOptions,
@@ -607,7 +390,7 @@ async fn run_steps(
         // Properties the target could not store: a finding per label/type and property; a
         // passing check when there is none, so every hop's copy is checked visibly.
         let result =
-            transfer::capability::outcome(&stats.findings, &to.describe()).unwrap_or_else(|| {
+            checks::capabilities::outcome(&stats.findings, &to.describe()).unwrap_or_else(|| {
                 CheckOutcome::new(
                     checks::CheckKind::Capabilities,
                     true,
@@ -623,171 +406,6 @@ async fn run_steps(
     }
 
     run_checks(case, options, source, target, sink, outcome).await
-}
-
-/// Loads the scenario's fixtures into the source, statement by statement.
-pub(super) async fn seed(
-    scenario: &Scenario,
-    src: &dyn GraphConnection,
-    name: &str,
-    sink: &dyn EventSink,
-    outcome: &mut ScenarioOutcome,
-) -> Result<(), RunError> {
-    let step = Step::start(name, "seed source", sink);
-    for statement in &scenario.fixture_statements {
-        src.execute(&Query::new(statement.text.clone()))
-            .await
-            .map_err(|e| RunError::Fixture {
-                server: src.describe(),
-                origin: statement.to_string(),
-                source: without_statement_body(e, &statement.text),
-            })?;
-    }
-    step.finish(
-        sink,
-        outcome,
-        Some(format!(
-            "{} statement(s)",
-            scenario.fixture_statements.len()
-        )),
-    );
-    Ok(())
-}
-
-/// The scenario's checks and queries, source against target.
-pub(super) async fn run_checks(
-    case: &Case,
-    options: &RunOptions,
-    source: &Server,
-    target: &Server,
-    sink: &dyn EventSink,
-    outcome: &mut ScenarioOutcome,
-) -> Result<(), RunError> {
-    let name = case.name.as_str();
-    let scenario = case.scenario.as_ref();
-    let batch = scenario.file.transfer.batch_size.value;
-    let (src, tgt): (&dyn GraphConnection, &dyn GraphConnection) =
-        (source.connection.as_ref(), target.connection.as_ref());
-    // `allow: - when:` scopes are matched against the versions the servers reported.
-    let case_context = checks::CaseContext {
-        versions: PairVersions::new(source.info.version.clone(), target.info.version.clone()),
-        fail_on_stale_allowances: scenario.file.fail_on_stale_allowances,
-    };
-    for check in scenario.checks() {
-        let step = Step::start(name, format!("check {}", check.kind()), sink);
-        let result = checks::run_check_in(&check, src, tgt, batch, &case_context).await?;
-        sink.emit(&Event::CheckFinished {
-            scenario: name,
-            outcome: &result,
-        });
-        step.finish(sink, outcome, None);
-        outcome.checks.push(result);
-    }
-    if !scenario.file.queries.is_empty() {
-        let step = Step::start(name, "check queries", sink);
-        let settings = checks::queries::Settings {
-            versions: Some(case_context.versions.clone()),
-            ..checks::queries::Settings::for_scenario(scenario, options.update_snapshots)
-        };
-        let result = checks::queries::run(&scenario.file.queries, src, tgt, &settings).await?;
-        sink.emit(&Event::CheckFinished {
-            scenario: name,
-            outcome: &result,
-        });
-        step.finish(sink, outcome, None);
-        outcome.checks.push(result);
-    }
-    run_migrations(name, scenario, source, target, sink, outcome).await
-}
-
-/// The scenario's `migrations:` part: the scripts on the source's and the target's version,
-/// concurrently, each server wiped and seeded with the fixtures first; then `same_on_both`.
-async fn run_migrations(
-    name: &str,
-    scenario: &Scenario,
-    source: &Server,
-    target: &Server,
-    sink: &dyn EventSink,
-    outcome: &mut ScenarioOutcome,
-) -> Result<(), RunError> {
-    use checks::migrations::{run_on_server, same_on_both, MigrationServer};
-    let (Some(spec), Some(set)) = (&scenario.file.migrations, &scenario.migration_set) else {
-        return Ok(());
-    };
-    for server in [source, target] {
-        if !server.owned {
-            return Err(RunError::Refused {
-                server: server.connection.describe(),
-                message: "the migrations part wipes and re-seeds each server many times, so it runs only on servers the harness starts; drop endpoint:/--source-uri/--target-uri for this scenario".into(),
-            });
-        }
-    }
-    let step = Step::start(name, "migrations", sink);
-    fn on<'s>(role: &'s str, server: &'s Server) -> MigrationServer<'s> {
-        MigrationServer {
-            role,
-            connection: server.connection.as_ref(),
-            version: server.info.version.clone(),
-        }
-    }
-    let (ms, mt) = (on("source", source), on("target", target));
-    let fixtures = &scenario.fixture_statements;
-    let (a, b) = tokio::join!(
-        run_on_server(spec, set, fixtures, &ms),
-        run_on_server(spec, set, fixtures, &mt)
-    );
-    let (a, b) = (a?, b?);
-    let before = outcome.checks.len();
-    for result in a.outcomes.iter().chain(&b.outcomes) {
-        sink.emit(&Event::CheckFinished {
-            scenario: name,
-            outcome: result,
-        });
-        outcome.checks.push(result.clone());
-    }
-    if spec
-        .checks
-        .contains(&crate::scenario::MigrationCheckKind::SameOnBoth)
-    {
-        let result = same_on_both(&[(&ms, &a), (&mt, &b)], set.migrations.len());
-        sink.emit(&Event::CheckFinished {
-            scenario: name,
-            outcome: &result,
-        });
-        outcome.checks.push(result);
-    }
-    let added = &outcome.checks[before..];
-    let failed = added.iter().filter(|c| !c.passed).count();
-    let note = format!(
-        "{} migration(s) on 2 servers: {} check(s), {failed} failed",
-        set.migrations.len(),
-        added.len()
-    );
-    step.finish(sink, outcome, Some(note));
-    Ok(())
-}
-
-/// Harness-owned servers are wiped. An external server is wiped only with `--allow-destructive`;
-/// otherwise it must already be empty, so nothing is destroyed without being asked.
-/// Why a server's reported version does not match the requested one, if it does not. The
-/// requested version must be a prefix of the reported one by dotted components (`5.26` accepts
-/// `5.26.19`, `4.18.3` only `4.18.3`); `any` accepts every version.
-pub(super) fn version_mismatch(requested: &str, reported: &str) -> Option<String> {
-    let requested = requested.trim();
-    if requested.eq_ignore_ascii_case("any") {
-        return None;
-    }
-    let want: Vec<&str> = requested.split(['.', '-']).collect();
-    let have: Vec<&str> = reported.trim().split(['.', '-']).collect();
-    let matches = want.len() <= have.len()
-        && want.iter().zip(&have).all(|(w, h)| {
-            w == h || matches!((w.parse::<u64>(), h.parse::<u64>()), (Ok(a), Ok(b)) if a == b)
-        });
-    (!matches).then(|| {
-        format!(
-            "the server reports version {reported}, but the scenario asked for {requested}; fix the version (or write `version: any` to accept whatever runs there)"
-        )
-    })
 }
 
 /// What a server is in a case, for [`prepare`].
@@ -835,18 +453,7 @@ async fn prepare(
             conn.describe()
         )));
     }
-    let query = "MATCH (n) RETURN count(n)";
-    let count = conn.execute(&Query::new(query)).await?;
-    let nodes = count
-        .single()
-        .and_then(Value::as_int)
-        .ok_or_else(|| RunError::Refused {
-            server: conn.describe(),
-            message: format!(
-                "could not read how many nodes it holds ({query} returned {:?})",
-                count.rows
-            ),
-        })?;
+    let nodes = held_nodes(conn.as_ref()).await?;
     if nodes == 0 {
         return Ok(None);
     }
@@ -965,47 +572,5 @@ impl ProgressSink<'_> {
             step: "transfer",
             message: format!("{}: {}", p.phase, p.done),
         });
-    }
-}
-
-#[cfg(test)]
-mod version_tests {
-    use super::version_mismatch;
-
-    #[test]
-    fn requested_versions_are_prefixes_of_reported_ones() {
-        assert_eq!(version_mismatch("5.26", "5.26.19"), None);
-        assert_eq!(version_mismatch("2025.01", "2025.1.0"), None);
-        assert_eq!(version_mismatch("4.18.3", "4.18.3"), None);
-        assert_eq!(version_mismatch("any", "4.22.1"), None);
-        assert!(version_mismatch("4.14.2", "4.18.3")
-            .unwrap()
-            .contains("reports version 4.18.3"));
-        assert!(version_mismatch("5.26.19", "5.26").is_some());
-        assert!(version_mismatch("4.1", "4.18.3").is_some());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_fixture_error_does_not_echo_the_statement_beyond_its_first_line() {
-        let statement = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin\n";
-        let e = EngineError::query(
-            "source",
-            statement,
-            None,
-            "Invalid input at line 2: errCtx: daemon:x:1:1:daemon:/usr/sbin",
-        );
-        let shown = RunError::Fixture {
-            server: "source".into(),
-            origin: "f.cypher:1".into(),
-            source: without_statement_body(e, statement),
-        }
-        .to_string();
-        assert!(!shown.contains("daemon"), "{shown}");
-        assert!(shown.contains("root:x:0:0"), "{shown}");
     }
 }

@@ -7,8 +7,8 @@ use super::ScenarioError;
 use crate::cypher::statements::{self, Statement};
 use crate::engine::descriptor::descriptor;
 use crate::engine::endpoint::Endpoint;
-use crate::engine::request::{Edition, LauncherKind};
 use crate::io_error::describe_io_error;
+use crate::kinds::{Edition, LauncherKind};
 
 const MAX_BATCH_SIZE: u64 = 100_000;
 

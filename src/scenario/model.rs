@@ -7,9 +7,7 @@ use serde_saphyr::{Location, Spanned};
 pub use super::allow_spec::*;
 pub use super::query_spec::*;
 pub use super::schema_spec::*;
-use crate::engine::dialect::EngineKind;
-use crate::engine::request::Edition;
-use crate::engine::request::LauncherKind;
+use crate::kinds::{Edition, EngineKind, LauncherKind};
 
 /// A whole scenario file. Unknown keys anywhere are errors (with file:line:column).
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -95,46 +93,7 @@ pub struct MigrationsSpec {
     pub expect_failures: Vec<ExpectedFailure>,
 }
 
-/// One check about one migration on one server.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    serde::Serialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum MigrationCheckKind {
-    Applies,
-    DryRun,
-    Idempotent,
-    Reversible,
-    History,
-    SameOnBoth,
-}
-
-impl MigrationCheckKind {
-    pub fn all() -> Vec<MigrationCheckKind> {
-        use MigrationCheckKind::*;
-        vec![Applies, DryRun, Idempotent, Reversible, History, SameOnBoth]
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            MigrationCheckKind::Applies => "applies",
-            MigrationCheckKind::DryRun => "dry_run",
-            MigrationCheckKind::Idempotent => "idempotent",
-            MigrationCheckKind::Reversible => "reversible",
-            MigrationCheckKind::History => "history",
-            MigrationCheckKind::SameOnBoth => "same_on_both",
-        }
-    }
-}
+pub use crate::kinds::MigrationCheckKind;
 
 /// What the scenario declares about one migration.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -336,8 +295,8 @@ pub enum Check {
 }
 
 impl Check {
-    pub fn kind(&self) -> crate::checks::CheckKind {
-        use crate::checks::CheckKind;
+    pub fn kind(&self) -> crate::kinds::CheckKind {
+        use crate::kinds::CheckKind;
         match self {
             Check::Counts(_) => CheckKind::Counts,
             Check::ContentHash(_) => CheckKind::ContentHash,
@@ -413,8 +372,8 @@ impl Scenario {
     /// when it has queries, `capabilities` when a logical copy moves the data (one per hop),
     /// `rollback` and `downgrade` for a native upgrade with `rollback: true`, then the
     /// `migrations:` checks. `validate`, `plan` and `run` all list these.
-    pub fn check_kinds(&self) -> Vec<crate::checks::CheckKind> {
-        use crate::checks::CheckKind;
+    pub fn check_kinds(&self) -> Vec<crate::kinds::CheckKind> {
+        use crate::kinds::CheckKind;
         let mut kinds: Vec<CheckKind> = Vec::new();
         if self.file.transfer.strategy.value == Strategy::Logical {
             kinds.push(CheckKind::Capabilities);

@@ -12,9 +12,7 @@
 //! The caller turns the fast path off (everything through Cypher): `MH_GRAPH_BULK=off` or
 //! `--graph-bulk off` at the CLI, `RunOptions::no_graph_bulk` in the library.
 
-use super::export::{ExportedNode, ExportedRelationship};
-use super::id_table::IdTable;
-use super::logical::target_id;
+use super::id_map::target_id;
 use super::TransferError;
 use crate::engine::falkordb::bulk::{
     self, BulkEdge, BulkError, BulkLimits, BulkLoadError, BulkNode, BulkPlan, BulkReport, EntityRef,
@@ -22,6 +20,8 @@ use crate::engine::falkordb::bulk::{
 use crate::engine::falkordb::construct;
 use crate::engine::falkordb::FalkorConnection;
 use crate::engine::{EngineError, GraphConnection};
+use crate::graph::export::{ExportedNode, ExportedRelationship};
+use crate::graph::id_table::IdTable;
 use crate::value::Value;
 
 /// Bulk-loads into one FalkorDB graph that it created.
@@ -44,7 +44,7 @@ fn load_error(step: &str, e: BulkLoadError) -> TransferError {
     }
 }
 
-fn table_error(source: super::id_table::IdTableError) -> TransferError {
+fn table_error(source: crate::graph::id_table::IdTableError) -> TransferError {
     TransferError::IdTable {
         step: "remember copied node ids".into(),
         source,

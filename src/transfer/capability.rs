@@ -25,38 +25,8 @@ use std::collections::BTreeMap;
 
 use crate::engine::descriptor::descriptor;
 use crate::engine::dialect::Dialect;
+pub use crate::graph::Finding;
 use crate::value::Value;
-
-/// One property the target could not store, aggregated over all entities that hold it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// `(:A:B)` for a node label set, `[:TYPE]` for a relationship type.
-    pub entity: String,
-    pub property: String,
-    /// The Cypher type of the value, e.g. `FLOAT` or `LIST`.
-    pub value_type: String,
-    pub reason: String,
-    /// How many entities held such a value (and were written without it, or with it changed).
-    pub count: u64,
-    /// The value was written but the target keeps a different value (e.g. rounded).
-    pub lossy: bool,
-}
-
-impl std::fmt::Display for Finding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} property {} ({}): {} on {} entit{}: {}",
-            self.entity,
-            self.property,
-            self.value_type,
-            if self.lossy { "changed" } else { "not stored" },
-            self.count,
-            if self.count == 1 { "y" } else { "ies" },
-            self.reason
-        )
-    }
-}
 
 /// Findings collected during a transfer, keyed by (entity, property, type).
 #[derive(Debug, Clone, Default)]
@@ -150,37 +120,6 @@ pub fn storable(dialect: &Dialect, value: &Value) -> Result<(), String> {
 /// Why a storable value would be kept changed by a target of `dialect`, if it would.
 pub fn lossy(dialect: &Dialect, value: &Value) -> Option<String> {
     descriptor(dialect.engine).lossy(value)
-}
-
-/// The `capabilities` check outcome of a transfer into `target`: failed, one detail per
-/// finding; `None` when every property was stored.
-pub fn outcome(findings: &[Finding], target: &str) -> Option<crate::checks::CheckOutcome> {
-    if findings.is_empty() {
-        return None;
-    }
-    let count = |lossy: bool| -> (usize, u64) {
-        let f: Vec<&Finding> = findings.iter().filter(|f| f.lossy == lossy).collect();
-        (f.len(), f.iter().map(|f| f.count).sum())
-    };
-    let mut parts = Vec::new();
-    for (lossy, what) in [(false, "left out"), (true, "stored changed")] {
-        let (props, values) = count(lossy);
-        if props > 0 {
-            parts.push(format!(
-                "{props} propert{} {what} ({values} value(s))",
-                if props == 1 { "y" } else { "ies" }
-            ));
-        }
-    }
-    Some(crate::checks::CheckOutcome::new(
-        crate::checks::CheckKind::Capabilities,
-        false,
-        format!(
-            "{target} could not store every property exactly: {}",
-            parts.join(", ")
-        ),
-        findings.iter().map(ToString::to_string).collect(),
-    ))
 }
 
 #[cfg(test)]

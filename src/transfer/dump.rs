@@ -21,12 +21,13 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde_json::{json, Map, Value as Json};
 
-use super::export::{ExportedNode, ExportedRelationship, NodePager, RelationshipPager};
-use super::id_table::{IdTable, IdTableError};
 use super::logical::Writer;
 use super::{Phase, Progress, TransferStats};
-use crate::checks::content::{stream_hash, GraphHash, HashBuilder};
 use crate::engine::GraphConnection;
+use crate::graph::export::{ExportedNode, ExportedRelationship, NodePager, RelationshipPager};
+use crate::graph::hash::{stream_hash, GraphHash, HashBuilder};
+use crate::graph::id_table::{IdTable, IdTableError};
+use crate::kinds::EngineKind;
 use crate::value::{Point, Value, Zone};
 
 pub const FORMAT: &str = "migration-harness-dump";
@@ -890,9 +891,20 @@ pub struct ImportReport {
     pub target_relationships: u64,
     /// Things the user should know (a byte order mark, a replaced graph, ...).
     pub notes: Vec<String>,
-    /// The dump's schema recreated on the target and compared with what the target then holds
-    /// (`None` for a version 1 dump, which has no schema).
-    pub schema: Option<crate::checks::CheckOutcome>,
+    /// The dump's schema recreated on the target, and what the target then holds (`None` for
+    /// a version 1 dump, which has no schema); `checks::import::schema_outcome` compares them.
+    pub schema: Option<ImportedSchema>,
+}
+
+/// A dump's indexes and constraints after they were created on a target.
+#[derive(Debug, Clone)]
+pub struct ImportedSchema {
+    /// The engine the dump was taken from, whose dialect the dump's schema is written in.
+    pub from: EngineKind,
+    /// What the dump holds.
+    pub wanted: crate::engine::schema::SchemaSnapshot,
+    /// What the target holds after the import created what its dialect can.
+    pub now: crate::engine::schema::SchemaSnapshot,
 }
 
 /// How much an import has written so far (what a failed import leaves behind).
@@ -1005,16 +1017,13 @@ pub async fn import_counting(
 }
 
 /// Creates a dump's indexes and constraints on `target` (what its dialect can create; see
-/// [`super::schema`]), waits for the indexes, and compares the target's schema with the dump's
-/// as the `schema` check does.
+/// [`super::schema`]), waits for the indexes, and reads the target's schema back.
 async fn import_schema(
     engine: &str,
     items: &[crate::engine::schema::SchemaItem],
     target: &dyn GraphConnection,
-) -> Result<crate::checks::CheckOutcome, DumpError> {
-    use crate::checks::schema;
+) -> Result<ImportedSchema, DumpError> {
     use crate::engine::descriptor::engine_named;
-    use crate::engine::dialect::Dialect;
     let engine_err = |step: &str| {
         let step = step.to_owned();
         move |source| DumpError::Transfer(super::TransferError::Engine { step, source })
@@ -1032,15 +1041,8 @@ async fn import_schema(
         .map_err(engine_err("read the target's schema"))?;
     // The dump's version is not known here, so no built-in version mapping applies; an engine
     // name this harness does not know is compared as the target's.
-    let kind = engine_named(engine).unwrap_or(target.dialect().engine);
-    let result = schema::diff(
-        &wanted,
-        &now,
-        &Dialect::new(kind, None),
-        target.dialect(),
-        &[],
-    );
-    Ok(schema::outcome(&result))
+    let from = engine_named(engine).unwrap_or(target.dialect().engine);
+    Ok(ImportedSchema { from, wanted, now })
 }
 
 #[cfg(test)]

@@ -25,14 +25,15 @@ use std::collections::BTreeMap;
 
 use super::bulk::BulkWriter;
 use super::capability::{node_entity, relationship_entity, Findings};
-use super::export::{
-    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship,
-};
-use super::id_table::IdTable;
+use super::id_map::target_id;
 use super::{Phase, Progress, TransferError, TransferStats, TEMP_ID, TEMP_LABEL};
 use crate::engine::dialect::escape_name;
 use crate::engine::falkordb::construct::{self, Tags};
 use crate::engine::{Dialect, GraphConnection, Query};
+use crate::graph::export::{
+    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship,
+};
+use crate::graph::id_table::IdTable;
 use crate::value::Value;
 
 /// Copies every node and relationship of `source` into `target` (which should be empty),
@@ -325,22 +326,6 @@ impl<'a> Writer<'a> {
             bulk_loaded: self.bulk_loaded,
             findings: self.findings.into_vec(),
         })
-    }
-}
-
-/// The target id of the node copied from source node `id`.
-pub(super) fn target_id(table: &mut IdTable<8>, id: i64) -> Result<i64, TransferError> {
-    let step = "resolve a relationship endpoint";
-    match table.get(id) {
-        Ok(Some(bytes)) => Ok(i64::from_be_bytes(bytes)),
-        Ok(None) => Err(unexpected(
-            step,
-            format!("node {id} was not copied (it appeared after the nodes were read?)"),
-        )),
-        Err(source) => Err(TransferError::IdTable {
-            step: step.into(),
-            source,
-        }),
     }
 }
 

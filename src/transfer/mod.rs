@@ -1,33 +1,26 @@
 //! Data movers: how the graph gets from the source server to the target server.
 //!
-//! - [`export`]: page through a whole graph (used by movers and checks).
 //! - [`logical`]: read every node and relationship over the connection, write them in batches.
-//! - [`id_table`]: node id -> fixed-size record lookups in a temporary file (flat memory).
 //! - `bulk`: the copy's GRAPH.BULK fast path into a new FalkorDB graph.
+//! - `id_map`: source -> target node ids during a copy, read by both writers.
 //! - [`schema`]: recreate the source's indexes (and what constraints it can) on the target.
 
-pub mod archive;
 mod bulk;
 pub mod capability;
 pub mod dump;
-mod error;
-pub mod export;
-pub mod id_table;
+mod id_map;
 pub mod logical;
 pub mod partial;
 pub mod schema;
 
-pub use error::TransferError;
+/// What a mover returns when it fails: the graph floor's error (reading and writing fail the
+/// same ways: an engine error, an unexpected reply, the id table).
+pub use crate::graph::GraphError as TransferError;
 
 /// Label and property the logical mover puts on target nodes while it copies, to resolve
 /// relationship endpoints without internal ids; both are removed when the copy ends.
 pub const TEMP_LABEL: &str = "__MH_Node";
 pub const TEMP_ID: &str = "__mh_id";
-
-/// True for labels, types and keys the harness itself creates, which checks leave out.
-pub fn is_internal_name(name: &str) -> bool {
-    name.starts_with("__MH_") || name.starts_with("__mh_")
-}
 
 /// Progress of a running transfer, reported after every batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

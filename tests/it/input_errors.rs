@@ -170,7 +170,7 @@ proptest::proptest! {
         let enc = percent_encode(&password);
         let scenario = s(&write(dir.path(), "p.yaml", &scenario("p", "")));
         // A valid dump of an empty graph, so that import goes on to connect.
-        let empty = migration_harness::checks::content::HashBuilder::default().finish().graph_hash;
+        let empty = migration_harness::graph::hash::HashBuilder::default().finish().graph_hash;
         let dump = write(
             dir.path(),
             "d.jsonl",

@@ -19,6 +19,7 @@ mod e2e_falkordb;
 mod endpoint_serial;
 mod exact_doubles_falkordb;
 mod input_errors;
+mod layering;
 mod matrix_cli;
 mod migrations_falkordb;
 mod migrations_neo4j;

@@ -10,10 +10,10 @@ use crate::support;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use migration_harness::checks::content::stream_hash;
 use migration_harness::engine::{GraphConnection, Query};
+use migration_harness::graph::export::ExportedNode;
+use migration_harness::graph::hash::stream_hash;
 use migration_harness::transfer;
-use migration_harness::transfer::export::ExportedNode;
 use migration_harness::value::{Value, Zone};
 
 const SOURCE: &str = "4.16.3";

@@ -13,13 +13,14 @@ use support::falkordb_request as request;
 use std::collections::BTreeMap;
 
 use futures::TryStreamExt;
-use migration_harness::checks::content::{stream_hash, stream_hash_reading_endpoints};
 use migration_harness::engine::dialect::escape_name;
 use migration_harness::engine::falkordb::construct;
 use migration_harness::engine::server::ServerRole;
 use migration_harness::engine::{GraphConnection, Query, Server};
+use migration_harness::graph::export;
+use migration_harness::graph::hash::{stream_hash, stream_hash_reading_endpoints};
 use migration_harness::scenario::ContentHashCheck;
-use migration_harness::transfer::{self, dump, export};
+use migration_harness::transfer::{self, dump};
 use migration_harness::value::Value;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use strategies::{graph, Graph};

@@ -4,7 +4,7 @@
 //! `0.333333333333333`, `0.1 + 0.2` as `0.3`, DBL_MAX as `1.79769313486232e+308`, which parses
 //! as infinity), in RESP2 and RESP3 alike, so the reply's text cannot carry a double exactly.
 //! Integers it does carry exactly (64 bits). So the readers that must be exact (the copy's and
-//! the content hash's paging reads, `transfer::export`) add one column, [`column`], that asks
+//! the content hash's paging reads, `graph::export`) add one column, [`column`], that asks
 //! the server for every Float of an entity's properties as an integer pair `[m, k]` with
 //! `x == m * 2^-k` exactly, and [`apply`] puts those exact values in place of the rounded ones.
 //!

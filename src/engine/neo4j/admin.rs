@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::engine::{quote_arg, Installation};
+use super::installation::{quote_arg, Installation};
 use crate::engine::descriptor::{AdminStep, StoreAdmin};
 use crate::engine::dialect::Version;
 use crate::engine::EngineError;

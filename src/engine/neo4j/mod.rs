@@ -8,6 +8,8 @@
 //! - [`convert`]: `BoltType` <-> [`Value`](crate::value::Value), on top of `decode`, which
 //!   reads neo4rs values field by field (its own serde view of some types is lossy).
 //! - [`admin`]: `neo4j-admin` dump / load / migrate on the process launcher's stores.
+//! - `installation`: a version installed for the process launcher (jars, Java, `@argfile`
+//!   quoting), shared by `engine` and `admin`.
 //! - [`schema`]: reading `SHOW INDEXES` / `SHOW CONSTRAINTS`, creating indexes and constraints.
 //! - `columns`: recovering the column order neo4rs 0.8 does not keep.
 
@@ -18,6 +20,7 @@ mod connection;
 pub mod convert;
 mod decode;
 mod engine;
+mod installation;
 pub mod schema;
 
 pub use connection::{connect, Neo4jConnection, DEFAULT_DATABASE, PASSWORD_ENV, USER_ENV};

@@ -39,7 +39,7 @@
 //!   They are items like any other (`index LOOKUP (all node labels)`), with their generated
 //!   names dropped, so a target that lacks or adds one is reported explicitly.
 //! - Indexes on the harness's own temporary label and property (`__MH_Node`, `__mh_id`; see
-//!   `transfer::is_internal_name`) are left out.
+//!   `kinds::is_internal_name`) are left out.
 //! - FalkorDB indexes are per property: `CREATE INDEX FOR (n:L) ON (n.a, n.b)` makes two range
 //!   indexes, and `CALL db.indexes()` shows one row per label with a `types` map per property
 //!   (measured on 4.16.3 and 4.18.3). So FalkorDB gives one RANGE (or VECTOR) item per property,
@@ -49,7 +49,7 @@
 use super::model::{ConstraintKind, EntityType, IndexKind, SchemaItem, SchemaSnapshot};
 use crate::engine::descriptor::descriptor;
 use crate::engine::{Dialect, EngineError, GraphConnection, Query, QueryResult};
-use crate::transfer::is_internal_name;
+use crate::kinds::is_internal_name;
 use crate::value::Value;
 
 /// One engine's schema knowledge, handed out by its descriptor

@@ -1,9 +1,11 @@
 use crate::engine::EngineError;
 
-/// A transfer that could not complete. The source is never written to, so it is intact; the
-/// target holds a partial copy (the runner wipes harness-owned targets before each run).
+/// A read of a whole graph (paging, hashing) or a transfer that could not complete: movers
+/// return it as `transfer::TransferError`. A transfer never writes to its source, so
+/// the source is intact; the target holds a partial copy (the runner wipes harness-owned
+/// targets before each run).
 #[derive(Debug, thiserror::Error)]
-pub enum TransferError {
+pub enum GraphError {
     #[error("failed to {step}: {source}")]
     Engine {
         step: String,

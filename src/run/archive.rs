@@ -1,5 +1,7 @@
-//! The `export` and `import` commands: a graph to a dump file and back (see [`super::dump`] and
-//! docs/DUMP-FORMAT.md).
+//! The `export` and `import` commands: a graph to a dump file and back (see
+//! [`crate::transfer::dump`] and docs/DUMP-FORMAT.md). Orchestration, so it lives here: it loads
+//! scenarios, starts servers and seeds them as a run does; the movers and the format stay in
+//! `transfer`.
 //!
 //! - `export <scenario-or-uri> <file>`: a scenario file starts its source server and seeds it
 //!   with the fixtures; a URI (`redis://host:port` for FalkorDB, `bolt://user:pw@host:7687` or
@@ -12,15 +14,17 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::dump::{self, DumpError, Header, ImportReport};
-use super::Progress;
+use super::steps::{held_nodes, load_fixtures};
+use super::{RunError, RunOptions};
+use crate::checks::CheckOutcome;
 use crate::engine::descriptor::scheme_lists;
 use crate::engine::dialect::EngineKind;
 use crate::engine::endpoint::redact_uri;
 use crate::engine::endpoint::Endpoint;
 use crate::engine::request::{Edition, ServerRequest, ServerRole};
 use crate::engine::{EngineError, Query, Server};
-use crate::run::RunOptions;
+use crate::transfer::dump::{self, DumpError, Header, ImportReport};
+use crate::transfer::Progress;
 
 /// Why an export or import did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +51,9 @@ pub enum ArchiveError {
         #[source]
         source: Box<DumpError>,
     },
+    /// Seeding a scenario's source, or reading how much a target holds, failed.
+    #[error(transparent)]
+    Prepare(Box<RunError>),
     #[error("refused to import into {server}: it holds {nodes} node(s) (perhaps from an earlier interrupted run); use an empty graph, or pass --allow-destructive to let the harness replace it")]
     NotEmpty { server: String, nodes: u64 },
     /// The dump is not whole or not consistent; no server was touched.
@@ -158,14 +165,9 @@ pub async fn export(
             .map_err(engine_err(format!("the source of {from}")))?;
         let conn = server.connection.as_ref();
         conn.wipe().await.map_err(engine_err(conn.describe()))?;
-        for st in &scenario.fixture_statements {
-            conn.execute(&Query::new(st.text.clone()))
-                .await
-                .map_err(engine_err(format!(
-                    "{} while seeding {st}",
-                    conn.describe()
-                )))?;
-        }
+        load_fixtures(&scenario, conn)
+            .await
+            .map_err(|e| ArchiveError::Prepare(Box::new(e)))?;
         server
     } else {
         Server::start(external(from, ServerRole::Source, graph)?)
@@ -185,6 +187,14 @@ pub async fn export(
         })
 }
 
+/// What [`import`] did: the load, and the dump's schema compared with what the target holds
+/// after the import (`None` for a version 1 dump, which has no schema).
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub report: ImportReport,
+    pub schema: Option<CheckOutcome>,
+}
+
 /// Imports `file` into the external server at `uri`.
 ///
 /// The whole file is validated first ([`dump::validate`]); a bad file is refused before any
@@ -202,7 +212,7 @@ pub async fn import(
     batch: u64,
     graph_bulk: bool,
     progress: &(dyn Fn(Progress) + Send + Sync),
-) -> Result<ImportReport, ArchiveError> {
+) -> Result<Imported, ArchiveError> {
     let request = external(uri, ServerRole::Target, graph)?;
     let path = file.to_owned();
     let valid = tokio::task::spawn_blocking(move || dump::validate(&path))
@@ -238,7 +248,15 @@ pub async fn import(
             "the file starts with a UTF-8 byte order mark (BOM); it was ignored".into(),
         );
     }
-    Ok(report)
+    let schema = report.schema.as_ref().map(|imported| {
+        crate::checks::import::schema_outcome(
+            imported.from,
+            &imported.wanted,
+            &imported.now,
+            conn.dialect(),
+        )
+    });
+    Ok(Imported { report, schema })
 }
 
 /// A target must hold no nodes (and, for FalkorDB, an existing graph key no indexes either,
@@ -253,15 +271,9 @@ async fn require_empty(conn: &dyn crate::engine::GraphConnection) -> Result<(), 
             return Ok(());
         }
     }
-    let query = "MATCH (n) RETURN count(n)";
-    let count = conn
-        .execute(&Query::new(query))
+    let nodes = held_nodes(conn)
         .await
-        .map_err(engine_err(conn.describe()))?;
-    // An unreadable count is an error: read as 0 it would let the import replace a full graph.
-    let nodes = count
-        .single_count(&conn.describe(), query)
-        .map_err(engine_err(conn.describe()))?;
+        .map_err(|e| ArchiveError::Prepare(Box::new(e)))?;
     if nodes > 0 {
         return Err(ArchiveError::NotEmpty {
             server: conn.describe(),
@@ -537,7 +549,7 @@ async fn remove_all_nodes(
     }
     let dialect = conn.dialect();
     conn.execute(&Query::new(
-        dialect.drop_index(super::TEMP_LABEL, super::TEMP_ID),
+        dialect.drop_index(crate::transfer::TEMP_LABEL, crate::transfer::TEMP_ID),
     ))
     .await?;
     Ok(())
@@ -590,7 +602,7 @@ mod tests {
             let e = require_empty(&replying(rows.clone()))
                 .await
                 .expect_err(&format!("{rows:?} is not an empty target"));
-            assert!(matches!(e, ArchiveError::Engine { .. }), "{e:?}");
+            assert!(matches!(e, ArchiveError::Prepare(_)), "{e:?}");
             let shown = e.to_string();
             assert!(shown.contains("target Neo4j 5.26 (fake)"), "{shown}");
             assert!(shown.contains("MATCH (n) RETURN count(n)"), "{shown}");

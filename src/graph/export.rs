@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use futures::{Stream, TryStreamExt};
 
-use super::TransferError;
+use super::GraphError;
 use crate::engine::{GraphConnection, Query};
 use crate::value::Value;
 
@@ -51,7 +51,7 @@ impl NodePager {
     pub async fn next_page(
         &mut self,
         conn: &dyn GraphConnection,
-    ) -> Result<Vec<ExportedNode>, TransferError> {
+    ) -> Result<Vec<ExportedNode>, GraphError> {
         let step = "read nodes";
         let returns = Returns::new(conn, "id(n), labels(n), properties(n)", &["n"]);
         let rows = self
@@ -103,8 +103,8 @@ impl IdRanges {
         var: &str,
         returns: &str,
         step: &str,
-    ) -> Result<Vec<Vec<Value>>, TransferError> {
-        let engine = |source| TransferError::Engine {
+    ) -> Result<Vec<Vec<Value>>, GraphError> {
+        let engine = |source| GraphError::Engine {
             step: step.into(),
             source,
         };
@@ -202,7 +202,7 @@ impl Returns {
         step: &str,
         cells: &[Value],
         properties: [&mut BTreeMap<String, Value>; N],
-    ) -> Result<(), TransferError> {
+    ) -> Result<(), GraphError> {
         if self.exact == 0 {
             return Ok(());
         }
@@ -218,8 +218,8 @@ impl Returns {
     }
 }
 
-fn row_error(step: &str, message: String) -> TransferError {
-    TransferError::Unexpected {
+fn row_error(step: &str, message: String) -> GraphError {
+    GraphError::Unexpected {
         step: step.into(),
         message,
     }
@@ -251,7 +251,7 @@ impl RelationshipPager {
         conn: &dyn GraphConnection,
         returns: &str,
         step: &str,
-    ) -> Result<Vec<Vec<Value>>, TransferError> {
+    ) -> Result<Vec<Vec<Value>>, GraphError> {
         self.ranges
             .next_rows(conn, "(a)-[r]->(b)", "a", returns, step)
             .await
@@ -261,7 +261,7 @@ impl RelationshipPager {
     pub async fn next_page(
         &mut self,
         conn: &dyn GraphConnection,
-    ) -> Result<Vec<ExportedRelationship>, TransferError> {
+    ) -> Result<Vec<ExportedRelationship>, GraphError> {
         let step = "read relationships";
         let returns = Returns::new(conn, "id(r), id(a), id(b), type(r), properties(r)", &["r"]);
         let rows = self.next_rows(conn, &returns.text, step).await?;
@@ -290,7 +290,7 @@ impl RelationshipPager {
     pub async fn next_page_with_ends(
         &mut self,
         conn: &dyn GraphConnection,
-    ) -> Result<Vec<RelationshipWithEnds>, TransferError> {
+    ) -> Result<Vec<RelationshipWithEnds>, GraphError> {
         let step = "read relationships with their endpoints";
         let returns = Returns::new(
             conn,
@@ -330,7 +330,7 @@ impl RelationshipPager {
 pub fn node_pages(
     conn: &dyn GraphConnection,
     batch: u64,
-) -> impl Stream<Item = Result<Vec<ExportedNode>, TransferError>> + Send + '_ {
+) -> impl Stream<Item = Result<Vec<ExportedNode>, GraphError>> + Send + '_ {
     futures::stream::try_unfold(NodePager::new(batch), move |mut pager| async move {
         let page = pager.next_page(conn).await?;
         Ok((!page.is_empty()).then_some((page, pager)))
@@ -341,7 +341,7 @@ pub fn node_pages(
 pub fn relationship_pages(
     conn: &dyn GraphConnection,
     batch: u64,
-) -> impl Stream<Item = Result<Vec<ExportedRelationship>, TransferError>> + Send + '_ {
+) -> impl Stream<Item = Result<Vec<ExportedRelationship>, GraphError>> + Send + '_ {
     futures::stream::try_unfold(RelationshipPager::new(batch), move |mut pager| async move {
         let page = pager.next_page(conn).await?;
         Ok((!page.is_empty()).then_some((page, pager)))
@@ -352,9 +352,9 @@ pub fn relationship_pages(
 /// server works on the next page while the client hashes or writes the current one. At most two
 /// pages are held at once; the first error of either side ends both.
 pub async fn overlapped<T: Send>(
-    pages: impl Stream<Item = Result<Vec<T>, TransferError>> + Send,
-    mut consume: impl AsyncFnMut(Vec<T>) -> Result<(), TransferError>,
-) -> Result<(), TransferError> {
+    pages: impl Stream<Item = Result<Vec<T>, GraphError>> + Send,
+    mut consume: impl AsyncFnMut(Vec<T>) -> Result<(), GraphError>,
+) -> Result<(), GraphError> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(1);
     let read = async move {
         let mut pages = std::pin::pin!(pages);
@@ -363,13 +363,13 @@ pub async fn overlapped<T: Send>(
                 break;
             }
         }
-        Ok::<(), TransferError>(())
+        Ok::<(), GraphError>(())
     };
     let run = async {
         while let Some(page) = rx.recv().await {
             consume(page).await?;
         }
-        Ok::<(), TransferError>(())
+        Ok::<(), GraphError>(())
     };
     tokio::try_join!(read, run).map(|_| ())
 }
