@@ -3,7 +3,7 @@
 //! and matching a server's reported version. Both `runner` and `native` use them; they use
 //! neither.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::matrix::Case;
 use super::outcome::{round, RunError, ScenarioOutcome};
