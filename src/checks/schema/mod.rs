@@ -48,11 +48,22 @@ pub async fn run(
             && usable::probed(&d.item, source.dialect().engine)
             && usable::probed(&d.item, target.dialect().engine)
     }) {
-        let (s, t) = futures::try_join!(
-            usable::entries(source, &d.item),
-            usable::entries(target, &d.item)
-        )
-        .map_err(err)?;
+        // An index created over existing nodes is filled in the background (FalkorDB), so a
+        // probe right after a seed or a copy can count a partial index on either side: ask
+        // again for a bounded time while the two differ; a difference that stays is reported.
+        let mut attempt = 0;
+        let (s, t) = loop {
+            let (s, t) = futures::try_join!(
+                usable::entries(source, &d.item),
+                usable::entries(target, &d.item)
+            )
+            .map_err(err)?;
+            attempt += 1;
+            if s == t || attempt >= PROBE_ATTEMPTS {
+                break (s, t);
+            }
+            tokio::time::sleep(PROBE_PAUSE).await;
+        };
         if let (Some(s), Some(t)) = (s, t) {
             probed.push((d.item.to_string(), s, t));
         }
@@ -84,6 +95,11 @@ pub async fn run(
     }
     Ok(outcome)
 }
+
+/// How often the vector probe asks both sides while their counts differ, and the pause
+/// between (10 x 300 ms: an index of a few thousand nodes is filled well within that).
+const PROBE_ATTEMPTS: u32 = 10;
+const PROBE_PAUSE: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// The check's verdict from a finished diff, stale allowances reported but not failing.
 pub fn outcome(result: &SchemaDiff) -> CheckOutcome {
