@@ -157,7 +157,7 @@ impl TerminalReporter {
                 running.retain(|(c, _)| c != "run");
                 running.push(((*scenario).to_owned(), String::new()));
             }
-            Event::StepStarted { scenario, step } => doing(scenario, (*step).to_owned()),
+            Event::StepStarted { scenario, step } => doing(scenario, step.to_string()),
             Event::Progress {
                 scenario, message, ..
             } => doing(scenario, message.clone()),
