@@ -380,7 +380,8 @@ fn run_with_reports(
     let out = bin()
         .arg("run")
         .arg(scenario)
-        .args(["--versions", versions, "-j", "1"])
+        // Step and check lines (`-v`): the tests read the check lines.
+        .args(["-v", "--versions", versions, "-j", "1"])
         .arg("--json")
         .arg(&json)
         .arg("--junit")
