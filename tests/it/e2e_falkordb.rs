@@ -81,7 +81,7 @@ fn the_quickstart_command_prints_a_verdict_and_exits_zero() {
         .find(|l| l.trim_start().starts_with("PASS ["))
         .unwrap_or_else(|| panic!("a PASS line: {stderr}"));
     assert!(
-        line.starts_with("    PASS [") && line.contains("s] quickstart[falkordb-"),
+        line.starts_with("    PASS [") && line.contains("s] quickstart-falkordb[falkordb-"),
         "{line}"
     );
     assert!(!stderr.contains("] seed source done"), "{stderr}");
@@ -225,6 +225,7 @@ fn a_copy_from_4_14_11_reads_every_entity() {
     let out = bin()
         .args([
             "run",
+            "-v",
             "scenarios/quickstart-falkordb.yaml",
             "--source-version",
             "4.14.11",
@@ -262,6 +263,7 @@ fn an_external_source_without_fixtures_is_never_written() {
     let out = bin()
         .args([
             "run",
+            "-v",
             &scenario.display().to_string(),
             "--allow-destructive",
         ])

@@ -304,7 +304,8 @@ queries:
     .unwrap();
     let run = |update: Option<&str>| {
         let mut cmd = bin();
-        cmd.arg("run").arg(&scenario);
+        // `-v`: a written snapshot is a detail of a passing check, printed as the check ends.
+        cmd.args(["run", "-v"]).arg(&scenario);
         match update {
             Some("flag") => {
                 cmd.arg("--update-snapshots");
