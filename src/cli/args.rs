@@ -65,7 +65,8 @@ pub enum Command {
         matrix: MatrixArgs,
         #[command(flatten)]
         runner: RunnerArgs,
-        /// Also print when each step starts.
+        /// Print every step (when it starts and ends) and every check as it runs, not only one
+        /// line per case.
         #[arg(long, short, env = "MH_VERBOSE", value_parser = FalseyValueParser::new())]
         verbose: bool,
         /// Write missing or different query snapshots (snapshots/<scenario>__<query>.snap next
@@ -87,8 +88,9 @@ pub enum Command {
         matrix: MatrixArgs,
         #[command(flatten)]
         runner: RunnerArgs,
-        /// Also print when each step starts.
-        #[arg(long, short, env = "MH_VERBOSE")]
+        /// Print every step (when it starts and ends) and every check as it runs, not only one
+        /// line per case.
+        #[arg(long, short, env = "MH_VERBOSE", value_parser = FalseyValueParser::new())]
         verbose: bool,
     },
     /// Export a whole graph to a dump file (JSON Lines with a header: docs/DUMP-FORMAT.md).
@@ -122,7 +124,8 @@ pub enum Command {
         target_graph: Option<String>,
         #[command(flatten)]
         reports: ReportArgs,
-        /// Also print when each step starts.
+        /// Print every step (when it starts and ends) and every check as it runs, not only one
+        /// line per case.
         #[arg(long, short, env = "MH_VERBOSE", value_parser = FalseyValueParser::new())]
         verbose: bool,
     },

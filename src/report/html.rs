@@ -429,8 +429,13 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
         }
         if !o.timings.is_empty() {
             h.push_str("<details><summary>step timings</summary><table class=\"timings\"><tbody>");
-            for (step, secs) in &o.timings {
-                let _ = write!(h, "<tr><td>{}</td><td>{secs:.3}s</td></tr>", esc(step));
+            for t in &o.timings {
+                let _ = write!(
+                    h,
+                    "<tr><td>{}</td><td>{:.3}s</td></tr>",
+                    esc(&t.step.to_string()),
+                    t.seconds()
+                );
             }
             h.push_str("</tbody></table></details>\n");
         }

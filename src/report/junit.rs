@@ -4,7 +4,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::checks::{CheckOutcome, Difference};
-use crate::run::{ScenarioOutcome, Verdict};
+use crate::run::{ScenarioOutcome, Step, Verdict};
 
 /// JUnit XML: one suite per scenario (name and classname = scenario name), one test case per
 /// check of each case (name = `<case> <check kind>`, e.g.
@@ -68,11 +68,10 @@ fn test_cases(o: &ScenarioOutcome) -> Vec<TestCase> {
     // Each check's own step time, when the step was timed; the rest of the case's time
     // (servers, seed, transfer) goes to the `run` test case, or is spread over the checks.
     let step_time = |c: &CheckOutcome| {
-        let step = format!("check {}", c.check);
         o.timings
             .iter()
-            .find(|(s, _)| *s == step)
-            .map(|(_, secs)| Duration::from_secs_f64(secs.max(0.0)))
+            .find(|t| t.step == Step::Check(c.check))
+            .map(|t| t.elapsed)
             .unwrap_or_default()
     };
     let measured: Duration = o.checks.iter().map(step_time).sum();
@@ -161,6 +160,7 @@ pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
 mod tests {
     use super::*;
     use crate::checks::CheckKind;
+    use crate::run::StepTiming;
 
     #[test]
     fn one_test_case_per_check_named_by_case_and_kind_in_a_suite_per_scenario() {
@@ -179,8 +179,14 @@ mod tests {
             ],
             error: None,
             timings: vec![
-                ("start servers".into(), 6.0),
-                ("check content_hash".into(), 1.0),
+                StepTiming {
+                    step: Step::StartServers,
+                    elapsed: Duration::from_secs(6),
+                },
+                StepTiming {
+                    step: Step::Check(CheckKind::ContentHash),
+                    elapsed: Duration::from_secs(1),
+                },
             ],
             servers: Vec::new(),
             started_at: Some("2026-12-01T08:00:00Z".parse().unwrap()),

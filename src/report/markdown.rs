@@ -34,7 +34,7 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
         // The case's wall time (server start included); the sum of its steps for an outcome
         // built without one.
         let secs: f64 = if o.elapsed.is_zero() {
-            o.timings.iter().map(|(_, s)| s).sum()
+            o.timings.iter().map(|t| t.seconds()).sum()
         } else {
             o.elapsed.as_secs_f64()
         };
@@ -140,7 +140,10 @@ mod tests {
                 vec![detail.into()],
             )],
             error: None,
-            timings: vec![("start servers".into(), 1.25)],
+            timings: vec![crate::run::StepTiming {
+                step: crate::run::Step::StartServers,
+                elapsed: std::time::Duration::from_millis(1250),
+            }],
             servers: Vec::new(),
             started_at: None,
             elapsed: std::time::Duration::ZERO,

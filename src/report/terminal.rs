@@ -3,17 +3,19 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::run::{Event, EventSink, Verdict};
+use crate::run::{Event, EventSink, ScenarioOutcome, Verdict};
 
 /// How much the terminal reporter prints.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Level {
     /// Only cases that did not pass (with their details), the summary and the recap.
     Quiet,
-    /// One line per finished step and check, one per case, the recap of failures at the end.
+    /// One line per case as it finishes (`    PASS [  4.210s] name`); at the end the details
+    /// of the cases that failed or errored, the recap and the summary.
     #[default]
     Normal,
-    /// Also a line when each step starts.
+    /// One line when each step starts and finishes, one per check, one per case (with its
+    /// check counts and scenario file), the recap of failures at the end.
     Verbose,
 }
 
@@ -42,8 +44,9 @@ impl ColorChoice {
     }
 }
 
-/// Prints one plain line per event (safe for CI logs and terminals alike), the verdict with
-/// every failing detail, and at the end a recap of the cases that did not pass. On a terminal
+/// Prints plain lines (safe for CI logs and terminals alike): by default one per finished case,
+/// then the details of every failure and a recap of the cases that did not pass; with
+/// [`Level::Verbose`] also every step and check as it happens. On a terminal
 /// ([`TerminalReporter::stderr`] when stderr is a TTY) the lines scroll above a live progress
 /// bar: cases done / total and the cases running now.
 pub struct TerminalReporter {
@@ -55,6 +58,8 @@ pub struct TerminalReporter {
     running: Mutex<Vec<(String, String)>>,
     /// `verdict name` of every case that did not pass, for the recap.
     failed: Mutex<Vec<String>>,
+    /// The lines explaining each failed or errored case, printed at the end ([`Level::Normal`]).
+    failures: Mutex<Vec<String>>,
 }
 
 /// Collects one event's lines, then prints them above the bar or to the writer.
@@ -102,6 +107,7 @@ impl TerminalReporter {
             bar,
             running: Mutex::new(Vec::new()),
             failed: Mutex::new(Vec::new()),
+            failures: Mutex::new(Vec::new()),
         }
     }
 
@@ -124,6 +130,7 @@ impl TerminalReporter {
             bar: None,
             running: Mutex::new(Vec::new()),
             failed: Mutex::new(Vec::new()),
+            failures: Mutex::new(Vec::new()),
         }
     }
 
@@ -157,7 +164,7 @@ impl TerminalReporter {
                 running.retain(|(c, _)| c != "run");
                 running.push(((*scenario).to_owned(), String::new()));
             }
-            Event::StepStarted { scenario, step } => doing(scenario, (*step).to_owned()),
+            Event::StepStarted { scenario, step } => doing(scenario, step.to_string()),
             Event::Progress {
                 scenario, message, ..
             } => doing(scenario, message.clone()),
@@ -216,6 +223,13 @@ impl TerminalReporter {
                 servers_started,
                 servers_reused,
             } => {
+                let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+                if !failures.is_empty() {
+                    let _ = writeln!(out, "failures:");
+                    for block in failures.iter() {
+                        let _ = out.write_all(block.as_bytes());
+                    }
+                }
                 let failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
                 if !failed.is_empty() {
                     let _ = writeln!(out, "cases that did not pass:");
@@ -230,6 +244,17 @@ impl TerminalReporter {
                 )
             }
             _ if quiet && !matches!(event, Event::ScenarioFinished { .. }) => Ok(()),
+            // The default level: what the whole run reports (`run`), and one line per case.
+            Event::Progress {
+                scenario: "run",
+                step,
+                message,
+            } if self.level == Level::Normal => writeln!(out, "[run] {step}: {message}"),
+            Event::ScenarioFinished { outcome } if self.level == Level::Normal => {
+                self.case_line(out, outcome);
+                Ok(())
+            }
+            _ if self.level == Level::Normal => Ok(()),
             Event::ScenarioStarted { scenario } => writeln!(out, "[{scenario}] started"),
             Event::StepStarted { scenario, step } if self.level == Level::Verbose => {
                 writeln!(out, "[{scenario}] {step} ...")
@@ -275,17 +300,12 @@ impl TerminalReporter {
                 Ok(())
             }
             Event::ScenarioFinished { outcome } => {
-                let (verdict, code) = match outcome.verdict {
-                    Verdict::Pass => ("PASS", "1;32"),
-                    Verdict::Fail => ("FAIL", "1;31"),
-                    Verdict::Error => ("ERROR", "1;31"),
-                    Verdict::Skipped => ("SKIPPED", "1;33"),
-                };
+                let verdict = self.verdict_word(outcome.verdict, false);
                 if outcome.verdict != Verdict::Pass {
                     self.failed
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
-                        .push(format!("{} {}", self.paint(verdict, code), outcome.name()));
+                        .push(format!("{verdict} {}", outcome.name()));
                 }
                 if quiet && outcome.verdict == Verdict::Pass {
                     return;
@@ -294,8 +314,7 @@ impl TerminalReporter {
                 let allowed: usize = outcome.checks.iter().map(|c| c.allowed().count()).sum();
                 let _ = writeln!(
                     out,
-                    "{} {} ({} check(s), {failed} failed{}) [{}]",
-                    self.paint(verdict, code),
+                    "{verdict} {} ({} check(s), {failed} failed{}) [{}]",
                     outcome.name(),
                     outcome.checks.len(),
                     if allowed > 0 {
@@ -307,29 +326,233 @@ impl TerminalReporter {
                 );
                 if quiet {
                     // The check lines were not printed as they came: the failing ones now.
-                    for check in outcome.checks.iter().filter(|c| !c.passed) {
-                        let _ = writeln!(
-                            out,
-                            "  check {} {}: {}",
-                            check.check,
-                            check.status.word(),
-                            check.summary
-                        );
-                        for d in &check.details {
-                            let _ = writeln!(out, "      {d}");
-                        }
-                    }
+                    failing_checks(out, outcome);
                 }
-                if let Some(e) = &outcome.error {
-                    let label = if outcome.verdict == Verdict::Skipped {
-                        "reason"
-                    } else {
-                        "error"
-                    };
-                    let _ = writeln!(out, "  {label}: {e}");
-                }
+                error_line(out, outcome);
                 Ok(())
             }
         };
+    }
+
+    /// The verdict word in the colour every level uses for it.
+    fn verdict_word(&self, verdict: Verdict, short: bool) -> String {
+        let (word, code) = match verdict {
+            Verdict::Pass => ("PASS", "1;32"),
+            Verdict::Fail => ("FAIL", "1;31"),
+            Verdict::Error => ("ERROR", "1;31"),
+            Verdict::Skipped if short => ("SKIP", "1;33"),
+            Verdict::Skipped => ("SKIPPED", "1;33"),
+        };
+        // Right-aligned so the times line up (`    PASS`, `   ERROR`), as cargo-nextest does.
+        let word = if short {
+            format!("{word:>8}")
+        } else {
+            word.to_owned()
+        };
+        self.paint(&word, code)
+    }
+
+    /// [`Level::Normal`]: `    PASS [  4.210s] name`; a case that failed or errored also
+    /// leaves its details for the end of the run, and every case that did not pass its recap
+    /// line.
+    fn case_line(&self, out: &mut Lines, outcome: &ScenarioOutcome) {
+        let time = format!("[{:>7.3}s]", outcome.elapsed.as_secs_f64());
+        let _ = writeln!(
+            out,
+            "{} {time} {}",
+            self.verdict_word(outcome.verdict, true),
+            outcome.name()
+        );
+        if outcome.verdict == Verdict::Pass {
+            return;
+        }
+        self.failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(format!(
+                "{} {}",
+                self.verdict_word(outcome.verdict, false),
+                outcome.name()
+            ));
+        if outcome.verdict == Verdict::Skipped {
+            return;
+        }
+        let mut block = Lines(Vec::new());
+        let _ = writeln!(
+            block,
+            "--- {} {time} {} [{}]",
+            self.verdict_word(outcome.verdict, false),
+            outcome.name(),
+            outcome.path
+        );
+        failing_checks(&mut block, outcome);
+        error_line(&mut block, outcome);
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(String::from_utf8_lossy(&block.0).into_owned());
+    }
+}
+
+/// Each failed check of a case with its summary and detail lines.
+fn failing_checks(out: &mut Lines, outcome: &ScenarioOutcome) {
+    for check in outcome.checks.iter().filter(|c| !c.passed) {
+        let _ = writeln!(
+            out,
+            "  check {} {}: {}",
+            check.check,
+            check.status.word(),
+            check.summary
+        );
+        for d in &check.details {
+            let _ = writeln!(out, "      {d}");
+        }
+    }
+}
+
+/// Why a case errored (or, skipped, did not run).
+fn error_line(out: &mut Lines, outcome: &ScenarioOutcome) {
+    if let Some(e) = &outcome.error {
+        let label = if outcome.verdict == Verdict::Skipped {
+            "reason"
+        } else {
+            "error"
+        };
+        let _ = writeln!(out, "  {label}: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::checks::{CheckKind, CheckOutcome};
+    use crate::run::{Step, StepTiming};
+
+    /// A writer the test reads back after the reporter wrote to it.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn outcome(case: &str, verdict: Verdict, error: Option<&str>) -> ScenarioOutcome {
+        ScenarioOutcome {
+            scenario: "s".into(),
+            case: case.into(),
+            source: "falkordb 4.16.3".into(),
+            target: "falkordb 4.18.3".into(),
+            hops: Vec::new(),
+            path: "s.yaml".into(),
+            verdict,
+            checks: vec![CheckOutcome::new(
+                CheckKind::Counts,
+                verdict != Verdict::Fail,
+                "expected 5 :Person nodes, found 4",
+                vec!["source: 5, target 4".into()],
+            )],
+            error: error.map(str::to_owned),
+            timings: vec![StepTiming {
+                step: Step::StartServers,
+                elapsed: Duration::from_millis(1250),
+            }],
+            servers: Vec::new(),
+            started_at: None,
+            elapsed: Duration::from_millis(4210),
+        }
+    }
+
+    /// Every event of a run with a passing, a failing and an erroring case, at `level`.
+    fn render(level: Level) -> String {
+        let out = Shared::default();
+        let reporter = TerminalReporter::writer_with(Box::new(out.clone()), level, false);
+        reporter.emit(&Event::RunStarted { cases: 3, jobs: 1 });
+        let cases = [
+            outcome("ok[a->b]", Verdict::Pass, None),
+            outcome("bad[a->b]", Verdict::Fail, None),
+            outcome(
+                "broken[a->b]",
+                Verdict::Error,
+                Some("failed to start falkordb"),
+            ),
+        ];
+        for case in &cases {
+            let name = case.name();
+            let step = Step::Check(CheckKind::Counts);
+            reporter.emit(&Event::ScenarioStarted { scenario: name });
+            reporter.emit(&Event::StepStarted {
+                scenario: name,
+                step: &step,
+            });
+            reporter.emit(&Event::CheckFinished {
+                scenario: name,
+                outcome: &case.checks[0],
+            });
+            reporter.emit(&Event::StepFinished {
+                scenario: name,
+                step: &step,
+                elapsed: Duration::from_millis(20),
+                note: None,
+            });
+            reporter.emit(&Event::ScenarioFinished { outcome: case });
+        }
+        reporter.emit(&Event::RunFinished {
+            elapsed: Duration::from_secs(13),
+            servers_started: 2,
+            servers_reused: 1,
+        });
+        let text = out.0.lock().unwrap().clone();
+        String::from_utf8(text).unwrap()
+    }
+
+    #[test]
+    fn the_default_level_prints_a_line_per_case_then_the_failures() {
+        let text = render(Level::Normal);
+        assert_eq!(
+            text,
+            "running 3 case(s), at most 1 at a time\n\
+             \x20   PASS [  4.210s] ok[a->b]\n\
+             \x20   FAIL [  4.210s] bad[a->b]\n\
+             \x20  ERROR [  4.210s] broken[a->b]\n\
+             failures:\n\
+             --- FAIL [  4.210s] bad[a->b] [s.yaml]\n\
+             \x20 check counts FAILED: expected 5 :Person nodes, found 4\n\
+             \x20     source: 5, target 4\n\
+             --- ERROR [  4.210s] broken[a->b] [s.yaml]\n\
+             \x20 error: failed to start falkordb\n\
+             cases that did not pass:\n\
+             \x20   FAIL bad[a->b]\n\
+             \x20   ERROR broken[a->b]\n\
+             finished in 13.0s: 2 server(s) started, reused 1 time(s)\n"
+        );
+    }
+
+    #[test]
+    fn verbose_prints_every_step_and_check() {
+        let text = render(Level::Verbose);
+        assert!(text.contains("[ok[a->b]] check counts ...\n"), "{text}");
+        assert!(
+            text.contains("[bad[a->b]] check counts FAILED: expected 5"),
+            "{text}"
+        );
+        assert!(
+            text.contains("[ok[a->b]] check counts done in 0.02s\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("PASS ok[a->b] (1 check(s), 0 failed) [s.yaml]\n"),
+            "{text}"
+        );
+        assert!(!text.contains("failures:"), "{text}");
     }
 }

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use super::ScenarioOutcome;
+use super::{ScenarioOutcome, Step};
 use crate::checks::CheckOutcome;
 
 /// Something that happened during a run. Reporters turn these into terminal lines and files.
@@ -26,18 +26,18 @@ pub enum Event<'a> {
     },
     StepStarted {
         scenario: &'a str,
-        step: &'a str,
+        step: &'a Step,
     },
     StepFinished {
         scenario: &'a str,
-        step: &'a str,
+        step: &'a Step,
         elapsed: Duration,
         note: Option<String>,
     },
     /// Progress inside a long step (transfer batches).
     Progress {
         scenario: &'a str,
-        step: &'a str,
+        step: &'a Step,
         message: String,
     },
     CheckFinished {

@@ -24,7 +24,8 @@ use std::time::Instant;
 use super::matrix::Case;
 use super::outcome::{RunError, ScenarioOutcome, ServerReport};
 use super::pool::ServerPool;
-use super::steps::{run_checks, seed, version_mismatch, Step};
+use super::steps::{run_checks, seed, version_mismatch, Timed};
+use super::timing::Step;
 use super::{EventSink, RunOptions};
 use crate::checks::{self, rollback};
 use crate::engine::descriptor::{descriptor, AdminStep};
@@ -43,13 +44,13 @@ fn refused(server: &ServerRequest, message: impl Into<String>) -> RunError {
 /// One admin step as a timed case step, noting the tool's last line of output.
 async fn admin_step<T>(
     name: &str,
-    step_name: String,
+    step_name: Step,
     sink: &dyn EventSink,
     outcome: &mut ScenarioOutcome,
     run: impl std::future::Future<Output = Result<T, EngineError>>,
     step_of: impl Fn(&T) -> &AdminStep,
 ) -> Result<T, RunError> {
-    let step = Step::start(name, step_name, sink);
+    let step = Timed::start(name, step_name, sink);
     let result = run.await?;
     let last = step_of(&result)
         .output
@@ -106,7 +107,7 @@ pub(super) async fn run(
         ));
     };
 
-    let step = Step::start(name, "start servers", sink);
+    let step = Timed::start(name, Step::StartServers, sink);
     let acquired = pool.acquire(case.source.clone()).await?;
     let source = acquired.server;
     if source.launcher != Some("process") {
@@ -138,13 +139,13 @@ pub(super) async fn run(
     }
     step.finish(sink, outcome, Some(note));
 
-    let step = Step::start(name, "prepare servers", sink);
+    let step = Timed::start(name, Step::PrepareServers, sink);
     source.connection.wipe().await?;
     step.finish(sink, outcome, None);
     seed(scenario, source.connection.as_ref(), name, sink, outcome).await?;
 
     let before = if scenario.file.rollback() {
-        let step = Step::start(name, "rollback: record the pre-upgrade state", sink);
+        let step = Timed::start(name, Step::RecordPreUpgradeState, sink);
         let state = rollback::record(source.connection.as_ref(), batch).await?;
         step.finish(
             sink,
@@ -163,7 +164,7 @@ pub(super) async fn run(
     };
 
     let source_version = source.info.version.clone();
-    let step = Step::start(name, "stop source", sink);
+    let step = Timed::start(name, Step::StopSource, sink);
     let source_store = source.stop_for_store().await?;
     step.finish(
         sink,
@@ -176,7 +177,10 @@ pub(super) async fn run(
         let dir = Store::empty(&case.source)?;
         let (_, file) = admin_step(
             name,
-            format!("dump (neo4j-admin {source_version})"),
+            Step::Dump {
+                version: source_version.clone(),
+                kib: None,
+            },
             sink,
             outcome,
             admin.dump(&source_version, source_store.path(), dir.path()),
@@ -185,7 +189,10 @@ pub(super) async fn run(
         .await?;
         let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         if let Some(last) = outcome.timings.last_mut() {
-            last.0 = format!("dump (neo4j-admin {source_version}, {} KiB)", size / 1024);
+            last.step = Step::Dump {
+                version: source_version.clone(),
+                kib: Some(size / 1024),
+            };
         }
         Some((dir, file))
     } else {
@@ -206,7 +213,9 @@ pub(super) async fn run(
                 let new = Store::empty(request)?;
                 admin_step(
                     name,
-                    format!("load (neo4j-admin {version})"),
+                    Step::Load {
+                        version: version.to_owned(),
+                    },
                     sink,
                     outcome,
                     admin.load(version, new.path(), &dump),
@@ -216,7 +225,11 @@ pub(super) async fn run(
                 if admin.needs_migrate(&previous, version) {
                     admin_step(
                         name,
-                        format!("migrate {previous} -> {version} (neo4j-admin {version})"),
+                        Step::Migrate {
+                            from: previous.clone(),
+                            to: version.to_owned(),
+                            in_place: false,
+                        },
                         sink,
                         outcome,
                         admin.migrate(version, new.path(), migrate_options),
@@ -228,7 +241,10 @@ pub(super) async fn run(
                     let dir = Store::empty(request)?;
                     let (_, file) = admin_step(
                         name,
-                        format!("dump (neo4j-admin {version})"),
+                        Step::Dump {
+                            version: version.to_owned(),
+                            kib: None,
+                        },
                         sink,
                         outcome,
                         admin.dump(version, new.path(), dir.path()),
@@ -246,7 +262,7 @@ pub(super) async fn run(
             (store, source_store)
         }
         _ => {
-            let step = Step::start(name, "copy the source store", sink);
+            let step = Timed::start(name, Step::CopySourceStore, sink);
             let copy = source_store.copy_for(&case.source)?;
             step.finish(sink, outcome, None);
             let mut previous = source_version.clone();
@@ -255,7 +271,11 @@ pub(super) async fn run(
                 if admin.needs_migrate(&previous, version) {
                     admin_step(
                         name,
-                        format!("migrate {previous} -> {version} in place (neo4j-admin {version})"),
+                        Step::Migrate {
+                            from: previous.clone(),
+                            to: version.to_owned(),
+                            in_place: true,
+                        },
                         sink,
                         outcome,
                         admin.migrate(version, source_store.path(), migrate_options),
@@ -270,11 +290,7 @@ pub(super) async fn run(
     };
 
     // Both JVMs start at once: on two cores the second start overlaps the first one's waits.
-    let step = Step::start(
-        name,
-        "start target on the upgraded store, source on its store",
-        sink,
-    );
+    let step = Timed::start(name, Step::StartOnStores, sink);
     let (target, source) = tokio::join!(
         Server::start_on(case.target.clone(), target_store),
         Server::start_on(case.source.clone(), source_store)
@@ -306,11 +322,7 @@ pub(super) async fn run(
 
     if let (Some(before), Some((_dir, file))) = (before, backup.as_ref()) {
         // The restore and the downgrade attempt run at once: each is mostly a JVM start.
-        let step = Step::start(
-            name,
-            "rollback: restore the pre-upgrade backup; downgrade attempt",
-            sink,
-        );
+        let step = Timed::start(name, Step::RollbackRestore, sink);
         let target = servers.remove(1);
         let restore = async {
             let begin = Instant::now();
@@ -340,7 +352,7 @@ pub(super) async fn run(
                 restore.as_secs_f64()
             )),
         );
-        let step = Step::start(name, "check rollback", sink);
+        let step = Timed::start(name, Step::Check(crate::kinds::CheckKind::Rollback), sink);
         let verified =
             rollback::verify(&before, restored.connection.as_ref(), batch, restore).await;
         servers.push(restored);

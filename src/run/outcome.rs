@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use super::timing::{round, StepTiming};
 use crate::checks::{CheckError, CheckOutcome};
 use crate::engine::{EngineError, Server};
 use crate::transfer::TransferError;
@@ -56,11 +57,6 @@ fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
     s.serialize_f64(round(*d))
 }
 
-/// Seconds, rounded to milliseconds, as reports print them.
-pub(super) fn round(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1000.0).round() / 1000.0
-}
-
 /// Everything a reporter needs about one finished scenario.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ScenarioOutcome {
@@ -78,8 +74,8 @@ pub struct ScenarioOutcome {
     pub checks: Vec<CheckOutcome>,
     /// Why the run stopped, for `Verdict::Error`.
     pub error: Option<String>,
-    /// (step, seconds) in the order they ran.
-    pub timings: Vec<(String, f64)>,
+    /// Each finished step and how long it took, in the order they ran.
+    pub timings: Vec<StepTiming>,
     /// Every server of the case as it reported itself (empty when none started).
     pub servers: Vec<ServerReport>,
     /// When the case started (`None`: it did not run).

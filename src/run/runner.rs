@@ -6,7 +6,8 @@ use futures::StreamExt;
 use super::matrix::Case;
 use super::outcome::{RunError, ScenarioOutcome, ServerReport, Verdict};
 use super::pool::ServerPool;
-use super::steps::{held_nodes, run_checks, run_migrations, seed, version_mismatch, Step};
+use super::steps::{held_nodes, run_checks, run_migrations, seed, version_mismatch, Timed};
+use super::timing::Step;
 use super::{Event, EventSink, RunOptions, RunnerSettings};
 use crate::checks::{self, CheckOutcome};
 use crate::engine::{GraphConnection, Query, Server};
@@ -61,7 +62,7 @@ pub async fn run_cases(
     if jobs > 1 && cases.iter().any(uses_endpoint) {
         sink.emit(&Event::Progress {
             scenario: "run",
-            step: "schedule",
+            step: &Step::Schedule,
             message: format!(
                 "cases use an external server, running them one at a time (not {jobs} at a time)"
             ),
@@ -92,7 +93,7 @@ pub async fn run_cases(
     if settings.reuse && !requests.is_empty() {
         sink.emit(&Event::Progress {
             scenario: "run",
-            step: "start servers",
+            step: &Step::StartServers,
             message: starting(&requests),
         });
     }
@@ -100,7 +101,7 @@ pub async fn run_cases(
     if warmed > 0 {
         sink.emit(&Event::Progress {
             scenario: "run",
-            step: "start servers",
+            step: &Step::StartServers,
             message: format!(
                 "{warmed} server(s) ready in {:.1}s, shared by the cases",
                 warm.elapsed().as_secs_f64()
@@ -230,7 +231,7 @@ async fn run_steps(
         return super::native::run(case, options, pool, sink, outcome, servers).await;
     }
 
-    let step = Step::start(name, "start servers", sink);
+    let step = Timed::start(name, Step::StartServers, sink);
     // All servers are acquired concurrently; if one fails, the others are dropped (and removed).
     let requests: Vec<_> = std::iter::once(case.source.clone())
         .chain(case.hops.iter().cloned())
@@ -238,7 +239,7 @@ async fn run_steps(
         .collect();
     sink.emit(&Event::Progress {
         scenario: name,
-        step: "start servers",
+        step: &Step::StartServers,
         message: starting(&requests),
     });
     let started = futures::future::join_all(requests.into_iter().map(|r| pool.acquire(r))).await;
@@ -287,7 +288,7 @@ async fn run_steps(
         return run_migrations(name, scenario, source, target, sink, outcome).await;
     }
 
-    let step = Step::start(name, "prepare servers", sink);
+    let step = Timed::start(name, Step::PrepareServers, sink);
     let seeds = !scenario.fixture_statements.is_empty();
     let moves = scenario.file.transfer.strategy.value != Strategy::None;
     let mut notes = Vec::new();
@@ -323,15 +324,15 @@ async fn run_steps(
     for hop in hops.windows(2) {
         let (from, to): (&dyn GraphConnection, &dyn GraphConnection) =
             (hop[0].connection.as_ref(), hop[1].connection.as_ref());
-        let step_name = if servers.len() == 2 {
-            "transfer".to_owned()
-        } else {
-            format!(
-                "transfer {} -> {}",
-                hop[0].request.version, hop[1].request.version
-            )
+        let step_name = Step::Transfer {
+            hop: (servers.len() != 2).then(|| {
+                (
+                    hop[0].request.version.clone(),
+                    hop[1].request.version.clone(),
+                )
+            }),
         };
-        let step = Step::start(name, step_name, sink);
+        let step = Timed::start(name, step_name, sink);
         let external = !hop[1].owned;
         if external {
             transfer::partial::mark(to).await;
@@ -569,7 +570,7 @@ impl ProgressSink<'_> {
     fn progress(&self, p: transfer::Progress) {
         self.sink.emit(&Event::Progress {
             scenario: self.scenario,
-            step: "transfer",
+            step: &Step::Transfer { hop: None },
             message: format!("{}: {}", p.phase, p.done),
         });
     }

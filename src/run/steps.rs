@@ -6,7 +6,8 @@
 use std::time::Instant;
 
 use super::matrix::Case;
-use super::outcome::{round, RunError, ScenarioOutcome};
+use super::outcome::{RunError, ScenarioOutcome};
+use super::timing::{Step, StepTiming};
 use super::{Event, EventSink, RunOptions};
 use crate::checks;
 use crate::engine::{EngineError, GraphConnection, Query, Server};
@@ -38,22 +39,22 @@ fn without_statement_body(e: EngineError, statement: &str) -> EngineError {
     }
 }
 
-pub(super) struct Step<'a> {
+/// A step being timed: `StepStarted` when it starts, `StepFinished` and a timing when it ends.
+pub(super) struct Timed<'a> {
     scenario: &'a str,
-    name: String,
+    pub(super) step: Step,
     begin: Instant,
 }
 
-impl<'a> Step<'a> {
-    pub(super) fn start(scenario: &'a str, name: impl Into<String>, sink: &dyn EventSink) -> Self {
-        let name = name.into();
+impl<'a> Timed<'a> {
+    pub(super) fn start(scenario: &'a str, step: Step, sink: &dyn EventSink) -> Self {
         sink.emit(&Event::StepStarted {
             scenario,
-            step: &name,
+            step: &step,
         });
-        Step {
+        Timed {
             scenario,
-            name,
+            step,
             begin: Instant::now(),
         }
     }
@@ -67,11 +68,14 @@ impl<'a> Step<'a> {
         let elapsed = self.begin.elapsed();
         sink.emit(&Event::StepFinished {
             scenario: self.scenario,
-            step: &self.name,
+            step: &self.step,
             elapsed,
             note,
         });
-        outcome.timings.push((self.name, round(elapsed)));
+        outcome.timings.push(StepTiming {
+            step: self.step,
+            elapsed,
+        });
     }
 }
 
@@ -83,7 +87,7 @@ pub(super) async fn seed(
     sink: &dyn EventSink,
     outcome: &mut ScenarioOutcome,
 ) -> Result<(), RunError> {
-    let step = Step::start(name, "seed source", sink);
+    let step = Timed::start(name, Step::SeedSource, sink);
     load_fixtures(scenario, src).await?;
     step.finish(
         sink,
@@ -142,7 +146,7 @@ pub(super) async fn run_checks(
         fail_on_stale_allowances: scenario.file.fail_on_stale_allowances,
     };
     for check in scenario.checks() {
-        let step = Step::start(name, format!("check {}", check.kind()), sink);
+        let step = Timed::start(name, Step::Check(check.kind()), sink);
         let result = checks::run_check_in(&check, src, tgt, batch, &case_context).await?;
         sink.emit(&Event::CheckFinished {
             scenario: name,
@@ -152,7 +156,7 @@ pub(super) async fn run_checks(
         outcome.checks.push(result);
     }
     if !scenario.file.queries.is_empty() {
-        let step = Step::start(name, "check queries", sink);
+        let step = Timed::start(name, Step::Check(crate::kinds::CheckKind::Queries), sink);
         let settings = checks::queries::Settings {
             versions: Some(case_context.versions.clone()),
             ..checks::queries::Settings::for_scenario(scenario, options.update_snapshots)
@@ -190,7 +194,7 @@ pub(super) async fn run_migrations(
             });
         }
     }
-    let step = Step::start(name, "migrations", sink);
+    let step = Timed::start(name, Step::Migrations, sink);
     fn on<'s>(role: &'s str, server: &'s Server) -> MigrationServer<'s> {
         MigrationServer {
             role,

@@ -42,12 +42,24 @@ fn quiet_prints_only_what_did_not_pass_and_color_follows_the_flag() {
         "{quiet}"
     );
 
-    // Default level, `auto` colour on a pipe: the step lines, no escape codes, the recap.
+    // Default level, `auto` colour on a pipe: a line per case, no step lines, no escape codes,
+    // then the failing check with its details, and the recap.
     let (code, normal) = run_failing(&[], false);
     assert_eq!(code, Some(1), "{normal}");
-    assert!(normal.contains("] check counts FAILED:"), "{normal}");
+    assert!(normal.contains("    FAIL ["), "{normal}");
+    assert!(normal.contains("s] wrong-expectation["), "{normal}");
+    assert!(!normal.contains("] check counts"), "{normal}");
+    assert!(!normal.contains("] seed source done"), "{normal}");
+    assert!(normal.contains("failures:\n--- FAIL ["), "{normal}");
+    assert!(normal.contains("  check counts FAILED:"), "{normal}");
     assert!(!normal.contains('\x1b'), "{normal}");
     assert!(normal.contains("cases that did not pass:\n    FAIL wrong-expectation["));
+
+    // `-v`: every step and check as it runs.
+    let (code, verbose) = run_failing(&["-v"], false);
+    assert_eq!(code, Some(1), "{verbose}");
+    assert!(verbose.contains("] seed source done in "), "{verbose}");
+    assert!(verbose.contains("] check counts FAILED:"), "{verbose}");
 }
 
 #[test]

@@ -75,7 +75,16 @@ fn the_quickstart_command_prints_a_verdict_and_exits_zero() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("PASS quickstart"), "{stderr}");
+    // One line per case by default: verdict, time, case name; no step lines.
+    let line = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("PASS ["))
+        .unwrap_or_else(|| panic!("a PASS line: {stderr}"));
+    assert!(
+        line.starts_with("    PASS [") && line.contains("s] quickstart-falkordb[falkordb-"),
+        "{line}"
+    );
+    assert!(!stderr.contains("] seed source done"), "{stderr}");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "1 passed, 0 failed, 0 errored\n"
@@ -216,6 +225,7 @@ fn a_copy_from_4_14_11_reads_every_entity() {
     let out = bin()
         .args([
             "run",
+            "-v",
             "scenarios/quickstart-falkordb.yaml",
             "--source-version",
             "4.14.11",
@@ -253,6 +263,7 @@ fn an_external_source_without_fixtures_is_never_written() {
     let out = bin()
         .args([
             "run",
+            "-v",
             &scenario.display().to_string(),
             "--allow-destructive",
         ])

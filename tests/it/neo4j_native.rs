@@ -38,7 +38,8 @@ fn run(scenario: &str, dir: &Path) -> (i32, Json, String, String) {
     let markdown = dir.join("report.md");
     let output = support::harness()
         .env("MH_LAUNCHER", "process")
-        .args(["run", scenario, "--json"])
+        // `-v`: the tests read passing checks' messages from the terminal lines.
+        .args(["run", "-v", scenario, "--json"])
         .arg(&json)
         .arg("--markdown")
         .arg(&markdown)

@@ -304,7 +304,8 @@ queries:
     .unwrap();
     let run = |update: Option<&str>| {
         let mut cmd = bin();
-        cmd.arg("run").arg(&scenario);
+        // `-v`: a written snapshot is a detail of a passing check, printed as the check ends.
+        cmd.args(["run", "-v"]).arg(&scenario);
         match update {
             Some("flag") => {
                 cmd.arg("--update-snapshots");
@@ -380,7 +381,8 @@ fn run_with_reports(
     let out = bin()
         .arg("run")
         .arg(scenario)
-        .args(["--versions", versions, "-j", "1"])
+        // Step and check lines (`-v`): the tests read the check lines.
+        .args(["-v", "--versions", versions, "-j", "1"])
         .arg("--json")
         .arg(&json)
         .arg("--junit")

@@ -89,7 +89,10 @@ fn outcome(scenario: &str, source: &str, verdict: Verdict) -> ScenarioOutcome {
             Verdict::Skipped => Some("not run: an earlier case failed (--fail-fast)".into()),
             _ => None,
         },
-        timings: vec![("start servers".into(), 1.5)],
+        timings: vec![migration_harness::run::StepTiming {
+            step: migration_harness::run::Step::StartServers,
+            elapsed: std::time::Duration::from_millis(1500),
+        }],
         servers: if ran {
             vec![ServerReport {
                 role: "source".into(),

@@ -189,7 +189,7 @@ fn a_run_copies_every_value_falkordb_stores() {
     )
     .unwrap();
     let out = support::harness()
-        .args(["run", &scenario.display().to_string()])
+        .args(["run", "-v", &scenario.display().to_string()])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -27,6 +27,7 @@ fn verify(source: &ExternalServer, target: &ExternalServer) -> std::process::Out
     support::harness()
         .args([
             "verify",
+            "-v",
             &format!("redis://127.0.0.1:{}", source.port),
             &format!("redis://127.0.0.1:{}", target.port),
             "--source-graph",

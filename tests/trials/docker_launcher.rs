@@ -19,6 +19,7 @@ fn quickstart_with_docker() -> Result<(), Failed> {
     let out = support::harness()
         .args([
             "run",
+            "-v",
             "scenarios/quickstart-falkordb.yaml",
             "--launcher",
             "docker",
@@ -40,6 +41,7 @@ fn auto_picks_docker() -> Result<(), Failed> {
     let out = support::harness()
         .args([
             "run",
+            "-v",
             "scenarios/quickstart-falkordb.yaml",
             "--launcher",
             "auto",
