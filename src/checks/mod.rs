@@ -23,8 +23,8 @@ pub mod schema;
 
 pub use outcome::{
     AppliedAllowance, CaseContext, CheckData, CheckError, CheckKind, CheckOutcome, CheckStatus,
-    ContentDiff, CountDifference, CountsDiff, Difference, QueriesData, QueryData, QueryShape,
-    StaleAllowance, UnmetExpectation,
+    ContentDiff, ContentDifference, ContentNode, ContentRelationship, CountDifference, CountsDiff,
+    Difference, QueriesData, QueryData, QueryShape, StaleAllowance, UnmetExpectation,
 };
 
 use crate::engine::GraphConnection;
