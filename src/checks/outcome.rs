@@ -75,6 +75,7 @@ pub enum CheckData {
     Counts(CountsDiff),
     Content(ContentDiff),
     Queries(QueriesData),
+    Capabilities(CapabilitiesData),
 }
 
 impl CheckData {
@@ -303,6 +304,76 @@ fn typed_properties<S: serde::Serializer>(
         )?;
     }
     map.end()
+}
+
+/// What a transfer could not store exactly on its target.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CapabilitiesData {
+    /// The target, as the summary names it.
+    pub target: String,
+    pub findings: Vec<CapabilityFinding>,
+}
+
+/// One property the target could not store exactly, over all entities that hold it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CapabilityFinding {
+    /// `(:A:B)` for a node label set, `[:TYPE]` for a relationship type.
+    pub entity: String,
+    pub property: String,
+    /// The Cypher type of the value, e.g. `FLOAT` or `LIST`.
+    pub value_type: String,
+    /// What happened to the value on the target.
+    pub effect: CapabilityEffect,
+    /// How many entities held such a value.
+    pub count: u64,
+    /// The engine's rule: why the target cannot store it.
+    pub reason: String,
+}
+
+/// What happened to a value the target could not store exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapabilityEffect {
+    /// Left out: the entity was written without it.
+    Lost,
+    /// Written, but the target keeps a different value (e.g. rounded).
+    Changed,
+}
+
+impl From<&crate::graph::Finding> for CapabilityFinding {
+    fn from(f: &crate::graph::Finding) -> Self {
+        CapabilityFinding {
+            entity: f.entity.clone(),
+            property: f.property.clone(),
+            value_type: f.value_type.clone(),
+            effect: if f.lossy {
+                CapabilityEffect::Changed
+            } else {
+                CapabilityEffect::Lost
+            },
+            count: f.count,
+            reason: f.reason.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for CapabilityFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} property {} ({}): {} on {} entit{}: {}",
+            self.entity,
+            self.property,
+            self.value_type,
+            match self.effect {
+                CapabilityEffect::Changed => "changed",
+                CapabilityEffect::Lost => "not stored",
+            },
+            self.count,
+            if self.count == 1 { "y" } else { "ies" },
+            self.reason
+        )
+    }
 }
 
 /// Every query of the `queries` check.
