@@ -76,6 +76,7 @@ pub enum CheckData {
     Content(ContentDiff),
     Queries(QueriesData),
     Capabilities(CapabilitiesData),
+    Schema(super::schema::SchemaData),
 }
 
 impl CheckData {
