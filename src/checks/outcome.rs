@@ -77,6 +77,8 @@ pub enum CheckData {
     Queries(QueriesData),
     Capabilities(CapabilitiesData),
     Schema(super::schema::SchemaData),
+    Rollback(super::rollback::RollbackData),
+    Downgrade(super::rollback::DowngradeData),
 }
 
 impl CheckData {
