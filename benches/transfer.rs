@@ -321,7 +321,7 @@ async fn bench_size(
     if n <= 100_000 {
         reset_peak();
         let begin = Instant::now();
-        let snap = content::snapshot(&src, 1000, &BTreeMap::new()).await?;
+        let snap = content::snapshot(&src, 1000).await?;
         let d = begin.elapsed();
         drop(snap);
         out.insert(tag("snapshot_hash_rate"), rate(entities, d));

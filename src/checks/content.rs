@@ -9,11 +9,14 @@
 //! at once. Only when the hashes differ are both graphs read again with their digests kept
 //! ([`snapshot`], O(entities)) to list the exact differences.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use sha2::{Digest, Sha256};
 
-use super::{CheckData, CheckError, CheckKind, CheckOutcome, ContentDiff};
+use super::{
+    CheckData, CheckError, CheckKind, CheckOutcome, ContentDiff, ContentDifference, ContentNode,
+    ContentRelationship,
+};
 use crate::engine::GraphConnection;
 use crate::graph::export::{NodePager, RelationshipPager};
 use crate::graph::hash::{node_digest, relationship_digest, stream_hash, Hash, NodeContent};
@@ -29,43 +32,42 @@ const DEFAULT_MAX_DIFFS: usize = 20;
 #[derive(Debug, Default)]
 pub struct Snapshot {
     nodes: Vec<(Hash, NodeContent)>,
-    /// (digest, description) of every relationship.
-    relationships: Vec<(Hash, String)>,
+    /// (digest, content) of every relationship; endpoints are indexes into `nodes`.
+    relationships: Vec<(Hash, RelationshipContent)>,
     pub graph_hash: String,
 }
 
-fn describe_node(node: &NodeContent, keys: &BTreeMap<String, Vec<String>>) -> String {
-    let labels: String = node.labels.iter().map(|l| format!(":{l}")).collect();
-    let key_props: Vec<&String> = node
-        .labels
-        .iter()
-        .filter_map(|l| keys.get(l))
-        .flatten()
-        .collect();
-    let shown: Vec<String> = node
-        .properties
-        .iter()
-        .filter(|(k, _)| key_props.is_empty() || key_props.contains(k))
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect();
-    let mut props = shown.join(", ");
-    if props.chars().count() > 160 {
-        props = props.chars().take(160).collect::<String>() + "…";
+/// A relationship's content, its endpoints by their place in [`Snapshot::nodes`].
+#[derive(Debug)]
+struct RelationshipContent {
+    rel_type: String,
+    properties: BTreeMap<String, Value>,
+    start: usize,
+    end: usize,
+}
+
+/// The typed node of a difference: its content and the business-key properties of its labels.
+fn content_node(node: &NodeContent, keys: &BTreeMap<String, Vec<String>>) -> ContentNode {
+    ContentNode {
+        labels: node.labels.clone(),
+        properties: node.properties.clone(),
+        key: node
+            .labels
+            .iter()
+            .filter_map(|l| keys.get(l))
+            .flatten()
+            .cloned()
+            .collect(),
     }
-    format!("({labels} {{{props}}})")
 }
 
 /// Reads a whole graph and computes its content digests.
-pub async fn snapshot(
-    conn: &dyn GraphConnection,
-    batch: u64,
-    keys: &BTreeMap<String, Vec<String>>,
-) -> Result<Snapshot, CheckError> {
+pub async fn snapshot(conn: &dyn GraphConnection, batch: u64) -> Result<Snapshot, CheckError> {
     let read_err = |source| CheckError::Read {
         check: "content_hash".into(),
         source,
     };
-    let mut by_id: HashMap<i64, (Hash, String)> = HashMap::new();
+    let mut by_id: HashMap<i64, (Hash, usize)> = HashMap::new();
     let mut snap = Snapshot::default();
     let mut pager = NodePager::new(batch);
     loop {
@@ -87,7 +89,7 @@ pub async fn snapshot(
                 .collect();
             let content = NodeContent { labels, properties };
             let h = node_digest(&content);
-            by_id.insert(n.id, (h, describe_node(&content, keys)));
+            by_id.insert(n.id, (h, snap.nodes.len()));
             snap.nodes.push((h, content));
         }
     }
@@ -98,7 +100,8 @@ pub async fn snapshot(
             break;
         }
         for r in page {
-            let (Some((sh, sd)), Some((th, td))) = (by_id.get(&r.start), by_id.get(&r.end)) else {
+            let (Some(&(sh, start)), Some(&(th, end))) = (by_id.get(&r.start), by_id.get(&r.end))
+            else {
                 continue; // an endpoint created while reading; not part of this snapshot
             };
             let properties: BTreeMap<String, Value> = r
@@ -106,13 +109,16 @@ pub async fn snapshot(
                 .into_iter()
                 .filter(|(k, _)| !is_internal_name(k))
                 .collect();
-            let h = relationship_digest(&r.rel_type, &properties, sh, th);
-            let props: Vec<String> = properties
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect();
-            let description = format!("{sd}-[:{} {{{}}}]->{td}", r.rel_type, props.join(", "));
-            snap.relationships.push((h, description));
+            let h = relationship_digest(&r.rel_type, &properties, &sh, &th);
+            snap.relationships.push((
+                h,
+                RelationshipContent {
+                    rel_type: r.rel_type,
+                    properties,
+                    start,
+                    end,
+                },
+            ));
         }
     }
     let mut all: Vec<&Hash> = snap
@@ -155,8 +161,8 @@ pub async fn run(
         Vec::new()
     } else {
         // Only on a mismatch: read both again, keeping digests, for the exact differences.
-        let s = snapshot(source, batch, &spec.keys).await?;
-        let t = snapshot(target, batch, &spec.keys).await?;
+        let s = snapshot(source, batch).await?;
+        let t = snapshot(target, batch).await?;
         diff(&s, &t, &spec.keys)
     };
     let max = spec.max_diffs.unwrap_or(DEFAULT_MAX_DIFFS);
@@ -177,7 +183,7 @@ pub async fn run(
 /// The outcome for two hashes: summary and detail lines written from the typed data.
 pub fn outcome(data: ContentDiff) -> CheckOutcome {
     let passed = data.source_hash == data.target_hash;
-    let mut details = data.differences.clone();
+    let mut details: Vec<String> = data.differences.iter().map(ToString::to_string).collect();
     if data.more > 0 {
         details.push(format!("… and {} more difference(s)", data.more));
     }
@@ -206,7 +212,11 @@ fn business_key(node: &NodeContent, keys: &BTreeMap<String, Vec<String>>) -> Opt
     })
 }
 
-fn diff(s: &Snapshot, t: &Snapshot, keys: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+fn diff(
+    s: &Snapshot,
+    t: &Snapshot,
+    keys: &BTreeMap<String, Vec<String>>,
+) -> Vec<ContentDifference> {
     let mut out = Vec::new();
     // Nodes: the multiset difference by digest, then pair up by business key where declared.
     let (missing, extra) = multiset_diff(
@@ -224,36 +234,42 @@ fn diff(s: &Snapshot, t: &Snapshot, keys: &BTreeMap<String, Vec<String>>) -> Vec
     for n in &missing {
         let paired =
             business_key(n, keys).and_then(|k| extra_by_key.get_mut(&k).and_then(Vec::pop));
-        match paired {
-            Some(new) => out.push(format!(
-                "changed node {}: {}",
-                describe_node(n, keys),
-                property_changes(n, new)
-            )),
-            None => out.push(format!(
-                "missing on target: node {}",
-                describe_node(n, keys)
-            )),
-        }
+        out.push(match paired {
+            Some(new) => ContentDifference::ChangedNode {
+                source: content_node(n, keys),
+                target: content_node(new, keys),
+            },
+            None => ContentDifference::MissingNode {
+                node: content_node(n, keys),
+            },
+        });
     }
     for n in extra_by_key.values().flatten().chain(extra_unkeyed.iter()) {
-        out.push(format!("extra on target: node {}", describe_node(n, keys)));
+        out.push(ContentDifference::ExtraNode {
+            node: content_node(n, keys),
+        });
     }
     // Relationships: multiset difference by digest (which includes both endpoints' content).
     let (missing, extra) = multiset_diff(
-        s.relationships.iter().map(|(h, d)| (*h, d)),
-        t.relationships.iter().map(|(h, d)| (*h, d)),
+        s.relationships.iter().map(|(h, r)| (*h, r)),
+        t.relationships.iter().map(|(h, r)| (*h, r)),
     );
+    let typed = |snap: &Snapshot, r: &RelationshipContent| ContentRelationship {
+        rel_type: r.rel_type.clone(),
+        properties: r.properties.clone(),
+        start: content_node(&snap.nodes[r.start].1, keys),
+        end: content_node(&snap.nodes[r.end].1, keys),
+    };
     out.extend(
         missing
             .iter()
-            .map(|d| format!("missing on target: relationship {d}")),
+            .map(|r| ContentDifference::MissingRelationship {
+                relationship: typed(s, r),
+            }),
     );
-    out.extend(
-        extra
-            .iter()
-            .map(|d| format!("extra on target: relationship {d}")),
-    );
+    out.extend(extra.iter().map(|r| ContentDifference::ExtraRelationship {
+        relationship: typed(t, r),
+    }));
     out
 }
 
@@ -287,31 +303,6 @@ fn multiset_diff<'a, T>(
     (missing, extra)
 }
 
-fn property_changes(old: &NodeContent, new: &NodeContent) -> String {
-    let mut changes = Vec::new();
-    if old.labels != new.labels {
-        changes.push(format!("labels {:?} -> {:?}", old.labels, new.labels));
-    }
-    let keys: BTreeSet<&String> = old.properties.keys().chain(new.properties.keys()).collect();
-    for k in keys {
-        match (old.properties.get(k), new.properties.get(k)) {
-            (Some(a), Some(b)) if a != b => changes.push(format!(
-                "property {k}: {a} ({}) -> {b} ({})",
-                a.type_name(),
-                b.type_name()
-            )),
-            (Some(a), None) => {
-                changes.push(format!("property {k}: {a} ({}) -> absent", a.type_name()))
-            }
-            (None, Some(b)) => {
-                changes.push(format!("property {k}: absent -> {b} ({})", b.type_name()))
-            }
-            _ => {}
-        }
-    }
-    changes.join("; ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,6 +315,10 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
         }
+    }
+
+    fn lines(d: &[ContentDifference]) -> Vec<String> {
+        d.iter().map(ToString::to_string).collect()
     }
 
     fn snap(nodes: Vec<NodeContent>) -> Snapshot {
@@ -345,7 +340,7 @@ mod tests {
             &[("id", Value::Int(1)), ("age", Value::Float(42.0))],
         )]);
         assert_eq!(
-            diff(&s, &t, &keys),
+            lines(&diff(&s, &t, &keys)),
             ["changed node (:Person {id: 1}): property age: 42 (INTEGER) -> 42.0 (FLOAT)"]
         );
     }
@@ -361,10 +356,49 @@ mod tests {
             node(&["A"], &[("x", Value::String("1".into()))]),
         ]);
         assert_eq!(
-            diff(&s, &t, &BTreeMap::new()),
+            lines(&diff(&s, &t, &BTreeMap::new())),
             [
                 "missing on target: node (:A {x: 1})",
                 "extra on target: node (:A {x: \"1\"})"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_difference_serializes_both_sides_typed_and_its_line_is_its_display() {
+        let keys = BTreeMap::from([("Person".to_string(), vec!["id".to_string()])]);
+        let s = snap(vec![node(
+            &["Person"],
+            &[("id", Value::Int(1)), ("age", Value::Int(42))],
+        )]);
+        let t = snap(vec![node(
+            &["Person"],
+            &[("id", Value::Int(1)), ("age", Value::Float(42.0))],
+        )]);
+        let d = diff(&s, &t, &keys);
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json[0]["kind"], "changed_node");
+        assert_eq!(
+            json[0]["source"]["properties"]["age"],
+            serde_json::json!({"type": "INTEGER", "value": "42"})
+        );
+        assert_eq!(
+            json[0]["target"]["properties"]["age"],
+            serde_json::json!({"type": "FLOAT", "value": "42.0"})
+        );
+        assert_eq!(json[0]["source"]["key"], serde_json::json!(["id"]));
+        let o = outcome(ContentDiff {
+            source_hash: "a".into(),
+            target_hash: "b".into(),
+            differences: d,
+            more: 2,
+            ..ContentDiff::default()
+        });
+        assert_eq!(
+            o.details,
+            [
+                "changed node (:Person {id: 1}): property age: 42 (INTEGER) -> 42.0 (FLOAT)",
+                "… and 2 more difference(s)"
             ]
         );
     }

@@ -22,9 +22,10 @@ pub mod rollback;
 pub mod schema;
 
 pub use outcome::{
-    AppliedAllowance, CaseContext, CheckData, CheckError, CheckKind, CheckOutcome, CheckStatus,
-    ContentDiff, CountDifference, CountsDiff, Difference, QueriesData, QueryData, QueryShape,
-    StaleAllowance, UnmetExpectation,
+    AppliedAllowance, CapabilitiesData, CapabilityEffect, CapabilityFinding, CaseContext,
+    CheckData, CheckError, CheckKind, CheckOutcome, CheckStatus, ContentDiff, ContentDifference,
+    ContentNode, ContentRelationship, CountDifference, CountsDiff, Difference, QueriesData,
+    QueryData, QueryShape, StaleAllowance, UnmetExpectation,
 };
 
 use crate::engine::GraphConnection;

@@ -4,6 +4,8 @@ use super::queries::QueryClass;
 use crate::engine::EngineError;
 use crate::graph::GraphError;
 pub use crate::kinds::CheckKind;
+use crate::value::Value;
+use std::collections::BTreeMap;
 
 /// The verdict of one check, with the details a person needs to see what differs.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -73,6 +75,10 @@ pub enum CheckData {
     Counts(CountsDiff),
     Content(ContentDiff),
     Queries(QueriesData),
+    Capabilities(CapabilitiesData),
+    Schema(super::schema::SchemaData),
+    Rollback(super::rollback::RollbackData),
+    Downgrade(super::rollback::DowngradeData),
 }
 
 impl CheckData {
@@ -133,7 +139,7 @@ impl std::fmt::Display for UnmetExpectation {
 
 /// The two content hashes, what was hashed, and (only when they differ) the entity
 /// differences, bounded like the details.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ContentDiff {
     pub source_hash: String,
     pub target_hash: String,
@@ -141,10 +147,236 @@ pub struct ContentDiff {
     pub source_relationships: u64,
     pub target_nodes: u64,
     pub target_relationships: u64,
-    /// One line per differing entity, at most `max_diffs`.
-    pub differences: Vec<String>,
+    /// Each differing entity, at most `max_diffs`; the detail lines are their `Display`.
+    pub differences: Vec<ContentDifference>,
     /// How many more differences were found than listed.
     pub more: usize,
+}
+
+/// One entity that differs between the sides' content.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ContentDifference {
+    /// A node of the source that the target lacks.
+    MissingNode {
+        node: ContentNode,
+    },
+    /// A node of the target that the source lacks.
+    ExtraNode {
+        node: ContentNode,
+    },
+    /// A node paired by its business key whose content differs.
+    ChangedNode {
+        source: ContentNode,
+        target: ContentNode,
+    },
+    MissingRelationship {
+        relationship: ContentRelationship,
+    },
+    ExtraRelationship {
+        relationship: ContentRelationship,
+    },
+}
+
+impl std::fmt::Display for ContentDifference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ContentDifference::MissingNode { node } => write!(f, "missing on target: node {node}"),
+            ContentDifference::ExtraNode { node } => write!(f, "extra on target: node {node}"),
+            ContentDifference::ChangedNode { source, target } => {
+                write!(f, "changed node {source}: ")?;
+                let mut changes = Vec::new();
+                if source.labels != target.labels {
+                    changes.push(format!("labels {:?} -> {:?}", source.labels, target.labels));
+                }
+                let keys: std::collections::BTreeSet<&String> = source
+                    .properties
+                    .keys()
+                    .chain(target.properties.keys())
+                    .collect();
+                for k in keys {
+                    match (source.properties.get(k), target.properties.get(k)) {
+                        (Some(a), Some(b)) if a != b => changes.push(format!(
+                            "property {k}: {a} ({}) -> {b} ({})",
+                            a.type_name(),
+                            b.type_name()
+                        )),
+                        (Some(a), None) => {
+                            changes.push(format!("property {k}: {a} ({}) -> absent", a.type_name()))
+                        }
+                        (None, Some(b)) => {
+                            changes.push(format!("property {k}: absent -> {b} ({})", b.type_name()))
+                        }
+                        _ => {}
+                    }
+                }
+                f.write_str(&changes.join("; "))
+            }
+            ContentDifference::MissingRelationship { relationship } => {
+                write!(f, "missing on target: relationship {relationship}")
+            }
+            ContentDifference::ExtraRelationship { relationship } => {
+                write!(f, "extra on target: relationship {relationship}")
+            }
+        }
+    }
+}
+
+/// A node's content (ids stripped): its labels and typed properties.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ContentNode {
+    pub labels: Vec<String>,
+    /// Each property as `{"type": "INTEGER", "value": "42"}` (Cypher type and literal).
+    #[serde(serialize_with = "typed_properties")]
+    pub properties: BTreeMap<String, Value>,
+    /// The declared business-key properties of its labels; when any, only they are shown in
+    /// the detail line (all properties are kept here).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub key: Vec<String>,
+}
+
+impl std::fmt::Display for ContentNode {
+    /// `(:A:B {k: v, ...})`: the key properties (all when no key is declared), cut at 160
+    /// characters.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let labels: String = self.labels.iter().map(|l| format!(":{l}")).collect();
+        let shown: Vec<String> = self
+            .properties
+            .iter()
+            .filter(|(k, _)| self.key.is_empty() || self.key.contains(k))
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        let mut props = shown.join(", ");
+        if props.chars().count() > 160 {
+            props = props.chars().take(160).collect::<String>() + "…";
+        }
+        write!(f, "({labels} {{{props}}})")
+    }
+}
+
+/// A relationship's content: its type, typed properties and both endpoints' content.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ContentRelationship {
+    #[serde(rename = "type")]
+    pub rel_type: String,
+    #[serde(serialize_with = "typed_properties")]
+    pub properties: BTreeMap<String, Value>,
+    pub start: ContentNode,
+    pub end: ContentNode,
+}
+
+impl std::fmt::Display for ContentRelationship {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let props: Vec<String> = self
+            .properties
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        write!(
+            f,
+            "{}-[:{} {{{}}}]->{}",
+            self.start,
+            self.rel_type,
+            props.join(", "),
+            self.end
+        )
+    }
+}
+
+/// A property map as `{name: {"type": <Cypher type>, "value": <Cypher literal>}}`: the type
+/// keeps what JSON alone would lose (INTEGER vs FLOAT, DATE vs STRING).
+fn typed_properties<S: serde::Serializer>(
+    properties: &BTreeMap<String, Value>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    #[derive(serde::Serialize)]
+    struct Typed<'a> {
+        #[serde(rename = "type")]
+        type_name: &'a str,
+        value: String,
+    }
+    let mut map = serializer.serialize_map(Some(properties.len()))?;
+    for (k, v) in properties {
+        map.serialize_entry(
+            k,
+            &Typed {
+                type_name: v.type_name(),
+                value: v.to_string(),
+            },
+        )?;
+    }
+    map.end()
+}
+
+/// What a transfer could not store exactly on its target.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CapabilitiesData {
+    /// The target, as the summary names it.
+    pub target: String,
+    pub findings: Vec<CapabilityFinding>,
+}
+
+/// One property the target could not store exactly, over all entities that hold it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CapabilityFinding {
+    /// `(:A:B)` for a node label set, `[:TYPE]` for a relationship type.
+    pub entity: String,
+    pub property: String,
+    /// The Cypher type of the value, e.g. `FLOAT` or `LIST`.
+    pub value_type: String,
+    /// What happened to the value on the target.
+    pub effect: CapabilityEffect,
+    /// How many entities held such a value.
+    pub count: u64,
+    /// The engine's rule: why the target cannot store it.
+    pub reason: String,
+}
+
+/// What happened to a value the target could not store exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapabilityEffect {
+    /// Left out: the entity was written without it.
+    Lost,
+    /// Written, but the target keeps a different value (e.g. rounded).
+    Changed,
+}
+
+impl From<&crate::graph::Finding> for CapabilityFinding {
+    fn from(f: &crate::graph::Finding) -> Self {
+        CapabilityFinding {
+            entity: f.entity.clone(),
+            property: f.property.clone(),
+            value_type: f.value_type.clone(),
+            effect: if f.lossy {
+                CapabilityEffect::Changed
+            } else {
+                CapabilityEffect::Lost
+            },
+            count: f.count,
+            reason: f.reason.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for CapabilityFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} property {} ({}): {} on {} entit{}: {}",
+            self.entity,
+            self.property,
+            self.value_type,
+            match self.effect {
+                CapabilityEffect::Changed => "changed",
+                CapabilityEffect::Lost => "not stored",
+            },
+            self.count,
+            if self.count == 1 { "y" } else { "ies" },
+            self.reason
+        )
+    }
 }
 
 /// Every query of the `queries` check.

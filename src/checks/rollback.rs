@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use super::schema::{snapshot, SchemaSnapshot};
-use super::{CheckError, CheckKind, CheckOutcome};
+use super::schema::{snapshot, SchemaItem, SchemaSnapshot};
+use super::{CheckData, CheckError, CheckKind, CheckOutcome};
 use crate::engine::GraphConnection;
 use crate::graph::hash::{stream_hash, GraphHash};
 
@@ -48,48 +48,115 @@ pub async fn verify(
     Ok(compare(before, &after, restore))
 }
 
+/// A graph's content hash, counts and schema size, as the rollback check compares them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RecordedState {
+    /// Hex SHA-256 of the content.
+    pub graph_hash: String,
+    pub nodes: u64,
+    pub relationships: u64,
+    pub schema_items: usize,
+}
+
+impl From<&PreUpgrade> for RecordedState {
+    fn from(p: &PreUpgrade) -> Self {
+        RecordedState {
+            graph_hash: p.hash.graph_hash.clone(),
+            nodes: p.hash.nodes,
+            relationships: p.hash.relationships,
+            schema_items: p.schema.items.len(),
+        }
+    }
+}
+
+/// The `rollback` check's typed data: the state recorded before the upgrade, the restored
+/// backup's, and the schema items only one of them has.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RollbackData {
+    /// How long the restore took (load + start).
+    pub restore_seconds: f64,
+    pub recorded: RecordedState,
+    pub restored: RecordedState,
+    /// Schema items recorded before the upgrade that the restored server lacks.
+    pub missing_items: Vec<SchemaItem>,
+    /// Schema items of the restored server that were not there before the upgrade.
+    pub extra_items: Vec<SchemaItem>,
+}
+
+/// The `downgrade` check's typed data: whether the old version refused the upgraded store, and
+/// the server's own reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DowngradeData {
+    pub old_version: String,
+    pub new_version: String,
+    pub refused: bool,
+    /// Neo4j's root cause (else the first refusal line); `None` when it started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The lines of the failed start that say why (at most 12, no stack frames).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refusal: Vec<String>,
+}
+
 /// The verdict of [`verify`] from both states.
 pub fn compare(before: &PreUpgrade, after: &PreUpgrade, restore: Duration) -> CheckOutcome {
+    let missing = |a: &PreUpgrade, b: &PreUpgrade| -> Vec<SchemaItem> {
+        a.schema
+            .items
+            .iter()
+            .filter(|i| !b.schema.items.contains(i))
+            .cloned()
+            .collect()
+    };
+    rollback_outcome(RollbackData {
+        restore_seconds: restore.as_secs_f64(),
+        recorded: before.into(),
+        restored: after.into(),
+        missing_items: missing(before, after),
+        extra_items: missing(after, before),
+    })
+}
+
+/// The rollback outcome: summary and detail lines written from the typed data.
+fn rollback_outcome(data: RollbackData) -> CheckOutcome {
+    let (before, after) = (&data.recorded, &data.restored);
     let mut details = Vec::new();
-    if before.hash.graph_hash != after.hash.graph_hash {
+    if before.graph_hash != after.graph_hash {
         details.push(format!(
             "content hash {} before the upgrade, {} after the restore ({} -> {} nodes, {} -> {} relationships)",
-            short(&before.hash.graph_hash),
-            short(&after.hash.graph_hash),
-            before.hash.nodes,
-            after.hash.nodes,
-            before.hash.relationships,
-            after.hash.relationships
+            short(&before.graph_hash),
+            short(&after.graph_hash),
+            before.nodes,
+            after.nodes,
+            before.relationships,
+            after.relationships
         ));
     }
-    for item in &before.schema.items {
-        if !after.schema.items.contains(item) {
-            details.push(format!("missing after the restore: {}", item.describe()));
-        }
+    for item in &data.missing_items {
+        details.push(format!("missing after the restore: {}", item.describe()));
     }
-    for item in &after.schema.items {
-        if !before.schema.items.contains(item) {
-            details.push(format!("extra after the restore: {}", item.describe()));
-        }
+    for item in &data.extra_items {
+        details.push(format!("extra after the restore: {}", item.describe()));
     }
     let passed = details.is_empty();
     let summary = if passed {
         format!(
             "the pre-upgrade backup restored in {:.1}s: content hash {} ({} nodes, {} relationships) and {} schema item(s) equal the pre-upgrade ones",
-            restore.as_secs_f64(),
-            short(&before.hash.graph_hash),
-            before.hash.nodes,
-            before.hash.relationships,
-            before.schema.items.len()
+            data.restore_seconds,
+            short(&before.graph_hash),
+            before.nodes,
+            before.relationships,
+            before.schema_items
         )
     } else {
         format!(
             "the pre-upgrade backup restored in {:.1}s does not equal the pre-upgrade source: {} difference(s)",
-            restore.as_secs_f64(),
+            data.restore_seconds,
             details.len()
         )
     };
     CheckOutcome::new(CheckKind::Rollback, passed, summary, details)
+        .with_data(CheckData::Rollback(data))
 }
 
 /// The outcome of starting `old_version` on the store `new_version` upgraded: `Err` with the
@@ -100,22 +167,44 @@ pub fn downgrade(
     new_version: &str,
     attempt: Result<(), String>,
 ) -> CheckOutcome {
-    match attempt {
+    let data = match attempt {
         Err(message) => {
-            let lines = refusal_lines(&message);
-            let first = root_cause(&message)
-                .or_else(|| lines.first().cloned())
-                .unwrap_or_else(|| message.clone());
-            CheckOutcome::new(
-                CheckKind::Downgrade,
-                true,
-                format!(
-                    "Neo4j {old_version} refuses the store Neo4j {new_version} upgraded, as expected: {first}"
-                ),
-                lines,
-            )
+            let refusal = refusal_lines(&message);
+            let reason = root_cause(&message)
+                .or_else(|| refusal.first().cloned())
+                .unwrap_or(message);
+            DowngradeData {
+                old_version: old_version.to_owned(),
+                new_version: new_version.to_owned(),
+                refused: true,
+                reason: Some(reason),
+                refusal,
+            }
         }
-        Ok(()) => CheckOutcome::new(
+        Ok(()) => DowngradeData {
+            old_version: old_version.to_owned(),
+            new_version: new_version.to_owned(),
+            refused: false,
+            reason: None,
+            refusal: Vec::new(),
+        },
+    };
+    downgrade_outcome(data)
+}
+
+/// The downgrade outcome: summary and detail lines written from the typed data.
+fn downgrade_outcome(data: DowngradeData) -> CheckOutcome {
+    let (old_version, new_version) = (&data.old_version, &data.new_version);
+    let outcome = match &data.reason {
+        Some(reason) if data.refused => CheckOutcome::new(
+            CheckKind::Downgrade,
+            true,
+            format!(
+                "Neo4j {old_version} refuses the store Neo4j {new_version} upgraded, as expected: {reason}"
+            ),
+            data.refusal.clone(),
+        ),
+        _ => CheckOutcome::new(
             CheckKind::Downgrade,
             false,
             format!(
@@ -123,7 +212,8 @@ pub fn downgrade(
             ),
             Vec::new(),
         ),
-    }
+    };
+    outcome.with_data(CheckData::Downgrade(data))
 }
 
 /// Neo4j's own reason in a failed start: the text after the last `root cause: ` (without the
@@ -214,6 +304,16 @@ mod tests {
         let outcome = compare(&before, &after, Duration::ZERO);
         assert!(!outcome.passed);
         assert_eq!(outcome.details.len(), 3, "{:?}", outcome.details);
+        let CheckData::Rollback(data) = &outcome.data else {
+            panic!("no rollback data: {outcome:?}");
+        };
+        assert_eq!(data.recorded.graph_hash, "aa");
+        assert_eq!(data.restored.graph_hash, "bb");
+        assert_eq!(data.missing_items, [index("person_name")]);
+        assert_eq!(data.extra_items, [index("other")]);
+        let json = serde_json::to_value(&outcome).unwrap();
+        assert_eq!(json["data"]["type"], "rollback");
+        assert_eq!(json["data"]["missing_items"][0]["name"], "person_name");
     }
 
     #[test]
@@ -234,7 +334,15 @@ mod tests {
             root_cause(cause).as_deref(),
             Some("UnsupportedLogVersionException: newer version of neo4j.")
         );
+        let json = serde_json::to_value(&outcome).unwrap();
+        assert_eq!(json["data"]["type"], "downgrade");
+        assert_eq!(json["data"]["refused"], true);
+        assert_eq!(json["data"]["reason"], "Store format not supported");
+        assert_eq!(json["data"]["refusal"].as_array().map(Vec::len), Some(2));
         let started = downgrade("5.26.30", "2026.08.1", Ok(()));
         assert!(!started.passed);
+        let json = serde_json::to_value(&started).unwrap();
+        assert_eq!(json["data"]["refused"], false);
+        assert!(json["data"]["reason"].is_null());
     }
 }

@@ -15,7 +15,9 @@ pub use crate::engine::schema::{
 };
 pub use diff::{diff, ItemDiff, SchemaDiff, Verdict};
 
-use super::{AppliedAllowance, CaseContext, CheckError, CheckOutcome, Difference, StaleAllowance};
+use super::{
+    AppliedAllowance, CaseContext, CheckData, CheckError, CheckOutcome, Difference, StaleAllowance,
+};
 use crate::engine::GraphConnection;
 use crate::scenario::{AllowedSchemaChange, SchemaChange, SchemaCheck};
 
@@ -40,9 +42,8 @@ pub async fn run(
         .cloned()
         .collect();
     let result = diff(&s, &t, source.dialect(), target.dialect(), &applicable);
-    let mut outcome = outcome_in(&result, case.fail_on_stale_allowances);
     // Same definitions are not enough for a vector index: it must find the same entries.
-    let mut probed = Vec::new();
+    let mut probes = Vec::new();
     for d in result.items.iter().filter(|d| {
         matches!(d.verdict, Verdict::Same | Verdict::Renamed { .. })
             && usable::probed(&d.item, source.dialect().engine)
@@ -65,35 +66,56 @@ pub async fn run(
             tokio::time::sleep(PROBE_PAUSE).await;
         };
         if let (Some(s), Some(t)) = (s, t) {
-            probed.push((d.item.to_string(), s, t));
+            probes.push(VectorProbe {
+                item: d.item.clone(),
+                source_entries: s,
+                target_entries: t,
+            });
         }
     }
-    if !probed.is_empty() {
-        let unusable: Vec<String> = probed
-            .iter()
-            .filter(|(_, s, t)| s != t)
-            .map(|(item, s, t)| {
-                format!("not usable on target: {item}: a vector query through it finds {s} entries on the source, {t} on the target")
-            })
-            .collect();
-        // After the counts ("... N extra"), before any verdict suffix.
-        let note = format!(
-            "; {} vector index(es) probed, {} usable on both sides",
-            probed.len(),
-            probed.len() - unusable.len()
-        );
-        let at = outcome
-            .summary
-            .find(" extra")
-            .map_or(outcome.summary.len(), |i| i + " extra".len());
-        outcome.summary.insert_str(at, &note);
-        if !unusable.is_empty() {
-            outcome.passed = false;
-            outcome.status = super::CheckStatus::Failed;
-            outcome.details.extend(unusable);
-        }
+    Ok(outcome_of(
+        SchemaData {
+            diff: result,
+            vector_probes: probes,
+        },
+        case.fail_on_stale_allowances,
+    ))
+}
+
+/// The `schema` check's typed data: the diff (both sides' item counts, each item's verdict
+/// with the items, stale allowances) and the vector indexes probed for usability.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SchemaData {
+    #[serde(flatten)]
+    pub diff: SchemaDiff,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vector_probes: Vec<VectorProbe>,
+}
+
+/// A vector index that is the same on both sides, queried on each: usable on both when
+/// both find the same number of entries.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VectorProbe {
+    pub item: SchemaItem,
+    pub source_entries: u64,
+    pub target_entries: u64,
+}
+
+impl VectorProbe {
+    pub fn usable(&self) -> bool {
+        self.source_entries == self.target_entries
     }
-    Ok(outcome)
+}
+
+impl std::fmt::Display for VectorProbe {
+    /// The detail line of an unusable index.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "not usable on target: {}: a vector query through it finds {} entries on the source, {} on the target",
+            self.item, self.source_entries, self.target_entries
+        )
+    }
 }
 
 /// How often the vector probe asks both sides while their counts differ, and the pause
@@ -106,10 +128,23 @@ pub fn outcome(result: &SchemaDiff) -> CheckOutcome {
     outcome_in(result, false)
 }
 
+/// [`outcome_of`] for a diff without vector probes.
+pub fn outcome_in(result: &SchemaDiff, fail_on_stale: bool) -> CheckOutcome {
+    outcome_of(
+        SchemaData {
+            diff: result.clone(),
+            vector_probes: Vec::new(),
+        },
+        fail_on_stale,
+    )
+}
+
 /// The check's verdict from a finished diff: a summary line with every count, one detail line
 /// per item that is not the same on both sides, one per stale allowance (failing with
-/// `fail_on_stale`), and the typed differences.
-pub fn outcome_in(result: &SchemaDiff, fail_on_stale: bool) -> CheckOutcome {
+/// `fail_on_stale`), one per vector index not usable on the target (failing), and the typed
+/// data and differences.
+pub fn outcome_of(data: SchemaData, fail_on_stale: bool) -> CheckOutcome {
+    let result = &data.diff;
     let stale: Vec<StaleAllowance> = result
         .unused_allows
         .iter()
@@ -132,6 +167,14 @@ pub fn outcome_in(result: &SchemaDiff, fail_on_stale: bool) -> CheckOutcome {
         result.count(Some(SchemaChange::Missing)),
         result.count(Some(SchemaChange::Extra)),
     );
+    let unusable: Vec<&VectorProbe> = data.vector_probes.iter().filter(|p| !p.usable()).collect();
+    if !data.vector_probes.is_empty() {
+        summary.push_str(&format!(
+            "; {} vector index(es) probed, {} usable on both sides",
+            data.vector_probes.len(),
+            data.vector_probes.len() - unusable.len()
+        ));
+    }
     let allowed = result
         .items
         .iter()
@@ -155,6 +198,8 @@ pub fn outcome_in(result: &SchemaDiff, fail_on_stale: bool) -> CheckOutcome {
         .map(ItemDiff::line)
         .collect();
     details.extend(stale.iter().map(StaleAllowance::line));
+    details.extend(unusable.iter().map(ToString::to_string));
+    let passed = passed && unusable.is_empty();
     let differences = result
         .items
         .iter()
@@ -172,4 +217,62 @@ pub fn outcome_in(result: &SchemaDiff, fail_on_stale: bool) -> CheckOutcome {
         .collect();
     CheckOutcome::new(super::CheckKind::Schema, passed, summary, details)
         .with_differences(differences, stale)
+        .with_data(CheckData::Schema(data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn vector_index() -> SchemaItem {
+        SchemaItem {
+            kind: ItemKind::Index(IndexKind::Vector),
+            entity: EntityType::Node,
+            labels: vec!["Doc".into()],
+            properties: vec!["emb".into()],
+            options: BTreeMap::new(),
+            owned_by_constraint: false,
+            name: None,
+        }
+    }
+
+    #[test]
+    fn the_typed_data_carries_the_verdicts_and_probes_and_the_lines_come_from_it() {
+        let item = vector_index();
+        let data = SchemaData {
+            diff: SchemaDiff {
+                source_items: 1,
+                target_items: 1,
+                items: vec![ItemDiff {
+                    item: item.clone(),
+                    verdict: Verdict::Same,
+                    allowed: None,
+                    allowance: None,
+                }],
+                unused_allows: Vec::new(),
+            },
+            vector_probes: vec![VectorProbe {
+                item,
+                source_entries: 3,
+                target_entries: 0,
+            }],
+        };
+        let o = outcome_of(data, false);
+        assert!(!o.passed);
+        assert_eq!(o.status, super::super::CheckStatus::Failed);
+        assert_eq!(
+            o.summary,
+            "1 item(s) on the source, 1 on the target: 1 same, 0 renamed, 0 mapped, 0 missing, 0 extra; 1 vector index(es) probed, 0 usable on both sides"
+        );
+        assert_eq!(
+            o.details,
+            ["not usable on target: index VECTOR :Doc(emb): a vector query through it finds 3 entries on the source, 0 on the target"]
+        );
+        let json = serde_json::to_value(&o).unwrap();
+        assert_eq!(json["data"]["type"], "schema");
+        assert_eq!(json["data"]["source_items"], 1);
+        assert_eq!(json["data"]["items"][0]["verdict"]["verdict"], "same");
+        assert_eq!(json["data"]["vector_probes"][0]["target_entries"], 0);
+    }
 }
