@@ -78,6 +78,7 @@ fn external(
     uri: &str,
     role: ServerRole,
     graph: Option<String>,
+    options: &RunOptions,
 ) -> Result<ServerRequest, ArchiveError> {
     let engine = engine_of(uri).ok_or_else(|| {
         ArchiveError::BadInput(format!(
@@ -100,6 +101,8 @@ fn external(
         startup_timeout: Duration::from_secs(30),
         pull: false,
         launcher: Default::default(),
+        statement_timeout: options.statement_timeout(),
+        neo4j_heap: options.neo4j_heap.clone(),
     })
 }
 
@@ -143,6 +146,7 @@ pub async fn export(
     file: &Path,
     graph: Option<String>,
     batch: u64,
+    options: &RunOptions,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Header, ArchiveError> {
     // Before anything starts: where the dump goes.
@@ -154,7 +158,7 @@ pub async fn export(
             from: from.to_owned(),
             source: Box::new(e),
         })?;
-        let (request, _) = RunOptions::default().requests(&scenario);
+        let (request, _) = options.requests(&scenario);
         if request.endpoint.is_some() {
             return Err(ArchiveError::BadInput(format!(
                 "export {from}: its source is an external server, which the harness does not seed; export that server by its URI"
@@ -170,7 +174,7 @@ pub async fn export(
             .map_err(|e| ArchiveError::Prepare(Box::new(e)))?;
         server
     } else {
-        Server::start(external(from, ServerRole::Source, graph)?)
+        Server::start(external(from, ServerRole::Source, graph, options)?)
             .await
             .map_err(engine_err(redact_uri(from)))?
     };
@@ -204,16 +208,18 @@ pub struct Imported {
 /// `--allow-destructive` replaces an existing graph only then. Neo4j Community cannot rename a
 /// database: the dump is loaded into the target itself (wiped first with
 /// `--allow-destructive`, after the validation), and on a failure everything written is removed.
+/// Of `options`, `allow_destructive`, `no_graph_bulk`, `query_timeout` and `neo4j_heap` apply.
 pub async fn import(
     file: &Path,
     uri: &str,
     graph: Option<String>,
-    allow_destructive: bool,
     batch: u64,
-    graph_bulk: bool,
+    options: &RunOptions,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Imported, ArchiveError> {
-    let request = external(uri, ServerRole::Target, graph)?;
+    let allow_destructive = options.allow_destructive;
+    let graph_bulk = !options.no_graph_bulk;
+    let request = external(uri, ServerRole::Target, graph, options)?;
     let path = file.to_owned();
     let valid = tokio::task::spawn_blocking(move || dump::validate(&path))
         .await
@@ -623,9 +629,16 @@ mod tests {
         let scenario = dir.path().join("broken.yaml");
         std::fs::write(&scenario, "name: broken\nsource: [not, a, server]\n").unwrap();
         let from = scenario.to_str().unwrap();
-        let e = export(from, &dir.path().join("out.jsonl"), None, 100, &|_| {})
-            .await
-            .expect_err("an invalid scenario is not exported");
+        let e = export(
+            from,
+            &dir.path().join("out.jsonl"),
+            None,
+            100,
+            &RunOptions::default(),
+            &|_| {},
+        )
+        .await
+        .expect_err("an invalid scenario is not exported");
         assert!(matches!(e, ArchiveError::Scenario { .. }), "{e:?}");
         let source = std::error::Error::source(&e).expect("the scenario error is the source");
         assert!(
