@@ -141,7 +141,7 @@ pub async fn dispatch(cli: Cli) -> Exit {
             ) {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    report_error(&e);
                     return Exit::BadInput;
                 }
             };
@@ -153,7 +153,7 @@ pub async fn dispatch(cli: Cli) -> Exit {
             let cases = match matrix::expand(std::slice::from_ref(&scenario), &options, &[]) {
                 Ok(cases) => cases,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    report_error(&e);
                     return Exit::BadInput;
                 }
             };
@@ -266,7 +266,10 @@ fn load_cases(
     };
     let scenarios = load_all(paths)?;
     check_uris(&scenarios, options)?;
-    let cases = matrix::expand(&scenarios, options, &versions).map_err(|e| bad(&e))?;
+    let cases = matrix::expand(&scenarios, options, &versions).map_err(|e| {
+        report_error(&e);
+        Exit::BadInput
+    })?;
     let cases = matrix::select(cases, args.filter.as_deref(), partition);
     if cases.is_empty() {
         // An empty shard is normal when there are more shards than cases.
@@ -343,10 +346,27 @@ fn list(cases: &[Case], format: ListFormat) {
     }
 }
 
+/// The one printer of an error for the user: `error: <message>`, then `  caused by: <cause>`
+/// for each level of its `source()` chain (each error's message holds only its own context).
+/// A cause whose text its parent's message already ends with is not printed again.
+pub(crate) fn report_error(e: &dyn std::error::Error) {
+    eprintln!("error: {e}");
+    let mut parent = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !text.is_empty() && !parent.ends_with(&text) {
+            eprintln!("  caused by: {text}");
+        }
+        parent = text;
+        cause = c.source();
+    }
+}
+
 /// Loads every scenario first, so bad input stops the command before any server starts.
 fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Exit> {
     let files = scenario::discover(paths).map_err(|e| {
-        eprintln!("error: {e}");
+        report_error(&e);
         Exit::BadInput
     })?;
     if files.is_empty() {
@@ -362,13 +382,13 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Exit> {
         match scenario::load_file(&file) {
             Ok(s) => scenarios.push(s),
             Err(e) => {
-                eprintln!("error: {e}");
+                report_error(&e);
                 failed = true;
             }
         }
     }
     for e in scenario::duplicate_names(&scenarios) {
-        eprintln!("error: {e}");
+        report_error(&e);
         failed = true;
     }
     if failed {
@@ -394,7 +414,7 @@ fn validate(paths: &[PathBuf]) -> Exit {
             for s in &scenarios {
                 if let Err(e) = matrix::expand(std::slice::from_ref(s), &RunOptions::default(), &[])
                 {
-                    eprintln!("error: {e}");
+                    report_error(&e);
                     refused = true;
                 }
             }
@@ -495,7 +515,7 @@ fn dump_progress(p: migration_harness::transfer::Progress) {
 }
 
 fn archive_exit(e: &migration_harness::run::archive::ArchiveError) -> Exit {
-    eprintln!("error: {e}");
+    report_error(e);
     match e {
         migration_harness::run::archive::ArchiveError::BadInput(_)
         | migration_harness::run::archive::ArchiveError::Scenario { .. }

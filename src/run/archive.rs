@@ -33,19 +33,19 @@ pub enum ArchiveError {
     #[error("failed to {0}")]
     BadInput(String),
     /// The scenario file named as the export's source is not valid; nothing was started.
-    #[error("failed to load {from}: {source}")]
+    #[error("failed to load {from}")]
     Scenario {
         from: String,
         #[source]
         source: Box<crate::scenario::ScenarioError>,
     },
-    #[error("failed to reach {what}: {source}")]
+    #[error("failed to reach {what}")]
     Engine {
         what: String,
         #[source]
         source: EngineError,
     },
-    #[error("failed to {step}: {source}")]
+    #[error("failed to {step}")]
     Dump {
         step: String,
         #[source]
@@ -57,10 +57,10 @@ pub enum ArchiveError {
     #[error("refused to import into {server}: it holds {nodes} node(s) (perhaps from an earlier interrupted run); use an empty graph, or pass --allow-destructive to let the harness replace it")]
     NotEmpty { server: String, nodes: u64 },
     /// The dump is not whole or not consistent; no server was touched.
-    #[error("{0}; nothing was imported")]
-    BadDump(Box<DumpError>),
+    #[error("refused the dump file; nothing was imported")]
+    BadDump(#[source] Box<DumpError>),
     /// The load failed; `state` says what the target holds now.
-    #[error("failed to {step}: {source}\n  {state}")]
+    #[error("failed to {step}; {state}")]
     ImportFailed {
         step: String,
         #[source]
@@ -426,7 +426,8 @@ async fn import_staged(
                     written.nodes, written.relationships
                 ),
                 Err(e) => format!(
-                    "the target graph {target:?} was left as it was, but the staging graph {key:?} could not be removed ({e}); remove it with GRAPH.DELETE"
+                    "the target graph {target:?} was left as it was, but the staging graph {key:?} could not be removed ({}); remove it with GRAPH.DELETE",
+                    crate::io_error::error_chain(&e)
                 ),
             };
             return Err(ArchiveError::ImportFailed {
@@ -453,7 +454,7 @@ async fn import_staged(
             "graph {target:?} was created by someone else while the dump was loaded"
         )),
         Ok(_) => Ok(()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(crate::io_error::error_chain(&e)),
     };
     if let Err(why) = installed {
         let _ = staging.wipe().await;
@@ -529,7 +530,8 @@ async fn import_in_place(
             written.nodes, written.relationships
         ),
         Err(e) => format!(
-            "removing what this import wrote failed too ({e}): the target now holds {} node(s) and {} of {} relationship(s) written by this import; it is not a complete copy: wipe it (or re-run with --allow-destructive) before using it",
+            "removing what this import wrote failed too ({}): the target now holds {} node(s) and {} of {} relationship(s) written by this import; it is not a complete copy: wipe it (or re-run with --allow-destructive) before using it",
+            crate::io_error::error_chain(&e),
             written.nodes, written.relationships, header.relationships
         ),
     };
@@ -609,7 +611,7 @@ mod tests {
                 .await
                 .expect_err(&format!("{rows:?} is not an empty target"));
             assert!(matches!(e, ArchiveError::Prepare(_)), "{e:?}");
-            let shown = e.to_string();
+            let shown = crate::io_error::error_chain(&e);
             assert!(shown.contains("target Neo4j 5.26 (fake)"), "{shown}");
             assert!(shown.contains("MATCH (n) RETURN count(n)"), "{shown}");
         }
