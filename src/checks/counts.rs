@@ -220,7 +220,7 @@ mod tests {
             let e = count(&replying(rows.clone()))
                 .await
                 .expect_err(&format!("{rows:?} must not count"));
-            let shown = e.to_string();
+            let shown = crate::io_error::error_chain(&e);
             assert!(shown.contains("target Neo4j 5.26 (fake)"), "{shown}");
             assert!(shown.contains("MATCH (n) RETURN count(n)"), "{shown}");
         }
@@ -259,7 +259,7 @@ mod tests {
         let e = count(&Grouped(Dialect::new(EngineKind::Falkordb, None)))
             .await
             .expect_err("a float count must not be skipped");
-        let shown = e.to_string();
+        let shown = crate::io_error::error_chain(&e);
         assert!(shown.contains("source FalkorDB (fake)"), "{shown}");
         assert!(shown.contains("UNWIND labels(n)"), "{shown}");
     }

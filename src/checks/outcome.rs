@@ -567,13 +567,13 @@ impl CaseContext {
 /// A check that could not be evaluated (as opposed to one that failed).
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
-    #[error("failed to run check {check}: {source}")]
+    #[error("failed to run check {check}")]
     Engine {
         check: String,
         #[source]
         source: EngineError,
     },
-    #[error("failed to run check {check}: {source}")]
+    #[error("failed to run check {check}")]
     Read {
         check: String,
         #[source]

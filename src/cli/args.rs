@@ -20,6 +20,14 @@ pub struct Cli {
     /// recap; no step or check lines. Wins over --verbose.
     #[arg(long, short, global = true, env = "MH_QUIET", value_parser = FalseyValueParser::new())]
     pub quiet: bool,
+    /// Limit of one statement on either engine, from sending it to its last row: `30`, `30s`,
+    /// `500ms`, `5m` [default: 600 s].
+    #[arg(long, global = true, env = "MH_QUERY_TIMEOUT", value_name = "DURATION", value_parser = query_timeout)]
+    pub query_timeout: Option<QueryTimeout>,
+    /// Maximum heap of a Neo4j server the harness starts as a process (`-Xmx`), e.g. `2g`
+    /// [default: 768m].
+    #[arg(long, global = true, env = "MH_NEO4J_HEAP", value_name = "SIZE")]
+    pub neo4j_heap: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -267,6 +275,21 @@ fn on_off(text: &str) -> Result<bool, String> {
     }
 }
 
+/// `--query-timeout`: a limit, or none for an empty value (an empty `MH_QUERY_TIMEOUT` means
+/// the default, as an unset one).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueryTimeout(pub Option<std::time::Duration>);
+
+/// A statement timeout as `parse_duration` reads it; the message names the setting.
+fn query_timeout(text: &str) -> Result<QueryTimeout, String> {
+    if text.trim().is_empty() {
+        return Ok(QueryTimeout(None));
+    }
+    migration_harness::engine::timeouts::parse_duration(text)
+        .map(|d| QueryTimeout(Some(d)))
+        .map_err(|e| format!("{e} (--query-timeout / MH_QUERY_TIMEOUT)"))
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -282,6 +305,28 @@ mod tests {
         assert_eq!(super::on_off("0"), Ok(false));
         assert_eq!(super::on_off("on"), Ok(true));
         assert!(super::on_off("maybe").is_err());
+    }
+
+    #[test]
+    fn query_timeout_takes_units_and_names_the_setting() {
+        use clap::Parser;
+        let cli = super::Cli::try_parse_from([
+            "migration-harness",
+            "--query-timeout",
+            "500ms",
+            "cleanup",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.query_timeout,
+            Some(super::QueryTimeout(Some(std::time::Duration::from_millis(
+                500
+            ))))
+        );
+        assert_eq!(super::query_timeout(" "), Ok(super::QueryTimeout(None)));
+        let e = super::query_timeout("soon").unwrap_err();
+        assert!(e.contains("MH_QUERY_TIMEOUT"), "{e}");
+        assert!(super::query_timeout("0").is_err());
     }
 }
 

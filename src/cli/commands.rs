@@ -18,6 +18,12 @@ pub async fn dispatch(cli: Cli) -> Exit {
         color: cli.color,
         quiet: cli.quiet,
     };
+    // Settings of every connection and launcher, whatever the command.
+    let edge = RunOptions {
+        query_timeout: cli.query_timeout.and_then(|t| t.0),
+        neo4j_heap: cli.neo4j_heap.clone().filter(|h| !h.trim().is_empty()),
+        ..RunOptions::default()
+    };
     match cli.command {
         Command::Validate { paths } => validate(&paths),
         Command::Plan {
@@ -25,7 +31,7 @@ pub async fn dispatch(cli: Cli) -> Exit {
             servers,
             matrix,
         } => {
-            let options = options(&servers);
+            let options = options(&servers, &edge);
             match load_cases(&paths, &options, &matrix) {
                 Ok(cases) => {
                     for case in &cases {
@@ -41,7 +47,7 @@ pub async fn dispatch(cli: Cli) -> Exit {
             format,
             servers,
             matrix,
-        } => match load_cases(&paths, &options(&servers), &matrix) {
+        } => match load_cases(&paths, &options(&servers, &edge), &matrix) {
             Ok(cases) => {
                 list(&cases, format);
                 Exit::Pass
@@ -59,7 +65,7 @@ pub async fn dispatch(cli: Cli) -> Exit {
         } => {
             let options = RunOptions {
                 update_snapshots,
-                ..options(&servers)
+                ..options(&servers, &edge)
             };
             match load_cases(&paths, &options, &matrix) {
                 Ok(cases) => {
@@ -86,7 +92,7 @@ pub async fn dispatch(cli: Cli) -> Exit {
         } => {
             let options = RunOptions {
                 only_migrations: true,
-                ..options(&servers)
+                ..options(&servers, &edge)
             };
             match load_cases(&paths, &options, &matrix) {
                 Ok(cases) => {
@@ -115,7 +121,7 @@ pub async fn dispatch(cli: Cli) -> Exit {
                 Err(code) => code,
             }
         }
-        Command::Export { from, file, dump } => export_dump(&from, &file, dump).await,
+        Command::Export { from, file, dump } => export_dump(&from, &file, dump, &edge).await,
         Command::Cleanup => cleanup_leftovers().await,
         Command::Verify {
             source_uri,
@@ -135,19 +141,19 @@ pub async fn dispatch(cli: Cli) -> Exit {
             ) {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    report_error(&e);
                     return Exit::BadInput;
                 }
             };
             let options = RunOptions {
                 source_uri: Some(source_uri),
                 target_uri: Some(target_uri),
-                ..RunOptions::default()
+                ..edge.clone()
             };
             let cases = match matrix::expand(std::slice::from_ref(&scenario), &options, &[]) {
                 Ok(cases) => cases,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    report_error(&e);
                     return Exit::BadInput;
                 }
             };
@@ -200,7 +206,7 @@ pub async fn dispatch(cli: Cli) -> Exit {
             uri,
             dump,
             allow_destructive,
-        } => import_dump(&file, &uri, dump, allow_destructive).await,
+        } => import_dump(&file, &uri, dump, allow_destructive, &edge).await,
     }
 }
 
@@ -221,7 +227,7 @@ impl Style {
     }
 }
 
-fn options(args: &ServerArgs) -> RunOptions {
+fn options(args: &ServerArgs, edge: &RunOptions) -> RunOptions {
     RunOptions {
         source_uri: args.source_uri.clone(),
         target_uri: args.target_uri.clone(),
@@ -234,6 +240,8 @@ fn options(args: &ServerArgs) -> RunOptions {
         launcher: args.launcher,
         only_migrations: false,
         no_graph_bulk: !args.graph_bulk,
+        query_timeout: edge.query_timeout,
+        neo4j_heap: edge.neo4j_heap.clone(),
     }
 }
 
@@ -258,7 +266,10 @@ fn load_cases(
     };
     let scenarios = load_all(paths)?;
     check_uris(&scenarios, options)?;
-    let cases = matrix::expand(&scenarios, options, &versions).map_err(|e| bad(&e))?;
+    let cases = matrix::expand(&scenarios, options, &versions).map_err(|e| {
+        report_error(&e);
+        Exit::BadInput
+    })?;
     let cases = matrix::select(cases, args.filter.as_deref(), partition);
     if cases.is_empty() {
         // An empty shard is normal when there are more shards than cases.
@@ -335,10 +346,27 @@ fn list(cases: &[Case], format: ListFormat) {
     }
 }
 
+/// The one printer of an error for the user: `error: <message>`, then `  caused by: <cause>`
+/// for each level of its `source()` chain (each error's message holds only its own context).
+/// A cause whose text its parent's message already ends with is not printed again.
+pub(crate) fn report_error(e: &dyn std::error::Error) {
+    eprintln!("error: {e}");
+    let mut parent = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !text.is_empty() && !parent.ends_with(&text) {
+            eprintln!("  caused by: {text}");
+        }
+        parent = text;
+        cause = c.source();
+    }
+}
+
 /// Loads every scenario first, so bad input stops the command before any server starts.
 fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Exit> {
     let files = scenario::discover(paths).map_err(|e| {
-        eprintln!("error: {e}");
+        report_error(&e);
         Exit::BadInput
     })?;
     if files.is_empty() {
@@ -354,13 +382,13 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Exit> {
         match scenario::load_file(&file) {
             Ok(s) => scenarios.push(s),
             Err(e) => {
-                eprintln!("error: {e}");
+                report_error(&e);
                 failed = true;
             }
         }
     }
     for e in scenario::duplicate_names(&scenarios) {
-        eprintln!("error: {e}");
+        report_error(&e);
         failed = true;
     }
     if failed {
@@ -386,7 +414,7 @@ fn validate(paths: &[PathBuf]) -> Exit {
             for s in &scenarios {
                 if let Err(e) = matrix::expand(std::slice::from_ref(s), &RunOptions::default(), &[])
                 {
-                    eprintln!("error: {e}");
+                    report_error(&e);
                     refused = true;
                 }
             }
@@ -487,7 +515,7 @@ fn dump_progress(p: migration_harness::transfer::Progress) {
 }
 
 fn archive_exit(e: &migration_harness::run::archive::ArchiveError) -> Exit {
-    eprintln!("error: {e}");
+    report_error(e);
     match e {
         migration_harness::run::archive::ArchiveError::BadInput(_)
         | migration_harness::run::archive::ArchiveError::Scenario { .. }
@@ -497,9 +525,23 @@ fn archive_exit(e: &migration_harness::run::archive::ArchiveError) -> Exit {
 }
 
 /// `export`: a scenario's seeded source or an external server to a dump file.
-async fn export_dump(from: &str, file: &std::path::Path, args: DumpArgs) -> Exit {
+async fn export_dump(
+    from: &str,
+    file: &std::path::Path,
+    args: DumpArgs,
+    edge: &RunOptions,
+) -> Exit {
     use migration_harness::run::archive;
-    match archive::export(from, file, args.graph, args.batch_size, &dump_progress).await {
+    match archive::export(
+        from,
+        file,
+        args.graph,
+        args.batch_size,
+        edge,
+        &dump_progress,
+    )
+    .await
+    {
         Ok(h) => {
             eprintln!(
                 "exported {} nodes, {} relationships from {} to {} (content hash {})",
@@ -520,15 +562,24 @@ async fn export_dump(from: &str, file: &std::path::Path, args: DumpArgs) -> Exit
 }
 
 /// `import`: a dump file into a server; findings or a hash mismatch exit with CheckFailed.
-async fn import_dump(file: &std::path::Path, uri: &str, args: DumpArgs, wipe: bool) -> Exit {
+async fn import_dump(
+    file: &std::path::Path,
+    uri: &str,
+    args: DumpArgs,
+    wipe: bool,
+    edge: &RunOptions,
+) -> Exit {
     use migration_harness::run::archive;
     match archive::import(
         file,
         uri,
         args.graph,
-        wipe,
         args.batch_size,
-        args.graph_bulk,
+        &RunOptions {
+            allow_destructive: wipe,
+            no_graph_bulk: !args.graph_bulk,
+            ..edge.clone()
+        },
         &dump_progress,
     )
     .await

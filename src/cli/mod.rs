@@ -10,10 +10,6 @@ use migration_harness::engine::{cleanup, launcher::registry};
 
 pub fn main() -> std::process::ExitCode {
     let cli = args::Cli::parse();
-    if let Err(e) = migration_harness::engine::timeouts::statement_from_env() {
-        eprintln!("error: {e}");
-        return exit::Exit::BadInput.into();
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

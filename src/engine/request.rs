@@ -47,6 +47,14 @@ pub struct ServerRequest {
     pub pull: bool,
     /// How to start the server (ignored for an `endpoint`).
     pub launcher: LauncherKind,
+    /// Limit of one statement on this server's connections, from sending it to its last row
+    /// (the CLI's `--query-timeout` / `MH_QUERY_TIMEOUT`; [`DEFAULT_STATEMENT`] by default).
+    ///
+    /// [`DEFAULT_STATEMENT`]: super::timeouts::DEFAULT_STATEMENT
+    pub statement_timeout: Duration,
+    /// Maximum heap of a process-launched Neo4j (`-Xmx`, e.g. `768m`, `2g`; the CLI's
+    /// `--neo4j-heap` / `MH_NEO4J_HEAP`); `None` for the launcher's default.
+    pub neo4j_heap: Option<String>,
 }
 
 impl ServerRequest {
@@ -68,6 +76,8 @@ impl ServerRequest {
             startup_timeout: Duration::from_secs(300),
             pull: false,
             launcher: LauncherKind::Auto,
+            statement_timeout: super::timeouts::DEFAULT_STATEMENT,
+            neo4j_heap: None,
         }
     }
 

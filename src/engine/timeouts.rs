@@ -2,7 +2,9 @@
 //!
 //! - connect: opening a connection and its first round trip (a port that speaks another
 //!   protocol, or a server that accepts and never answers, fails here instead of hanging);
-//! - statement: one statement, from sending it to its last row (`MH_QUERY_TIMEOUT`).
+//! - statement: one statement, from sending it to its last row ([`DEFAULT_STATEMENT`] unless
+//!   the request's `statement_timeout` says otherwise: the CLI's `--query-timeout` /
+//!   `MH_QUERY_TIMEOUT`, or the library's `RunOptions::query_timeout`).
 
 use std::time::Duration;
 
@@ -58,23 +60,6 @@ pub fn human(d: Duration) -> String {
     } else {
         format!("{s}s")
     }
-}
-
-/// `MH_QUERY_TIMEOUT` as set, or an error naming the bad value (checked by the CLI before
-/// anything starts).
-pub fn statement_from_env() -> Result<Duration, String> {
-    match std::env::var("MH_QUERY_TIMEOUT") {
-        Ok(v) if !v.trim().is_empty() => {
-            parse_duration(&v).map_err(|e| format!("MH_QUERY_TIMEOUT: {e}"))
-        }
-        _ => Ok(DEFAULT_STATEMENT),
-    }
-}
-
-/// The statement timeout the engines use (an invalid `MH_QUERY_TIMEOUT` was refused by the
-/// CLI; library callers get the default).
-pub fn statement() -> Duration {
-    statement_from_env().unwrap_or(DEFAULT_STATEMENT)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use crate::engine::EngineError;
 /// targets before each run).
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
-    #[error("failed to {step}: {source}")]
+    #[error("failed to {step}")]
     Engine {
         step: String,
         #[source]
@@ -14,7 +14,7 @@ pub enum GraphError {
     },
     #[error("failed to {step}: {message}")]
     Unexpected { step: String, message: String },
-    #[error("failed to {step}: {source}")]
+    #[error("failed to {step}")]
     IdTable {
         step: String,
         #[source]

@@ -20,7 +20,7 @@ const MAX_OFFSET: u64 = 1 << 43;
 pub enum IdTableError {
     #[error("node id {id} is outside the id table's range (0..{max})")]
     OutOfRange { id: i64, max: u64 },
-    #[error("failed to use the temporary id table file: {0}")]
+    #[error("failed to use the temporary id table file")]
     Io(#[from] io::Error),
 }
 

@@ -33,19 +33,19 @@ pub enum ArchiveError {
     #[error("failed to {0}")]
     BadInput(String),
     /// The scenario file named as the export's source is not valid; nothing was started.
-    #[error("failed to load {from}: {source}")]
+    #[error("failed to load {from}")]
     Scenario {
         from: String,
         #[source]
         source: Box<crate::scenario::ScenarioError>,
     },
-    #[error("failed to reach {what}: {source}")]
+    #[error("failed to reach {what}")]
     Engine {
         what: String,
         #[source]
         source: EngineError,
     },
-    #[error("failed to {step}: {source}")]
+    #[error("failed to {step}")]
     Dump {
         step: String,
         #[source]
@@ -57,10 +57,10 @@ pub enum ArchiveError {
     #[error("refused to import into {server}: it holds {nodes} node(s) (perhaps from an earlier interrupted run); use an empty graph, or pass --allow-destructive to let the harness replace it")]
     NotEmpty { server: String, nodes: u64 },
     /// The dump is not whole or not consistent; no server was touched.
-    #[error("{0}; nothing was imported")]
-    BadDump(Box<DumpError>),
+    #[error("refused the dump file; nothing was imported")]
+    BadDump(#[source] Box<DumpError>),
     /// The load failed; `state` says what the target holds now.
-    #[error("failed to {step}: {source}\n  {state}")]
+    #[error("failed to {step}; {state}")]
     ImportFailed {
         step: String,
         #[source]
@@ -78,6 +78,7 @@ fn external(
     uri: &str,
     role: ServerRole,
     graph: Option<String>,
+    options: &RunOptions,
 ) -> Result<ServerRequest, ArchiveError> {
     let engine = engine_of(uri).ok_or_else(|| {
         ArchiveError::BadInput(format!(
@@ -100,6 +101,8 @@ fn external(
         startup_timeout: Duration::from_secs(30),
         pull: false,
         launcher: Default::default(),
+        statement_timeout: options.statement_timeout(),
+        neo4j_heap: options.neo4j_heap.clone(),
     })
 }
 
@@ -143,6 +146,7 @@ pub async fn export(
     file: &Path,
     graph: Option<String>,
     batch: u64,
+    options: &RunOptions,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Header, ArchiveError> {
     // Before anything starts: where the dump goes.
@@ -154,7 +158,7 @@ pub async fn export(
             from: from.to_owned(),
             source: Box::new(e),
         })?;
-        let (request, _) = RunOptions::default().requests(&scenario);
+        let (request, _) = options.requests(&scenario);
         if request.endpoint.is_some() {
             return Err(ArchiveError::BadInput(format!(
                 "export {from}: its source is an external server, which the harness does not seed; export that server by its URI"
@@ -170,7 +174,7 @@ pub async fn export(
             .map_err(|e| ArchiveError::Prepare(Box::new(e)))?;
         server
     } else {
-        Server::start(external(from, ServerRole::Source, graph)?)
+        Server::start(external(from, ServerRole::Source, graph, options)?)
             .await
             .map_err(engine_err(redact_uri(from)))?
     };
@@ -204,16 +208,18 @@ pub struct Imported {
 /// `--allow-destructive` replaces an existing graph only then. Neo4j Community cannot rename a
 /// database: the dump is loaded into the target itself (wiped first with
 /// `--allow-destructive`, after the validation), and on a failure everything written is removed.
+/// Of `options`, `allow_destructive`, `no_graph_bulk`, `query_timeout` and `neo4j_heap` apply.
 pub async fn import(
     file: &Path,
     uri: &str,
     graph: Option<String>,
-    allow_destructive: bool,
     batch: u64,
-    graph_bulk: bool,
+    options: &RunOptions,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Imported, ArchiveError> {
-    let request = external(uri, ServerRole::Target, graph)?;
+    let allow_destructive = options.allow_destructive;
+    let graph_bulk = !options.no_graph_bulk;
+    let request = external(uri, ServerRole::Target, graph, options)?;
     let path = file.to_owned();
     let valid = tokio::task::spawn_blocking(move || dump::validate(&path))
         .await
@@ -420,7 +426,8 @@ async fn import_staged(
                     written.nodes, written.relationships
                 ),
                 Err(e) => format!(
-                    "the target graph {target:?} was left as it was, but the staging graph {key:?} could not be removed ({e}); remove it with GRAPH.DELETE"
+                    "the target graph {target:?} was left as it was, but the staging graph {key:?} could not be removed ({}); remove it with GRAPH.DELETE",
+                    crate::io_error::error_chain(&e)
                 ),
             };
             return Err(ArchiveError::ImportFailed {
@@ -447,7 +454,7 @@ async fn import_staged(
             "graph {target:?} was created by someone else while the dump was loaded"
         )),
         Ok(_) => Ok(()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(crate::io_error::error_chain(&e)),
     };
     if let Err(why) = installed {
         let _ = staging.wipe().await;
@@ -523,7 +530,8 @@ async fn import_in_place(
             written.nodes, written.relationships
         ),
         Err(e) => format!(
-            "removing what this import wrote failed too ({e}): the target now holds {} node(s) and {} of {} relationship(s) written by this import; it is not a complete copy: wipe it (or re-run with --allow-destructive) before using it",
+            "removing what this import wrote failed too ({}): the target now holds {} node(s) and {} of {} relationship(s) written by this import; it is not a complete copy: wipe it (or re-run with --allow-destructive) before using it",
+            crate::io_error::error_chain(&e),
             written.nodes, written.relationships, header.relationships
         ),
     };
@@ -603,7 +611,7 @@ mod tests {
                 .await
                 .expect_err(&format!("{rows:?} is not an empty target"));
             assert!(matches!(e, ArchiveError::Prepare(_)), "{e:?}");
-            let shown = e.to_string();
+            let shown = crate::io_error::error_chain(&e);
             assert!(shown.contains("target Neo4j 5.26 (fake)"), "{shown}");
             assert!(shown.contains("MATCH (n) RETURN count(n)"), "{shown}");
         }
@@ -623,9 +631,16 @@ mod tests {
         let scenario = dir.path().join("broken.yaml");
         std::fs::write(&scenario, "name: broken\nsource: [not, a, server]\n").unwrap();
         let from = scenario.to_str().unwrap();
-        let e = export(from, &dir.path().join("out.jsonl"), None, 100, &|_| {})
-            .await
-            .expect_err("an invalid scenario is not exported");
+        let e = export(
+            from,
+            &dir.path().join("out.jsonl"),
+            None,
+            100,
+            &RunOptions::default(),
+            &|_| {},
+        )
+        .await
+        .expect_err("an invalid scenario is not exported");
         assert!(matches!(e, ArchiveError::Scenario { .. }), "{e:?}");
         let source = std::error::Error::source(&e).expect("the scenario error is the source");
         assert!(

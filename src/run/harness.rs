@@ -129,6 +129,20 @@ impl Harness {
         self
     }
 
+    /// The limit of one statement on every connection (the CLI's `--query-timeout` /
+    /// `MH_QUERY_TIMEOUT`; 600 s by default).
+    pub fn query_timeout(mut self, limit: std::time::Duration) -> Self {
+        self.options.query_timeout = Some(limit);
+        self
+    }
+
+    /// The maximum heap of process-launched Neo4j servers, e.g. `"2g"` (the CLI's
+    /// `--neo4j-heap` / `MH_NEO4J_HEAP`; 768m by default).
+    pub fn neo4j_heap(mut self, heap: &str) -> Self {
+        self.options.neo4j_heap = Some(heap.to_owned());
+        self
+    }
+
     /// Server overrides (endpoints, timeouts, `no_pull`, ...).
     pub fn options(mut self, options: RunOptions) -> Self {
         self.options = options;

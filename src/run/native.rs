@@ -341,7 +341,7 @@ pub(super) async fn run(
                 servers.push(started);
                 Ok(())
             }
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(crate::io_error::error_chain(&e)),
         };
         let (restored, restore) = restored?;
         step.finish(

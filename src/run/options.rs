@@ -33,6 +33,12 @@ pub struct RunOptions {
     /// Copy into FalkorDB through Cypher only, never its `GRAPH.BULK` loader (which is used
     /// by default for a target graph that does not exist yet).
     pub no_graph_bulk: bool,
+    /// Limit of one statement on every connection (`--query-timeout` / `MH_QUERY_TIMEOUT`);
+    /// `None` for [`DEFAULT_STATEMENT`](crate::engine::timeouts::DEFAULT_STATEMENT).
+    pub query_timeout: Option<Duration>,
+    /// Maximum heap of a process-launched Neo4j, e.g. `768m`, `2g` (`--neo4j-heap` /
+    /// `MH_NEO4J_HEAP`); `None` for the launcher's default.
+    pub neo4j_heap: Option<String>,
 }
 
 /// How a run of several cases is scheduled.
@@ -61,6 +67,12 @@ impl Default for RunnerSettings {
 const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl RunOptions {
+    /// The limit of one statement: [`Self::query_timeout`] or the default.
+    pub fn statement_timeout(&self) -> Duration {
+        self.query_timeout
+            .unwrap_or(crate::engine::timeouts::DEFAULT_STATEMENT)
+    }
+
     /// The server requests for a scenario: the file's specs with these overrides applied.
     pub fn requests(&self, scenario: &Scenario) -> (ServerRequest, ServerRequest) {
         (
@@ -112,6 +124,98 @@ impl RunOptions {
                 .unwrap_or(DEFAULT_STARTUP_TIMEOUT),
             pull: !self.no_pull,
             launcher: self.launcher.or(scenario_launcher).unwrap_or_default(),
+            statement_timeout: self.statement_timeout(),
+            neo4j_heap: self.neo4j_heap.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use super::RunOptions;
+    use crate::engine::descriptor::descriptor;
+    use crate::engine::Query;
+
+    /// A FalkorDB look-alike: answers the handshake (OK, MODULE LIST with a graph module), then
+    /// never answers a GRAPH.QUERY, while it keeps accepting connections (so the connection is
+    /// not lost: only the statement timeout ends the wait).
+    fn silent_falkordb() -> u16 {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut buf = [0u8; 4096];
+                loop {
+                    let n = match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    let text = String::from_utf8_lossy(&buf[..n]).to_uppercase();
+                    if text.contains("GRAPH.QUERY") {
+                        held.push(stream);
+                        break;
+                    }
+                    for command in text.split("\r\n*").filter(|c| !c.is_empty()) {
+                        let reply: &[u8] = if command.contains("MODULE") {
+                            b"*1\r\n*4\r\n$4\r\nname\r\n$5\r\ngraph\r\n$3\r\nver\r\n:41803\r\n"
+                        } else {
+                            b"+OK\r\n"
+                        };
+                        let _ = stream.write_all(reply);
+                    }
+                }
+            }
+        });
+        port
+    }
+
+    /// `RunOptions::query_timeout` reaches the connection: no environment variable involved.
+    #[tokio::test]
+    async fn the_query_timeout_of_the_options_bounds_a_statement() {
+        let port = silent_falkordb();
+        let uri = format!("redis://127.0.0.1:{port}");
+        let scenario = crate::scenario::parse_str(
+            "name: t\nsource: {engine: falkordb, version: 4.18.3}\ntarget: {engine: falkordb, version: 4.18.3}\n",
+            Path::new("t.yaml"),
+        )
+        .unwrap();
+        let options = RunOptions {
+            source_uri: Some(uri.clone()),
+            query_timeout: Some(Duration::from_millis(700)),
+            ..RunOptions::default()
+        };
+        let (request, _) = options.requests(&scenario);
+        assert_eq!(request.statement_timeout, Duration::from_millis(700));
+        let conn = descriptor(request.engine)
+            .connect_endpoint(&request, &uri)
+            .await
+            .expect("the handshake is answered");
+        let begin = Instant::now();
+        let e = conn
+            .execute(&Query::new("MATCH (n) RETURN count(n)"))
+            .await
+            .expect_err("no reply ever comes");
+        let took = begin.elapsed();
+        let text = crate::io_error::error_chain(&e);
+        assert!(
+            text.contains("no reply within the statement timeout of 700ms"),
+            "{text}"
+        );
+        assert!(took < Duration::from_secs(5), "took {took:?}: {text}");
+    }
+
+    #[test]
+    fn without_a_query_timeout_the_default_applies() {
+        assert_eq!(
+            RunOptions::default().statement_timeout(),
+            crate::engine::timeouts::DEFAULT_STATEMENT
+        );
     }
 }

@@ -140,7 +140,7 @@ impl ScenarioOutcome {
 pub enum RunError {
     #[error(transparent)]
     Engine(#[from] EngineError),
-    #[error("failed to seed {server}: statement at {origin} failed: {source}")]
+    #[error("failed to seed {server}: statement at {origin} failed")]
     Fixture {
         server: String,
         origin: String,

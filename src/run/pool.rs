@@ -43,7 +43,7 @@ async fn alive(server: &Server) -> Result<(), String> {
     let ping = server.connection.execute(&query);
     match tokio::time::timeout(HEALTH_CHECK, ping).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Err(e)) => Err(crate::io_error::error_chain(&e)),
         Err(_) => Err(format!(
             "no answer to RETURN 1 within {}",
             crate::engine::timeouts::human(HEALTH_CHECK)

@@ -208,7 +208,7 @@ pub async fn run_case(
         }
         Err(e) => {
             outcome.verdict = Verdict::Error;
-            outcome.error = Some(e.to_string());
+            outcome.error = Some(crate::io_error::error_chain(&e));
             super::pool::remove(servers).await;
         }
     }

@@ -293,12 +293,11 @@ mod tests {
             None,
             "Invalid input at line 2: errCtx: daemon:x:1:1:daemon:/usr/sbin",
         );
-        let shown = RunError::Fixture {
+        let shown = crate::io_error::error_chain(&RunError::Fixture {
             server: "source".into(),
             origin: "f.cypher:1".into(),
             source: without_statement_body(e, statement),
-        }
-        .to_string();
+        });
         assert!(!shown.contains("daemon"), "{shown}");
         assert!(shown.contains("root:x:0:0"), "{shown}");
     }

@@ -58,7 +58,7 @@ pub struct Header {
 /// Why a dump could not be written, read or loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum DumpError {
-    #[error("failed to {step} {path}: {source}")]
+    #[error("failed to {step} {path}")]
     Io {
         step: &'static str,
         path: PathBuf,

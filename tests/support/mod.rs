@@ -292,6 +292,10 @@ pub fn falkordb_request(
         startup_timeout: std::time::Duration::from_secs(60),
         pull: false,
         launcher: launcher(),
+        ..migration_harness::engine::server::ServerRequest::for_tests(
+            migration_harness::engine::dialect::EngineKind::Falkordb,
+            version,
+        )
     }
 }
 

@@ -219,7 +219,7 @@ pub enum BulkLoadError {
     #[error(transparent)]
     Encode(#[from] BulkError),
     /// Call `call` (0-based) of `calls` failed; calls before it were applied and stay in the graph.
-    #[error("GRAPH.BULK call {} of {calls} failed ({} earlier calls were applied): {source}", .call + 1, .call)]
+    #[error("GRAPH.BULK call {} of {calls} failed ({} earlier calls were applied)", .call + 1, .call)]
     Server {
         call: usize,
         calls: usize,

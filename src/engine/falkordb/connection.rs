@@ -17,10 +17,6 @@ use crate::engine::timeouts;
 
 const CONNECT_TIMEOUT: Duration = timeouts::CONNECT;
 
-fn query_timeout() -> Duration {
-    timeouts::statement()
-}
-
 /// Default graph key when the scenario names none.
 pub const DEFAULT_GRAPH: &str = "harness";
 
@@ -33,6 +29,8 @@ pub struct FalkorConnection {
     schema: RwLock<Schema>,
     /// `host:port` of a TCP server, probed while a reply is awaited (see [`Self::watched`]).
     probe: Option<String>,
+    /// The limit of one reply (the request's `statement_timeout`).
+    statement_timeout: Duration,
 }
 
 /// How often a pending reply checks that its server still accepts connections.
@@ -88,22 +86,43 @@ pub async fn connect(
         request.label(),
         redact_uri(endpoint)
     );
-    let conn = FalkorConnection::open(
+    let conn = FalkorConnection::open_with_timeout(
         endpoint,
         graph,
         Dialect::new(EngineKind::Falkordb, request.version()),
         description,
+        request.statement_timeout,
     )
     .await?;
     Ok(Arc::new(conn))
 }
 
 impl FalkorConnection {
+    /// Opens a connection whose statements have the default limit
+    /// ([`timeouts::DEFAULT_STATEMENT`]).
     pub async fn open(
         endpoint: &str,
         graph: String,
         dialect: Dialect,
         description: String,
+    ) -> Result<Self, EngineError> {
+        Self::open_with_timeout(
+            endpoint,
+            graph,
+            dialect,
+            description,
+            timeouts::DEFAULT_STATEMENT,
+        )
+        .await
+    }
+
+    /// Opens a connection whose every reply must come within `statement_timeout`.
+    pub async fn open_with_timeout(
+        endpoint: &str,
+        graph: String,
+        dialect: Dialect,
+        description: String,
+        statement_timeout: Duration,
     ) -> Result<Self, EngineError> {
         let connect_err = |e: redis::RedisError| EngineError::Connect {
             server: description.clone(),
@@ -111,11 +130,11 @@ impl FalkorConnection {
         };
         let client = redis::Client::open(endpoint).map_err(connect_err)?;
         // The redis crate gives up on a reply after 500 ms by default; a batch write or a full
-        // scan of a large graph legitimately takes longer, so replies get QUERY_TIMEOUT.
+        // scan of a large graph legitimately takes longer, so replies get the statement timeout.
         let config = redis::AsyncConnectionConfig::new()
             // Longer than the handshake's own limit below, which says what timed out.
             .set_connection_timeout(Some(CONNECT_TIMEOUT + Duration::from_secs(5)))
-            .set_response_timeout(Some(query_timeout()));
+            .set_response_timeout(Some(statement_timeout));
         // The handshake and the first round trip are bounded by the connect timeout: a port that
         // speaks another protocol, or a paused server, fails here instead of hanging.
         let handshake = async {
@@ -152,6 +171,7 @@ impl FalkorConnection {
             description,
             schema: RwLock::new(Schema::default()),
             probe: probe_address(endpoint),
+            statement_timeout,
         })
     }
 
@@ -222,6 +242,7 @@ impl FalkorConnection {
             description: format!("{}, staging graph {graph:?}", self.description),
             schema: RwLock::new(Schema::default()),
             probe: self.probe.clone(),
+            statement_timeout: self.statement_timeout,
         }
     }
 
@@ -280,7 +301,7 @@ impl FalkorConnection {
                 None,
                 format!(
                     "no reply within the statement timeout of {} (MH_QUERY_TIMEOUT); the server may be paused, overloaded or the statement too large",
-                    crate::engine::timeouts::human(query_timeout())
+                    crate::engine::timeouts::human(self.statement_timeout)
                 ),
             )
         } else if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() {
@@ -397,6 +418,7 @@ impl GraphConnection for FalkorConnection {
             description: format!("{}, dry-run copy {scratch:?}", self.description),
             schema: RwLock::new(Schema::default()),
             probe: self.probe.clone(),
+            statement_timeout: self.statement_timeout,
         };
         let mut out = crate::engine::DryRun {
             isolation: "a GRAPH.COPY scratch graph, deleted".into(),

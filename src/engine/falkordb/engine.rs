@@ -152,11 +152,12 @@ impl EngineDescriptor for FalkorEngine {
         let dialect = Dialect::new(EngineKind::Falkordb, request.version());
         let mut attempt = 0;
         loop {
-            match FalkorConnection::open(
+            match FalkorConnection::open_with_timeout(
                 &endpoint,
                 graph.clone(),
                 dialect.clone(),
                 description.clone(),
+                request.statement_timeout,
             )
             .await
             {

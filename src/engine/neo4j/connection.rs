@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use neo4rs::{ConfigBuilder, Graph};
@@ -38,6 +39,8 @@ pub struct Neo4jConnection {
     database: String,
     dialect: Dialect,
     description: String,
+    /// The limit of one statement (the request's `statement_timeout`).
+    statement_timeout: Duration,
 }
 
 /// Where and how to reach a Bolt server, with the credentials kept out of the URI.
@@ -78,7 +81,14 @@ pub async fn connect(
         }
     })?;
     let dialect = Dialect::new(EngineKind::Neo4j, request.version());
-    let connection = Neo4jConnection::open(&target, database, dialect, description).await?;
+    let connection = Neo4jConnection::open(
+        &target,
+        database,
+        dialect,
+        description,
+        request.statement_timeout,
+    )
+    .await?;
     Ok(Arc::new(connection))
 }
 
@@ -90,6 +100,7 @@ impl Neo4jConnection {
         database: Option<String>,
         dialect: Dialect,
         description: String,
+        statement_timeout: Duration,
     ) -> Result<Self, EngineError> {
         let mut config = ConfigBuilder::default()
             .uri(target.uri.as_str())
@@ -122,6 +133,7 @@ impl Neo4jConnection {
             database: database.unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
             dialect,
             description: description.clone(),
+            statement_timeout,
         };
         tokio::time::timeout(limit, connection.run(&Query::new("RETURN 1 AS ok")))
             .await
@@ -214,7 +226,7 @@ impl Neo4jConnection {
         txn: &mut neo4rs::Txn,
         query: &Query,
     ) -> Result<QueryResult, EngineError> {
-        let limit = crate::engine::timeouts::statement();
+        let limit = self.statement_timeout;
         let work = async {
             let mut stream = txn
                 .execute(self.bolt_query(query)?)
@@ -237,8 +249,8 @@ impl Neo4jConnection {
                 &query.text,
                 None,
                 format!(
-                    "no complete result within the statement timeout of {} s (MH_QUERY_TIMEOUT)",
-                    limit.as_secs()
+                    "no complete result within the statement timeout of {} (MH_QUERY_TIMEOUT)",
+                    crate::engine::timeouts::human(limit)
                 ),
             )),
         }
@@ -367,9 +379,9 @@ impl GraphConnection for Neo4jConnection {
         &self.dialect
     }
 
-    /// Runs one statement within the statement timeout (`MH_QUERY_TIMEOUT`).
+    /// Runs one statement within the statement timeout (the request's `statement_timeout`).
     async fn execute(&self, query: &Query) -> Result<QueryResult, EngineError> {
-        let limit = crate::engine::timeouts::statement();
+        let limit = self.statement_timeout;
         match tokio::time::timeout(limit, self.run(query)).await {
             Ok(result) => result,
             Err(_) => Err(EngineError::query(

@@ -28,7 +28,8 @@ pub const READY_LINE: &str = "MH-LAUNCHER READY";
 pub const FAILED_LINE: &str = "MH-LAUNCHER FAILED";
 /// The launcher's main class.
 const MAIN_CLASS: &str = "io.migrationharness.neo4j.Launcher";
-/// Heap of a process-launched server unless `MH_NEO4J_HEAP` says otherwise.
+/// Heap of a process-launched server unless the request's `neo4j_heap` (the CLI's
+/// `--neo4j-heap` / `MH_NEO4J_HEAP`) says otherwise.
 const DEFAULT_HEAP: &str = "768m";
 
 /// Neo4j.
@@ -142,10 +143,12 @@ impl EngineDescriptor for Neo4jEngine {
                 install.version
             )));
         }
-        let heap = std::env::var("MH_NEO4J_HEAP")
-            .ok()
-            .filter(|h| !h.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_HEAP.to_owned());
+        let heap = request
+            .neo4j_heap
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .unwrap_or(DEFAULT_HEAP);
         // The class path goes into an argument file: hundreds of jars would make a command line
         // that `ps` shows in full.
         let classpath = format!(
@@ -210,6 +213,7 @@ impl EngineDescriptor for Neo4jEngine {
                 database.clone(),
                 dialect.clone(),
                 description.clone(),
+                request.statement_timeout,
             )
             .await
             {
