@@ -1,12 +1,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use migration_harness::report::terminal::{ColorChoice, Level, TerminalReporter};
-use migration_harness::report::{html, json, junit, markdown};
-use migration_harness::run::{
-    self, matrix, plan::plan_case, Case, RunOptions, RunnerSettings, Verdict,
-};
-use migration_harness::scenario::{self, Scenario};
+use crate::report::terminal::{ColorChoice, Level, TerminalReporter};
+use crate::report::{html, json, junit, markdown};
+use crate::run::{self, matrix, plan::plan_case, Case, RunOptions, RunnerSettings, Verdict};
+use crate::scenario::{self, Scenario};
 
 use super::args::{
     Cli, Command, DumpArgs, ListFormat, MatrixArgs, ReportArgs, RunnerArgs, ServerArgs,
@@ -178,7 +176,7 @@ pub async fn dispatch(cli: Cli) -> Exit {
             Exit::Pass
         }
         Command::Schema => {
-            out(&migration_harness::scenario::json_schema_text());
+            out(&crate::scenario::json_schema_text());
             Exit::Pass
         }
         Command::Man => {
@@ -274,7 +272,7 @@ fn load_cases(
 /// `--source-uri` / `--target-uri` must be URIs of the engine of each scenario's side (schemes
 /// from the engine's descriptor), checked before anything starts.
 fn check_uris(scenarios: &[Scenario], options: &RunOptions) -> Result<(), Exit> {
-    use migration_harness::engine::endpoint::Endpoint;
+    use crate::engine::endpoint::Endpoint;
     let mut reported = std::collections::HashSet::new();
     for s in scenarios {
         for (flag, uri, engine) in [
@@ -467,7 +465,7 @@ async fn run_all(
                 eprintln!(
                     "error: failed to write {kind} report {}: {}",
                     path.display(),
-                    migration_harness::io_error::describe_io_error(&e)
+                    crate::io_error::describe_io_error(&e)
                 );
                 report_failed = true;
             }
@@ -482,23 +480,23 @@ async fn run_all(
     }
 }
 
-fn dump_progress(p: migration_harness::transfer::Progress) {
+fn dump_progress(p: crate::transfer::Progress) {
     eprintln!("  {}: {}", p.phase, p.done);
 }
 
-fn archive_exit(e: &migration_harness::run::archive::ArchiveError) -> Exit {
+fn archive_exit(e: &crate::run::archive::ArchiveError) -> Exit {
     eprintln!("error: {e}");
     match e {
-        migration_harness::run::archive::ArchiveError::BadInput(_)
-        | migration_harness::run::archive::ArchiveError::Scenario { .. }
-        | migration_harness::run::archive::ArchiveError::BadDump(_) => Exit::BadInput,
+        crate::run::archive::ArchiveError::BadInput(_)
+        | crate::run::archive::ArchiveError::Scenario { .. }
+        | crate::run::archive::ArchiveError::BadDump(_) => Exit::BadInput,
         _ => Exit::Infrastructure,
     }
 }
 
 /// `export`: a scenario's seeded source or an external server to a dump file.
 async fn export_dump(from: &str, file: &std::path::Path, args: DumpArgs) -> Exit {
-    use migration_harness::run::archive;
+    use crate::run::archive;
     match archive::export(from, file, args.graph, args.batch_size, &dump_progress).await {
         Ok(h) => {
             eprintln!(
@@ -506,7 +504,7 @@ async fn export_dump(from: &str, file: &std::path::Path, args: DumpArgs) -> Exit
                 h.nodes,
                 h.relationships,
                 h.server,
-                if migration_harness::transfer::dump::is_stdout(file) {
+                if crate::transfer::dump::is_stdout(file) {
                     "standard output".to_owned()
                 } else {
                     file.display().to_string()
@@ -521,7 +519,7 @@ async fn export_dump(from: &str, file: &std::path::Path, args: DumpArgs) -> Exit
 
 /// `import`: a dump file into a server; findings or a hash mismatch exit with CheckFailed.
 async fn import_dump(file: &std::path::Path, uri: &str, args: DumpArgs, wipe: bool) -> Exit {
-    use migration_harness::run::archive;
+    use crate::run::archive;
     match archive::import(
         file,
         uri,
@@ -578,7 +576,7 @@ async fn import_dump(file: &std::path::Path, uri: &str, args: DumpArgs, wipe: bo
 /// `cleanup`: removes what killed runs left behind (processes, data directories, containers),
 /// leaving live runs alone.
 async fn cleanup_leftovers() -> Exit {
-    use migration_harness::engine::launcher::registry;
+    use crate::engine::launcher::registry;
     let mut failed = false;
     match tokio::task::spawn_blocking(registry::reap_dead_runs).await {
         Ok(Ok(r)) => say(&format!(
@@ -596,7 +594,7 @@ async fn cleanup_leftovers() -> Exit {
             failed = true;
         }
     }
-    match migration_harness::engine::launcher::docker::remove_dead_runs_containers().await {
+    match crate::engine::launcher::docker::remove_dead_runs_containers().await {
         Ok(Some(n)) => say(&format!("removed {n} container(s) of dead runs")),
         Ok(None) => say("no Docker engine: no containers to look at"),
         Err(e) => {

@@ -6,11 +6,11 @@ mod exit;
 
 use clap::Parser;
 
-use migration_harness::engine::{cleanup, launcher::registry};
+use crate::engine::{cleanup, launcher::registry};
 
 pub fn main() -> std::process::ExitCode {
     let cli = args::Cli::parse();
-    if let Err(e) = migration_harness::engine::timeouts::statement_from_env() {
+    if let Err(e) = crate::engine::timeouts::statement_from_env() {
         eprintln!("error: {e}");
         return exit::Exit::BadInput.into();
     }
@@ -38,7 +38,7 @@ pub fn main() -> std::process::ExitCode {
             code = commands::dispatch(cli) => code,
             signal = signals.next() => {
                 eprintln!("interrupted by {signal}: removing the servers this run started");
-                match migration_harness::engine::launcher::docker::remove_run_containers().await {
+                match crate::engine::launcher::docker::remove_run_containers().await {
                     Ok(n) if n > 0 => eprintln!("removed {n} container(s) left mid-start"),
                     Ok(_) => {}
                     Err(e) => eprintln!("error: failed to remove containers: {e}"),
