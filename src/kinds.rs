@@ -151,8 +151,11 @@ impl MigrationCheckKind {
 /// Every kind of check a case can run; the one place kinds get their names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckKind {
+    /// Node and relationship counts per label and type.
     Counts,
+    /// The content hash of the whole graph.
     ContentHash,
+    /// Indexes and constraints.
     Schema,
     /// The scenario's `queries:`.
     Queries,

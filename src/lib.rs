@@ -22,6 +22,7 @@
 //! kinds every layer names), `cli` (the binary's commands).
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 /// Declares internal modules: public but hidden with the `internals` feature (the project's own
 /// tests and benches), private otherwise.

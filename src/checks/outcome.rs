@@ -10,6 +10,7 @@ pub use crate::kinds::CheckKind;
 pub struct CheckOutcome {
     /// The check's kind; serialized as its name (`counts`, `content_hash`, `migrations.applies`).
     pub check: CheckKind,
+    /// Whether the check passed (`status` is `Passed`).
     pub passed: bool,
     /// `ok`, `allowed` (passed only because declared allowances accepted differences) or
     /// `failed`; always consistent with `passed`.
@@ -70,12 +71,16 @@ pub enum CheckData {
     /// The check carries no typed data beyond its summary, details and `differences`.
     #[default]
     None,
+    /// The `counts` check's per-label and per-type counts on both sides.
     Counts(CountsDiff),
+    /// The `content-hash` check's hashes and first differences.
     Content(ContentDiff),
+    /// The `queries` check's per-query results.
     Queries(QueriesData),
 }
 
 impl CheckData {
+    /// Whether the check recorded no typed data.
     pub fn is_none(&self) -> bool {
         matches!(self, CheckData::None)
     }
@@ -84,7 +89,9 @@ impl CheckData {
 /// Both sides' counts and the declared expectations that did not hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CountsDiff {
+    /// The source graph's counts.
     pub source: GraphCounts,
+    /// The target graph's counts.
     pub target: GraphCounts,
     /// Each count that differs between the sides.
     pub differences: Vec<CountDifference>,
@@ -97,7 +104,9 @@ pub struct CountsDiff {
 pub struct CountDifference {
     /// `nodes in total`, `:Person nodes`, `:KNOWS relationships`.
     pub what: String,
+    /// The count on the source.
     pub source: u64,
+    /// The count on the target.
     pub target: u64,
 }
 
@@ -116,8 +125,11 @@ impl std::fmt::Display for CountDifference {
 pub struct UnmetExpectation {
     /// `source` or `target`.
     pub side: String,
+    /// What was counted: a label, a relationship type or a total.
     pub what: String,
+    /// The count the scenario expected.
     pub expected: u64,
+    /// The count found.
     pub found: u64,
 }
 
@@ -135,11 +147,17 @@ impl std::fmt::Display for UnmetExpectation {
 /// differences, bounded like the details.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ContentDiff {
+    /// The source graph's content hash (hex).
     pub source_hash: String,
+    /// The target graph's content hash (hex).
     pub target_hash: String,
+    /// Nodes hashed on the source.
     pub source_nodes: u64,
+    /// Relationships hashed on the source.
     pub source_relationships: u64,
+    /// Nodes hashed on the target.
     pub target_nodes: u64,
+    /// Relationships hashed on the target.
     pub target_relationships: u64,
     /// One line per differing entity, at most `max_diffs`.
     pub differences: Vec<String>,
@@ -153,25 +171,33 @@ pub struct QueriesData {
     /// Static problems of the suite; when present nothing ran.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invalid: Vec<String>,
+    /// One entry per declared query, in the scenario's order.
     pub queries: Vec<QueryData>,
 }
 
 /// One query on both sides.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QueryData {
+    /// The query's name in the scenario.
     pub name: String,
+    /// The Cypher text that ran on both sides.
     pub cypher: String,
+    /// The column names the source returned.
     pub source_columns: Vec<String>,
+    /// The column names the target returned.
     pub target_columns: Vec<String>,
     /// The outcome class (`same`, `different_results`, `new_error`, ...).
     pub class: QueryClass,
+    /// Whether the query's comparison passed.
     pub passed: bool,
     /// Rows each side returned (`None` for a side that failed).
     pub source_rows: Option<usize>,
+    /// Rows the target returned, when it ran.
     pub target_rows: Option<usize>,
     /// Each side's error, as the server reported it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_error: Option<String>,
+    /// The target's error, when the query failed there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_error: Option<String>,
     /// Deprecation notices the target raised and the source did not.
@@ -208,8 +234,11 @@ pub struct Difference {
 /// A query's text and columns, shown next to its result difference.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct QueryShape {
+    /// The Cypher text.
     pub cypher: String,
+    /// The column names the source returned.
     pub source_columns: Vec<String>,
+    /// The column names the target returned.
     pub target_columns: Vec<String>,
 }
 
@@ -218,6 +247,7 @@ pub struct QueryShape {
 pub struct AppliedAllowance {
     /// As written, e.g. `different_results (when target >=4.18)`.
     pub allowance: String,
+    /// Why the allowance was granted, as written in the scenario.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -227,6 +257,7 @@ pub struct AppliedAllowance {
 pub struct StaleAllowance {
     /// Where it is declared: `query people`, `schema`.
     pub owner: String,
+    /// The allowance, as written in the scenario.
     pub allowance: String,
     /// Whether it failed the check (`fail_on_stale_allowances: true`).
     pub fails: bool,
