@@ -1,9 +1,9 @@
 //! A small builder for people who write their own Rust tests around scenario files.
 //!
 //! ```no_run
-//! use migration_harness::run::{Harness, Verdict};
+//! use migration_harness::{Harness, Verdict};
 //!
-//! # async fn example() -> Result<(), migration_harness::run::HarnessError> {
+//! # async fn example() -> Result<(), migration_harness::HarnessError> {
 //! let outcome = Harness::scenario("scenarios/quickstart.yaml")
 //!     .versions("4.14.11:4.18.3,4.16.3:4.18.3")? // optional: replaces the file's pairs
 //!     .jobs(2)
