@@ -20,7 +20,9 @@ use std::fmt;
 )]
 #[serde(rename_all = "lowercase")]
 pub enum EngineKind {
+    /// Neo4j.
     Neo4j,
+    /// FalkorDB.
     Falkordb,
 }
 
@@ -96,8 +98,10 @@ impl std::str::FromStr for LauncherKind {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Edition {
+    /// Neo4j Community Edition (the default).
     #[default]
     Community,
+    /// Neo4j Enterprise Edition.
     Enterprise,
 }
 

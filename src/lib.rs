@@ -48,12 +48,17 @@ internal_modules!(
 
 mod cli;
 
+pub use checks::counts::GraphCounts;
+pub use checks::queries::latency::{LatencyReport, LatencyStats};
+pub use checks::queries::QueryClass;
 pub use checks::{
     AppliedAllowance, CheckData, CheckKind, CheckOutcome, CheckStatus, ContentDiff,
     CountDifference, CountsDiff, Difference, QueriesData, QueryData, QueryShape, StaleAllowance,
     UnmetExpectation,
 };
+pub use engine::request::{Edition, ServerRequest, ServerRole};
 pub use engine::{EngineError, GraphConnection, Notification, Query, QueryResult, ServerInfo};
+pub use kinds::{EngineKind, LauncherKind};
 pub use run::events::NoEvents;
 pub use run::{
     Case, Event, EventSink, Harness, HarnessError, HarnessOutcome, MatrixError, RunOptions,
