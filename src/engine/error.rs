@@ -1,7 +1,7 @@
 use thiserror::Error;
 
 /// Failures of the engine layer. Every variant names the server it concerns; none carries a
-/// password (credentials are kept in [`super::secret::Secret`], which never prints).
+/// password (credentials are kept in the engine's `Secret` type, which never prints).
 #[derive(Debug, Error)]
 pub enum EngineError {
     /// The server's image could not be found or pulled.
