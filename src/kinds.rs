@@ -20,7 +20,9 @@ use std::fmt;
 )]
 #[serde(rename_all = "lowercase")]
 pub enum EngineKind {
+    /// Neo4j.
     Neo4j,
+    /// FalkorDB.
     Falkordb,
 }
 
@@ -96,8 +98,10 @@ impl std::str::FromStr for LauncherKind {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Edition {
+    /// Neo4j Community Edition (the default).
     #[default]
     Community,
+    /// Neo4j Enterprise Edition.
     Enterprise,
 }
 
@@ -151,8 +155,11 @@ impl MigrationCheckKind {
 /// Every kind of check a case can run; the one place kinds get their names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckKind {
+    /// Node and relationship counts per label and type.
     Counts,
+    /// The content hash of the whole graph.
     ContentHash,
+    /// Indexes and constraints.
     Schema,
     /// The scenario's `queries:`.
     Queries,

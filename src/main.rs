@@ -1,9 +1,5 @@
-//! The `migration-harness` binary: argument parsing and exit codes only; the work is in the library.
-
-#![forbid(unsafe_code)]
-
-mod cli;
+//! The `migration-harness` binary: a shim; arguments, commands and exit codes are in the library.
 
 fn main() -> std::process::ExitCode {
-    cli::main()
+    migration_harness::cli_main()
 }

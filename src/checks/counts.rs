@@ -11,9 +11,13 @@ use crate::value::Value;
 /// Node counts per label and relationship counts per type of one graph.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct GraphCounts {
+    /// All nodes.
     pub total_nodes: u64,
+    /// All relationships.
     pub total_relationships: u64,
+    /// Nodes per label.
     pub nodes: BTreeMap<String, u64>,
+    /// Relationships per type.
     pub relationships: BTreeMap<String, u64>,
 }
 

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 pub struct CheckOutcome {
     /// The check's kind; serialized as its name (`counts`, `content_hash`, `migrations.applies`).
     pub check: CheckKind,
+    /// Whether the check passed (`status` is `Passed`).
     pub passed: bool,
     /// `ok`, `allowed` (passed only because declared allowances accepted differences) or
     /// `failed`; always consistent with `passed`.
@@ -72,16 +73,24 @@ pub enum CheckData {
     /// The check carries no typed data beyond its summary, details and `differences`.
     #[default]
     None,
+    /// The `counts` check's per-label and per-type counts on both sides.
     Counts(CountsDiff),
+    /// The `content-hash` check's hashes and first differences.
     Content(ContentDiff),
+    /// The `queries` check's per-query results.
     Queries(QueriesData),
+    /// The `capabilities` check's findings: values the target could not store exactly.
     Capabilities(CapabilitiesData),
+    /// The `schema` check's typed diff and its vector index probes.
     Schema(super::schema::SchemaData),
+    /// The `rollback` check's recorded and restored states.
     Rollback(super::rollback::RollbackData),
+    /// The `downgrade` check: whether the old version refused the upgraded store.
     Downgrade(super::rollback::DowngradeData),
 }
 
 impl CheckData {
+    /// Whether the check recorded no typed data.
     pub fn is_none(&self) -> bool {
         matches!(self, CheckData::None)
     }
@@ -90,7 +99,9 @@ impl CheckData {
 /// Both sides' counts and the declared expectations that did not hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CountsDiff {
+    /// The source graph's counts.
     pub source: GraphCounts,
+    /// The target graph's counts.
     pub target: GraphCounts,
     /// Each count that differs between the sides.
     pub differences: Vec<CountDifference>,
@@ -103,7 +114,9 @@ pub struct CountsDiff {
 pub struct CountDifference {
     /// `nodes in total`, `:Person nodes`, `:KNOWS relationships`.
     pub what: String,
+    /// The count on the source.
     pub source: u64,
+    /// The count on the target.
     pub target: u64,
 }
 
@@ -122,8 +135,11 @@ impl std::fmt::Display for CountDifference {
 pub struct UnmetExpectation {
     /// `source` or `target`.
     pub side: String,
+    /// What was counted: a label, a relationship type or a total.
     pub what: String,
+    /// The count the scenario expected.
     pub expected: u64,
+    /// The count found.
     pub found: u64,
 }
 
@@ -141,11 +157,17 @@ impl std::fmt::Display for UnmetExpectation {
 /// differences, bounded like the details.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ContentDiff {
+    /// The source graph's content hash (hex).
     pub source_hash: String,
+    /// The target graph's content hash (hex).
     pub target_hash: String,
+    /// Nodes hashed on the source.
     pub source_nodes: u64,
+    /// Relationships hashed on the source.
     pub source_relationships: u64,
+    /// Nodes hashed on the target.
     pub target_nodes: u64,
+    /// Relationships hashed on the target.
     pub target_relationships: u64,
     /// Each differing entity, at most `max_diffs`; the detail lines are their `Display`.
     pub differences: Vec<ContentDifference>,
@@ -159,21 +181,29 @@ pub struct ContentDiff {
 pub enum ContentDifference {
     /// A node of the source that the target lacks.
     MissingNode {
+        /// The source's node.
         node: ContentNode,
     },
     /// A node of the target that the source lacks.
     ExtraNode {
+        /// The target's node.
         node: ContentNode,
     },
     /// A node paired by its business key whose content differs.
     ChangedNode {
+        /// The node on the source.
         source: ContentNode,
+        /// The node on the target.
         target: ContentNode,
     },
+    /// A relationship of the source that the target lacks.
     MissingRelationship {
+        /// The source's relationship.
         relationship: ContentRelationship,
     },
+    /// A relationship of the target that the source lacks.
     ExtraRelationship {
+        /// The target's relationship.
         relationship: ContentRelationship,
     },
 }
@@ -225,6 +255,7 @@ impl std::fmt::Display for ContentDifference {
 /// A node's content (ids stripped): its labels and typed properties.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContentNode {
+    /// Its labels, sorted.
     pub labels: Vec<String>,
     /// Each property as `{"type": "INTEGER", "value": "42"}` (Cypher type and literal).
     #[serde(serialize_with = "typed_properties")]
@@ -258,10 +289,14 @@ impl std::fmt::Display for ContentNode {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContentRelationship {
     #[serde(rename = "type")]
+    /// Its type.
     pub rel_type: String,
     #[serde(serialize_with = "typed_properties")]
+    /// Its typed properties.
     pub properties: BTreeMap<String, Value>,
+    /// Its start node's content.
     pub start: ContentNode,
+    /// Its end node's content.
     pub end: ContentNode,
 }
 
@@ -314,6 +349,7 @@ fn typed_properties<S: serde::Serializer>(
 pub struct CapabilitiesData {
     /// The target, as the summary names it.
     pub target: String,
+    /// One finding per property the target could not store exactly.
     pub findings: Vec<CapabilityFinding>,
 }
 
@@ -322,6 +358,7 @@ pub struct CapabilitiesData {
 pub struct CapabilityFinding {
     /// `(:A:B)` for a node label set, `[:TYPE]` for a relationship type.
     pub entity: String,
+    /// The property's name.
     pub property: String,
     /// The Cypher type of the value, e.g. `FLOAT` or `LIST`.
     pub value_type: String,
@@ -385,25 +422,33 @@ pub struct QueriesData {
     /// Static problems of the suite; when present nothing ran.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invalid: Vec<String>,
+    /// One entry per declared query, in the scenario's order.
     pub queries: Vec<QueryData>,
 }
 
 /// One query on both sides.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QueryData {
+    /// The query's name in the scenario.
     pub name: String,
+    /// The Cypher text that ran on both sides.
     pub cypher: String,
+    /// The column names the source returned.
     pub source_columns: Vec<String>,
+    /// The column names the target returned.
     pub target_columns: Vec<String>,
     /// The outcome class (`same`, `different_results`, `new_error`, ...).
     pub class: QueryClass,
+    /// Whether the query's comparison passed.
     pub passed: bool,
     /// Rows each side returned (`None` for a side that failed).
     pub source_rows: Option<usize>,
+    /// Rows the target returned, when it ran.
     pub target_rows: Option<usize>,
     /// Each side's error, as the server reported it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_error: Option<String>,
+    /// The target's error, when the query failed there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_error: Option<String>,
     /// Deprecation notices the target raised and the source did not.
@@ -440,8 +485,11 @@ pub struct Difference {
 /// A query's text and columns, shown next to its result difference.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct QueryShape {
+    /// The Cypher text.
     pub cypher: String,
+    /// The column names the source returned.
     pub source_columns: Vec<String>,
+    /// The column names the target returned.
     pub target_columns: Vec<String>,
 }
 
@@ -450,6 +498,7 @@ pub struct QueryShape {
 pub struct AppliedAllowance {
     /// As written, e.g. `different_results (when target >=4.18)`.
     pub allowance: String,
+    /// Why the allowance was granted, as written in the scenario.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -459,6 +508,7 @@ pub struct AppliedAllowance {
 pub struct StaleAllowance {
     /// Where it is declared: `query people`, `schema`.
     pub owner: String,
+    /// The allowance, as written in the scenario.
     pub allowance: String,
     /// Whether it failed the check (`fail_on_stale_allowances: true`).
     pub fails: bool,

@@ -53,8 +53,11 @@ pub async fn verify(
 pub struct RecordedState {
     /// Hex SHA-256 of the content.
     pub graph_hash: String,
+    /// Nodes counted by the hash.
     pub nodes: u64,
+    /// Relationships counted by the hash.
     pub relationships: u64,
+    /// Indexes and constraints.
     pub schema_items: usize,
 }
 
@@ -75,7 +78,9 @@ impl From<&PreUpgrade> for RecordedState {
 pub struct RollbackData {
     /// How long the restore took (load + start).
     pub restore_seconds: f64,
+    /// The state recorded before the upgrade.
     pub recorded: RecordedState,
+    /// The restored backup's state.
     pub restored: RecordedState,
     /// Schema items recorded before the upgrade that the restored server lacks.
     pub missing_items: Vec<SchemaItem>,
@@ -87,8 +92,11 @@ pub struct RollbackData {
 /// the server's own reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct DowngradeData {
+    /// The version the source ran before the upgrade.
     pub old_version: String,
+    /// The version the store was upgraded to.
     pub new_version: String,
+    /// Whether the old version refused to start on the upgraded store.
     pub refused: bool,
     /// Neo4j's root cause (else the first refusal line); `None` when it started.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,8 +1,8 @@
 use std::path::PathBuf;
 
+use crate::report::terminal::ColorChoice;
 use clap::builder::FalseyValueParser;
 use clap::{Args, Parser, Subcommand};
-use migration_harness::report::terminal::ColorChoice;
 
 /// Tells you, before you bump a graph database version, exactly what the upgrade will break.
 ///
@@ -259,7 +259,7 @@ pub struct ServerArgs {
     /// How to start servers: `auto` (Docker when an engine answers, else local processes),
     /// `docker` or `process` (default: the scenario's `launcher:`, else auto).
     #[arg(long, env = "MH_LAUNCHER", value_name = "auto|docker|process")]
-    pub launcher: Option<migration_harness::engine::launcher::LauncherKind>,
+    pub launcher: Option<crate::engine::launcher::LauncherKind>,
     /// `off`: copy into FalkorDB through Cypher only, not its GRAPH.BULK loader (used by
     /// default when the target graph does not exist yet).
     #[arg(long, env = "MH_GRAPH_BULK", value_name = "on|off", default_value = "on", action = clap::ArgAction::Set, value_parser = on_off)]
@@ -285,7 +285,7 @@ fn query_timeout(text: &str) -> Result<QueryTimeout, String> {
     if text.trim().is_empty() {
         return Ok(QueryTimeout(None));
     }
-    migration_harness::engine::timeouts::parse_duration(text)
+    crate::engine::timeouts::parse_duration(text)
         .map(|d| QueryTimeout(Some(d)))
         .map_err(|e| format!("{e} (--query-timeout / MH_QUERY_TIMEOUT)"))
 }

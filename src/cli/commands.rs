@@ -1,12 +1,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use migration_harness::report::terminal::{ColorChoice, Level, TerminalReporter};
-use migration_harness::report::{html, json, junit, markdown};
-use migration_harness::run::{
-    self, matrix, plan::plan_case, Case, RunOptions, RunnerSettings, Verdict,
-};
-use migration_harness::scenario::{self, Scenario};
+use crate::report::terminal::{ColorChoice, Level, TerminalReporter};
+use crate::report::{html, json, junit, markdown};
+use crate::run::{self, matrix, plan::plan_case, Case, RunOptions, RunnerSettings, Verdict};
+use crate::scenario::{self, Scenario};
 
 use super::args::{
     Cli, Command, DumpArgs, ListFormat, MatrixArgs, ReportArgs, RunnerArgs, ServerArgs,
@@ -184,7 +182,7 @@ pub async fn dispatch(cli: Cli) -> Exit {
             Exit::Pass
         }
         Command::Schema => {
-            out(&migration_harness::scenario::json_schema_text());
+            out(&crate::scenario::json_schema_text());
             Exit::Pass
         }
         Command::Man => {
@@ -285,7 +283,7 @@ fn load_cases(
 /// `--source-uri` / `--target-uri` must be URIs of the engine of each scenario's side (schemes
 /// from the engine's descriptor), checked before anything starts.
 fn check_uris(scenarios: &[Scenario], options: &RunOptions) -> Result<(), Exit> {
-    use migration_harness::engine::endpoint::Endpoint;
+    use crate::engine::endpoint::Endpoint;
     let mut reported = std::collections::HashSet::new();
     for s in scenarios {
         for (flag, uri, engine) in [
@@ -495,7 +493,7 @@ async fn run_all(
                 eprintln!(
                     "error: failed to write {kind} report {}: {}",
                     path.display(),
-                    migration_harness::io_error::describe_io_error(&e)
+                    crate::io_error::describe_io_error(&e)
                 );
                 report_failed = true;
             }
@@ -510,16 +508,16 @@ async fn run_all(
     }
 }
 
-fn dump_progress(p: migration_harness::transfer::Progress) {
+fn dump_progress(p: crate::transfer::Progress) {
     eprintln!("  {}: {}", p.phase, p.done);
 }
 
-fn archive_exit(e: &migration_harness::run::archive::ArchiveError) -> Exit {
+fn archive_exit(e: &crate::run::archive::ArchiveError) -> Exit {
     report_error(e);
     match e {
-        migration_harness::run::archive::ArchiveError::BadInput(_)
-        | migration_harness::run::archive::ArchiveError::Scenario { .. }
-        | migration_harness::run::archive::ArchiveError::BadDump(_) => Exit::BadInput,
+        crate::run::archive::ArchiveError::BadInput(_)
+        | crate::run::archive::ArchiveError::Scenario { .. }
+        | crate::run::archive::ArchiveError::BadDump(_) => Exit::BadInput,
         _ => Exit::Infrastructure,
     }
 }
@@ -531,7 +529,7 @@ async fn export_dump(
     args: DumpArgs,
     edge: &RunOptions,
 ) -> Exit {
-    use migration_harness::run::archive;
+    use crate::run::archive;
     match archive::export(
         from,
         file,
@@ -548,7 +546,7 @@ async fn export_dump(
                 h.nodes,
                 h.relationships,
                 h.server,
-                if migration_harness::transfer::dump::is_stdout(file) {
+                if crate::transfer::dump::is_stdout(file) {
                     "standard output".to_owned()
                 } else {
                     file.display().to_string()
@@ -569,7 +567,7 @@ async fn import_dump(
     wipe: bool,
     edge: &RunOptions,
 ) -> Exit {
-    use migration_harness::run::archive;
+    use crate::run::archive;
     match archive::import(
         file,
         uri,
@@ -629,7 +627,7 @@ async fn import_dump(
 /// `cleanup`: removes what killed runs left behind (processes, data directories, containers),
 /// leaving live runs alone.
 async fn cleanup_leftovers() -> Exit {
-    use migration_harness::engine::launcher::registry;
+    use crate::engine::launcher::registry;
     let mut failed = false;
     match tokio::task::spawn_blocking(registry::reap_dead_runs).await {
         Ok(Ok(r)) => say(&format!(
@@ -647,7 +645,7 @@ async fn cleanup_leftovers() -> Exit {
             failed = true;
         }
     }
-    match migration_harness::engine::launcher::docker::remove_dead_runs_containers().await {
+    match crate::engine::launcher::docker::remove_dead_runs_containers().await {
         Ok(Some(n)) => say(&format!("removed {n} container(s) of dead runs")),
         Ok(None) => say("no Docker engine: no containers to look at"),
         Err(e) => {

@@ -19,8 +19,8 @@ pub enum Exit {
 
 impl Exit {
     /// The exit code for a run stopped by `signal`.
-    pub fn interrupted(signal: migration_harness::engine::cleanup::Signal) -> Exit {
-        use migration_harness::engine::cleanup::Signal;
+    pub fn interrupted(signal: crate::engine::cleanup::Signal) -> Exit {
+        use crate::engine::cleanup::Signal;
         match signal {
             Signal::Interrupt => Exit::Interrupted,
             Signal::Terminate => Exit::Terminated,

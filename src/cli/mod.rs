@@ -6,7 +6,7 @@ mod exit;
 
 use clap::Parser;
 
-use migration_harness::engine::{cleanup, launcher::registry};
+use crate::engine::{cleanup, launcher::registry};
 
 pub fn main() -> std::process::ExitCode {
     let cli = args::Cli::parse();
@@ -34,7 +34,7 @@ pub fn main() -> std::process::ExitCode {
             code = commands::dispatch(cli) => code,
             signal = signals.next() => {
                 eprintln!("interrupted by {signal}: removing the servers this run started");
-                match migration_harness::engine::launcher::docker::remove_run_containers().await {
+                match crate::engine::launcher::docker::remove_run_containers().await {
                     Ok(n) if n > 0 => eprintln!("removed {n} container(s) left mid-start"),
                     Ok(_) => {}
                     Err(e) => eprintln!("error: failed to remove containers: {e}"),

@@ -8,11 +8,14 @@ use crate::value::Value;
 /// A Cypher statement with its parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
+    /// The Cypher text.
     pub text: String,
+    /// Named parameters (`$name` in the text).
     pub params: BTreeMap<String, Value>,
 }
 
 impl Query {
+    /// A query without parameters.
     pub fn new(text: impl Into<String>) -> Self {
         Query {
             text: text.into(),
@@ -20,6 +23,7 @@ impl Query {
         }
     }
 
+    /// Adds a named parameter.
     pub fn param(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.params.insert(name.into(), value.into());
         self
@@ -29,16 +33,22 @@ impl Query {
 /// A server notification (deprecation warnings and the like), as far as the engine reports them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
+    /// The server's notification code.
     pub code: String,
+    /// A one-line title.
     pub title: String,
+    /// The full description.
     pub description: String,
 }
 
 /// The complete, materialised result of one statement.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryResult {
+    /// Column names, in order.
     pub columns: Vec<String>,
+    /// Rows, each with one value per column.
     pub rows: Vec<Vec<Value>>,
+    /// Notifications (deprecations, warnings) the server sent with the result.
     pub notifications: Vec<Notification>,
 }
 

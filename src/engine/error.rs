@@ -1,32 +1,50 @@
 use thiserror::Error;
 
 /// Failures of the engine layer. Every variant names the server it concerns; none carries a
-/// password (credentials are kept in [`super::secret::Secret`], which never prints).
+/// password (credentials are kept in the engine's `Secret` type, which never prints).
 #[derive(Debug, Error)]
 pub enum EngineError {
+    /// The server's image could not be found or pulled.
     #[error("failed to start {server}: image {image} is not available locally and could not be pulled ({reason})")]
     ImageUnavailable {
+        /// Which server (role, engine, version).
         server: String,
+        /// The image reference.
         image: String,
+        /// Why it is not available.
         reason: String,
     },
 
+    /// The server did not start.
     #[error("failed to start {server} ({image}): {message}")]
     Start {
+        /// Which server (role, engine, version).
         server: String,
         /// What was started: `image neo4j:5.26`, `local process .../java (Neo4j 5.26.30)`.
         image: String,
+        /// Why, with the server's own output.
         message: String,
     },
 
     #[error("failed to connect to {server}: {message}")]
-    Connect { server: String, message: String },
+    /// The server could not be reached or refused the session.
+    Connect {
+        /// Which server.
+        server: String,
+        /// Why.
+        message: String,
+    },
 
+    /// A statement failed on the server.
     #[error("failed to run query on {server}: {message}\n  query: {query}")]
     Query {
+        /// Which server.
         server: String,
+        /// The statement (shortened).
         query: String,
+        /// The server's error code, when it sent one.
         code: Option<String>,
+        /// The server's message.
         message: String,
     },
 
@@ -34,11 +52,15 @@ pub enum EngineError {
     /// closed the connection): not a connect failure, and not the statement's fault.
     #[error("failed to run query on {server}: the connection was lost mid-statement ({message}); the server stopped or closed it\n  query: {query}")]
     Lost {
+        /// Which server.
         server: String,
+        /// The statement (shortened).
         query: String,
+        /// How the connection broke.
         message: String,
     },
 
+    /// An administration tool (dump, load, migrate) failed.
     #[error("failed to run `{command}` on {store}: {message}")]
     Admin {
         /// The tool, its version and arguments: `neo4j-admin 5.26.30 database dump neo4j`.
@@ -50,7 +72,13 @@ pub enum EngineError {
     },
 
     #[error("failed to use {server}: {message}")]
-    Unsupported { server: String, message: String },
+    /// The server cannot do what was asked (a feature its engine or version lacks).
+    Unsupported {
+        /// Which server.
+        server: String,
+        /// What is missing.
+        message: String,
+    },
 
     /// The statement ran, but its reply is not what the harness asked for (a count that is
     /// not an integer, no row): never read as a default value.
@@ -58,9 +86,13 @@ pub enum EngineError {
         "failed to read the reply of {server}: expected {expected}, got {reply}\n  query: {query}"
     )]
     UnexpectedReply {
+        /// Which server.
         server: String,
+        /// The statement (shortened).
         query: String,
+        /// What the harness expected.
         expected: &'static str,
+        /// What the server replied (shortened).
         reply: String,
     },
 }

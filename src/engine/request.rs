@@ -12,7 +12,9 @@ pub use crate::kinds::{Edition, LauncherKind};
 /// Which side of a migration a server plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServerRole {
+    /// The server the data comes from (the old version).
     Source,
+    /// The server the data goes to (the new version).
     Target,
 }
 
@@ -29,10 +31,13 @@ impl fmt::Display for ServerRole {
 /// `target:` block plus CLI overrides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerRequest {
+    /// Source or target.
     pub role: ServerRole,
+    /// Neo4j or FalkorDB.
     pub engine: EngineKind,
     /// Image tag / server version, e.g. `5.26` or `4.18.3`.
     pub version: String,
+    /// The edition (Neo4j community or enterprise).
     pub edition: Edition,
     /// Full image reference overriding the default naming.
     pub image: Option<String>,
@@ -42,6 +47,7 @@ pub struct ServerRequest {
     pub endpoint: Option<String>,
     /// Database (Neo4j) or graph key (FalkorDB) to use.
     pub graph: Option<String>,
+    /// How long to wait for the server to accept connections.
     pub startup_timeout: Duration,
     /// Try `docker pull` when the image is missing locally.
     pub pull: bool,
@@ -58,6 +64,7 @@ pub struct ServerRequest {
 }
 
 impl ServerRequest {
+    /// The requested version, parsed, when it is a version number.
     pub fn version(&self) -> Option<Version> {
         Version::parse_lenient(&self.version)
     }

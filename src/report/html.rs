@@ -446,6 +446,7 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
     h
 }
 
+/// Writes a self-contained HTML page (matrix grid, check details, latency charts), atomically.
 pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
     super::write_atomic(path, render(outcomes).as_bytes())
 }

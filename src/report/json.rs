@@ -27,6 +27,7 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
 }
 
+/// Writes the JSON report of `outcomes` to `path`, atomically.
 pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
     super::write_atomic(path, render(outcomes).as_bytes())
 }

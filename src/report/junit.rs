@@ -152,6 +152,7 @@ fn describe(c: &CheckOutcome) -> String {
     out
 }
 
+/// Writes a JUnit XML report (one test case per case, for CI test views), atomically.
 pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
     super::write_atomic(path, render(outcomes).as_bytes())
 }

@@ -115,6 +115,7 @@ fn escape(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
+/// Writes a Markdown summary table (for `$GITHUB_STEP_SUMMARY` and pull requests), atomically.
 pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
     super::write_atomic(path, render(outcomes).as_bytes())
 }

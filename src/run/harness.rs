@@ -1,9 +1,9 @@
 //! A small builder for people who write their own Rust tests around scenario files.
 //!
 //! ```no_run
-//! use migration_harness::run::{Harness, Verdict};
+//! use migration_harness::{Harness, Verdict};
 //!
-//! # async fn example() -> Result<(), migration_harness::run::HarnessError> {
+//! # async fn example() -> Result<(), migration_harness::HarnessError> {
 //! let outcome = Harness::scenario("scenarios/quickstart.yaml")
 //!     .versions("4.14.11:4.18.3,4.16.3:4.18.3")? // optional: replaces the file's pairs
 //!     .jobs(2)
@@ -26,10 +26,13 @@ use crate::scenario::{self, ScenarioError};
 /// Why a [`Harness`] could not run; nothing was started.
 #[derive(Debug, thiserror::Error)]
 pub enum HarnessError {
+    /// A scenario file could not be read or is invalid.
     #[error(transparent)]
     Scenario(Box<ScenarioError>),
+    /// The version pairs or cases could not be built.
     #[error(transparent)]
     Matrix(Box<MatrixError>),
+    /// Nothing to run.
     #[error("no case to run (no scenario file found, or the filter matched nothing)")]
     NoCases,
 }
@@ -59,6 +62,7 @@ pub struct Harness {
 /// The outcome of every case, in case order.
 #[derive(Debug, Clone)]
 pub struct HarnessOutcome {
+    /// One outcome per case, in the order the cases were listed.
     pub cases: Vec<ScenarioOutcome>,
 }
 

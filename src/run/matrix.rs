@@ -15,7 +15,9 @@ use crate::scenario::{Scenario, UpgradePath};
 /// One source version and one target version (image tags), written `SOURCE:TARGET`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VersionPair {
+    /// The source server's version.
     pub source: String,
+    /// The target server's version.
     pub target: String,
 }
 
@@ -58,43 +60,73 @@ pub fn parse_pairs(list: &str) -> Result<Vec<VersionPair>, MatrixError> {
 /// Why the cases of a run could not be built. Nothing has started when this is returned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MatrixError {
+    /// A `--versions` entry is not `SOURCE:TARGET`.
     #[error("invalid version pair {0:?}: expected SOURCE:TARGET, e.g. 4.16.3:4.18.3")]
     BadPair(String),
     #[error(
         "no version pair in {0:?}: expected SOURCE:TARGET[,SOURCE:TARGET...], e.g. 4.16.3:4.18.3"
     )]
+    /// A `--versions` list has no pair.
     NoPairs(String),
     #[error("{file}: matrix.pairs: invalid version pair {pair:?}: expected \"SOURCE:TARGET\", e.g. \"4.16.3:4.18.3\"")]
-    BadScenarioPair { file: String, pair: String },
+    /// A scenario file's `matrix.pairs` entry is not `SOURCE:TARGET`.
+    BadScenarioPair {
+        /// The scenario file.
+        file: String,
+        /// The entry as written.
+        pair: String,
+    },
+    /// A pair goes from a newer version to an older one.
     #[error("{file}: case {case} is a downgrade ({engine} {from} -> {to}): a newer store does not load into an older server; list the pair the other way round or remove it")]
     Downgrade {
+        /// The scenario file.
         file: String,
+        /// The case name.
         case: String,
+        /// The engine.
         engine: EngineKind,
+        /// The source version.
         from: String,
+        /// The target version.
         to: String,
     },
+    /// A pair skips documented upgrade hops and the scenario copies directly.
     #[error("{file}: case {case} skips documented upgrade hops: {engine} {from} -> {to} must pass through {hops}; set `matrix: {{ upgrade_path: chain }}` to copy hop by hop, or `upgrade_path: direct` to copy straight across")]
     SkipsHops {
+        /// The scenario file.
         file: String,
+        /// The case name.
         case: String,
+        /// The engine.
         engine: EngineKind,
+        /// The source version.
         from: String,
+        /// The target version.
         to: String,
+        /// The hops it must pass through.
         hops: String,
     },
+    /// Two scenario files give the same case name.
     #[error("{second}: case {case} is also a case of {first}: scenario names must be unique across the files of a run")]
     DuplicateCase {
+        /// The case name.
         case: String,
+        /// The first file.
         first: String,
+        /// The second file.
         second: String,
     },
+    /// A partition is not `I/N` with `1 <= I <= N`.
     #[error("invalid partition {0:?}: expected I/N with 1 <= I <= N, e.g. 2/4")]
     BadPartition(String),
+    /// The source and the target are the same server and graph.
     #[error("{file}: case {case}: the source and the target are the same server and graph ({endpoint}); a copy into itself would double the graph and pass: point the target at another server or graph")]
     SameServer {
+        /// The scenario file.
         file: String,
+        /// The case name.
         case: String,
+        /// The shared endpoint (without its password).
         endpoint: String,
     },
 }
@@ -105,8 +137,11 @@ pub struct Case {
     /// `quickstart[falkordb-4.16.3->falkordb-4.18.3]`: stable, used by `--filter`, test names
     /// and reports.
     pub name: String,
+    /// The scenario the case runs.
     pub scenario: Arc<Scenario>,
+    /// The source server to start or reach.
     pub source: ServerRequest,
+    /// The target server to start or reach.
     pub target: ServerRequest,
     /// Intermediate servers of an `upgrade_path: chain` case, in order (empty otherwise).
     pub hops: Vec<ServerRequest>,

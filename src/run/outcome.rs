@@ -60,6 +60,7 @@ fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 /// Everything a reporter needs about one finished scenario.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ScenarioOutcome {
+    /// The scenario's name.
     pub scenario: String,
     /// The case name, `scenario[engine-version->engine-version]`.
     pub case: String,
@@ -69,8 +70,11 @@ pub struct ScenarioOutcome {
     pub target: String,
     /// Intermediate versions of a chained upgrade, in order.
     pub hops: Vec<String>,
+    /// How the data moved (e.g. `logical copy`, `native upgrade`).
     pub path: String,
+    /// The case's verdict.
     pub verdict: Verdict,
+    /// Every check's outcome, in order.
     pub checks: Vec<CheckOutcome>,
     /// Why the run stopped, for `Verdict::Error`.
     pub error: Option<String>,
@@ -91,11 +95,13 @@ pub struct ScenarioOutcome {
 pub struct ServerReport {
     /// `source`, `target`, or `hop`.
     pub role: String,
+    /// The engine (`neo4j` or `falkordb`).
     pub engine: String,
     /// The version the scenario asked for (`5.26`).
     pub requested: String,
     /// The version the server reported (`5.26.19`: `dbms.components()`, `MODULE LIST`).
     pub version: String,
+    /// The edition (Neo4j `community` or `enterprise`), when the engine has editions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edition: Option<String>,
     /// `docker`, `process`, or `endpoint` for a server the harness did not start.

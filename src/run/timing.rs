@@ -18,7 +18,10 @@ pub enum Step {
     /// Load the scenario's fixtures into the source.
     SeedSource,
     /// The logical copy; `hop` = (from, to) versions when the case has intermediate hops.
-    Transfer { hop: Option<(String, String)> },
+    Transfer {
+        /// (from, to) versions of this hop; `None` for a direct copy.
+        hop: Option<(String, String)>,
+    },
     /// One check of the scenario (`check queries` for the queries).
     Check(CheckKind),
     /// The `migrations:` part, on both servers.
@@ -28,13 +31,24 @@ pub enum Step {
     /// Native upgrades: stop the source to use its store.
     StopSource,
     /// `neo4j-admin` dump on `version`; `kib` is the dump's size once written.
-    Dump { version: String, kib: Option<u64> },
+    Dump {
+        /// The `neo4j-admin` version that dumps.
+        version: String,
+        /// The dump's size in KiB, once written.
+        kib: Option<u64>,
+    },
     /// `neo4j-admin` load on `version`.
-    Load { version: String },
+    Load {
+        /// The `neo4j-admin` version that loads.
+        version: String,
+    },
     /// `neo4j-admin` migrate from `from` to `to`; `in_place` for the `in_place` strategy.
     Migrate {
+        /// The store's version before.
         from: String,
+        /// The version that migrates it.
         to: String,
+        /// `true` for the `in_place` strategy (the store itself is migrated).
         in_place: bool,
     },
     /// The `in_place` strategy keeps a copy of the source store for the source.
@@ -92,7 +106,9 @@ impl serde::Serialize for Step {
 /// How long one finished step took.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepTiming {
+    /// The step.
     pub step: Step,
+    /// Its wall time.
     pub elapsed: Duration,
 }
 

@@ -4,14 +4,18 @@ use std::path::{Path, PathBuf};
 /// A scenario that cannot be used, located as precisely as possible.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ScenarioError {
+    /// The scenario file.
     pub path: PathBuf,
     /// 1-based line and column, when known.
     pub position: Option<(u64, u64)>,
+    /// What is wrong.
     pub message: String,
+    /// How to fix it, when the harness knows.
     pub hint: Option<String>,
 }
 
 impl ScenarioError {
+    /// An error at `path`, at `position` when known.
     pub fn new(path: &Path, position: Option<(u64, u64)>, message: impl Into<String>) -> Self {
         ScenarioError {
             path: path.to_owned(),
@@ -21,6 +25,7 @@ impl ScenarioError {
         }
     }
 
+    /// Adds a hint on how to fix it.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

@@ -346,7 +346,9 @@ pub struct ContentHashCheck {
 /// A loaded, validated scenario with its origin.
 #[derive(Debug, Clone)]
 pub struct Scenario {
+    /// The file it was loaded from.
     pub path: PathBuf,
+    /// The file's contents, as parsed and validated.
     pub file: ScenarioFile,
     /// The fixture statements, read and split, in order, each with where it came from.
     pub fixture_statements: Vec<crate::cypher::statements::Statement>,
@@ -355,6 +357,7 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The scenario's name (`name:`).
     pub fn name(&self) -> &str {
         &self.file.name.value
     }

@@ -16,9 +16,13 @@ pub enum Zone {
 /// A spatial point; `z` is present for 3D SRIDs (4979, 9157).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
+    /// The coordinate reference system's id (e.g. 7203 cartesian, 4326 WGS-84).
     pub srid: u32,
+    /// x (or longitude).
     pub x: f64,
+    /// y (or latitude).
     pub y: f64,
+    /// z (or height), for 3D points.
     pub z: Option<f64>,
 }
 
@@ -26,18 +30,26 @@ pub struct Point {
 /// server that returned it, never used to match entities across servers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// The engine's node id (not stable across servers).
     pub id: i64,
+    /// Labels, in the order the server returned them.
     pub labels: Vec<String>,
+    /// Properties by key.
     pub properties: BTreeMap<String, Value>,
 }
 
 /// A relationship as returned by a query (internal ids, see [`Node`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Relationship {
+    /// The engine's relationship id (not stable across servers).
     pub id: i64,
+    /// The start node's id.
     pub start: i64,
+    /// The end node's id.
     pub end: i64,
+    /// The relationship type.
     pub rel_type: String,
+    /// Properties by key.
     pub properties: BTreeMap<String, Value>,
 }
 
@@ -47,40 +59,67 @@ pub struct Relationship {
 /// NaN and `-0.0 != 0.0`), and a zone id never equals an offset.
 #[derive(Debug, Clone)]
 pub enum Value {
+    /// `null`.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// A 64-bit integer.
     Int(i64),
+    /// A 64-bit float.
     Float(f64),
+    /// A string.
     String(String),
+    /// A byte array.
     Bytes(Vec<u8>),
+    /// A list.
     List(Vec<Value>),
+    /// A map with string keys.
     Map(BTreeMap<String, Value>),
+    /// A date.
     Date(NaiveDate),
+    /// A time without a zone.
     LocalTime(NaiveTime),
+    /// A time with a UTC offset.
     Time {
+        /// The local time.
         time: NaiveTime,
+        /// The offset from UTC, in seconds.
         offset_seconds: i32,
     },
+    /// A date and time without a zone.
     LocalDateTime(NaiveDateTime),
     /// A zoned datetime: the local wall-clock datetime and its zone.
     DateTime {
+        /// The local date and time.
         local: NaiveDateTime,
+        /// The zone (an offset or a named zone).
         zone: Zone,
     },
+    /// A duration, in Cypher's four components.
     Duration {
+        /// Months.
         months: i64,
+        /// Days.
         days: i64,
+        /// Seconds.
         seconds: i64,
+        /// Nanoseconds (0..1e9).
         nanoseconds: i32,
     },
+    /// A spatial point.
     Point(Point),
     /// A vector of 32-bit floats (FalkorDB's `vecf32`). Not a list: a vector index covers
     /// vectors only, so a copy that turned it into a list of floats would empty the index.
     Vector(Vec<f32>),
+    /// A node.
     Node(Node),
+    /// A relationship.
     Relationship(Relationship),
+    /// A path: nodes and the relationships between them.
     Path {
+        /// The nodes, in order.
         nodes: Vec<Node>,
+        /// The relationships, in order.
         relationships: Vec<Relationship>,
     },
 }
@@ -203,6 +242,7 @@ impl Value {
         }
     }
 
+    /// The integer, when it is one.
     pub fn as_int(&self) -> Option<i64> {
         match self {
             Value::Int(i) => Some(*i),
@@ -210,6 +250,7 @@ impl Value {
         }
     }
 
+    /// The string, when it is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),

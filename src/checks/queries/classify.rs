@@ -34,6 +34,7 @@ pub enum QueryClass {
 }
 
 impl QueryClass {
+    /// The class as reports show it (`same`, `different results`, ...).
     pub fn label(self) -> &'static str {
         match self {
             QueryClass::Same => "same",

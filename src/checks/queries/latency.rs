@@ -10,18 +10,24 @@ use crate::engine::{GraphConnection, Query};
 /// Percentiles of one side's timed runs.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct LatencyStats {
+    /// Timed runs.
     pub runs: usize,
+    /// Median latency, in milliseconds.
     pub p50_ms: f64,
+    /// 99th percentile latency, in milliseconds.
     pub p99_ms: f64,
 }
 
 /// Both sides and the verdict of the threshold.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct LatencyReport {
+    /// The source server's latencies.
     pub source: LatencyStats,
+    /// The target server's latencies.
     pub target: LatencyStats,
     /// target p99 / source p99 (infinite when the source p99 is zero and the target's is not).
     pub p99_ratio: f64,
+    /// The scenario's threshold on the ratio, when it sets one.
     pub max_p99_ratio: Option<f64>,
     /// True when a threshold is set and the ratio exceeds it.
     pub exceeded: bool,

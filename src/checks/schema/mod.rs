@@ -87,8 +87,10 @@ pub async fn run(
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SchemaData {
     #[serde(flatten)]
+    /// The typed diff: both sides' items and each item's verdict.
     pub diff: SchemaDiff,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The vector indexes probed for usability.
     pub vector_probes: Vec<VectorProbe>,
 }
 
@@ -96,12 +98,16 @@ pub struct SchemaData {
 /// both find the same number of entries.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VectorProbe {
+    /// The index, as normalized.
     pub item: SchemaItem,
+    /// Entries a vector query through it finds on the source.
     pub source_entries: u64,
+    /// Entries it finds on the target.
     pub target_entries: u64,
 }
 
 impl VectorProbe {
+    /// Whether both sides find the same number of entries.
     pub fn usable(&self) -> bool {
         self.source_entries == self.target_entries
     }
