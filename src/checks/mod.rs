@@ -24,7 +24,8 @@ pub mod schema;
 pub use outcome::{
     AppliedAllowance, CapabilitiesData, CapabilityEffect, CapabilityFinding, CaseContext,
     CheckData, CheckError, CheckKind, CheckOutcome, CheckStatus, ContentDiff, ContentDifference,
-    ContentNode, ContentRelationship, CountDifference, CountsDiff, Difference, QueriesData,
+    ContentNode, ContentRelationship, CountDifference, CountsDiff, Difference, MigrationData,
+    QueriesData,
     QueryData, QueryShape, StaleAllowance, UnmetExpectation,
 };
 

@@ -87,6 +87,25 @@ pub enum CheckData {
     Rollback(super::rollback::RollbackData),
     /// The `downgrade` check: whether the old version refused the upgraded store.
     Downgrade(super::rollback::DowngradeData),
+    /// A `migrations.*` check: which migration, on which server(s), and the verdict as run.
+    Migrations(MigrationData),
+}
+
+/// A `migrations.*` check's typed data.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MigrationData {
+    /// The migration checked (`V1 (add customer status)`); `None` for `same_on_both`, which
+    /// compares the servers after every migration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<String>,
+    /// The server(s) it ran on, `source (neo4j 5.26.19)`: one, or both for `same_on_both`.
+    pub servers: Vec<String>,
+    /// The verdict as run, before `expect_failures` or a `declare` applied.
+    pub passed_as_run: bool,
+    /// `same_on_both`: each server's content hash after every migration (empty when a
+    /// migration did not apply on one of them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub content_hashes: Vec<String>,
 }
 
 impl CheckData {

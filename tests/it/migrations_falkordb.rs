@@ -10,7 +10,7 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use migration_harness::checks::migrations::{run_on_server, MigrationServer};
-use migration_harness::checks::{CheckOutcome, CheckStatus};
+use migration_harness::checks::{CheckData, CheckOutcome, CheckStatus};
 use migration_harness::engine::{
     Dialect, DryRun, EngineError, GraphConnection, Query, QueryResult, Server, ServerInfo,
     ServerRole,
@@ -61,10 +61,22 @@ async fn run(s: &Scenario, connection: &dyn GraphConnection) -> Vec<CheckOutcome
 fn find<'a>(outcomes: &'a [CheckOutcome], kind: &str, version: &str) -> &'a CheckOutcome {
     let check = format!("migrations.{kind}");
     let head = format!("V{version} ");
-    outcomes
+    let found = outcomes
         .iter()
         .find(|o| o.check == check && o.summary.starts_with(&head))
-        .unwrap_or_else(|| panic!("no {check} outcome for V{version}: {outcomes:#?}"))
+        .unwrap_or_else(|| panic!("no {check} outcome for V{version}: {outcomes:#?}"));
+    // The typed data says the same as the summary: which migration, on which server.
+    let CheckData::Migrations(data) = &found.data else {
+        panic!("no migrations data: {found:#?}")
+    };
+    assert!(
+        data.migration
+            .as_ref()
+            .is_some_and(|m| m.starts_with(&head)),
+        "{data:?}"
+    );
+    assert_eq!(data.servers, [format!("target (falkordb {VERSION})")]);
+    found
 }
 
 #[tokio::test]

@@ -20,7 +20,9 @@ pub mod state;
 use std::time::Instant;
 
 use self::state::{changes, content_difference, State, HISTORY_LABEL};
-use super::{AppliedAllowance, CheckError, CheckKind, CheckOutcome, Difference};
+use super::{
+    AppliedAllowance, CheckData, CheckError, CheckKind, CheckOutcome, Difference, MigrationData,
+};
 use crate::cypher::statements::Statement;
 use crate::engine::{EngineError, GraphConnection, Query};
 use crate::migrations::{manages_own_transaction, Migration, MigrationSet, Script, Version};
@@ -253,7 +255,14 @@ impl Verdicts<'_> {
                 details,
             ),
         };
-        self.outcomes.push(outcome);
+        let data = MigrationData {
+            migration: Some(migration.label()),
+            servers: vec![format!("{} ({})", self.server.role, self.server.name())],
+            passed_as_run: passed,
+            content_hashes: Vec::new(),
+        };
+        self.outcomes
+            .push(outcome.with_data(CheckData::Migrations(data)));
     }
 }
 
@@ -462,7 +471,13 @@ pub async fn run_on_server(
                             }),
                         }],
                         Vec::new(),
-                    ),
+                    )
+                    .with_data(CheckData::Migrations(MigrationData {
+                        migration: Some(m.label()),
+                        servers: vec![format!("{} ({})", server.role, server.name())],
+                        passed_as_run: true,
+                        content_hashes: Vec::new(),
+                    })),
                 );
             } else {
                 let again = run_script(conn, &m.up).await;
@@ -710,7 +725,7 @@ pub fn same_on_both(
         format!("{} ({})", a.role, a.name()),
         format!("{} ({})", b.role, b.name()),
     );
-    match (&ra.final_state, &rb.final_state) {
+    let outcome = match (&ra.final_state, &rb.final_state) {
         (Some(sa), Some(sb)) if sa.same_content(sb) => CheckOutcome::new(
             check,
             true,
@@ -754,7 +769,18 @@ pub fn same_on_both(
                 Vec::new(),
             )
         }
-    }
+    };
+    let hashes = match (&ra.final_state, &rb.final_state) {
+        (Some(sa), Some(sb)) => vec![sa.hash(), sb.hash()],
+        _ => Vec::new(),
+    };
+    let passed = outcome.passed;
+    outcome.with_data(CheckData::Migrations(MigrationData {
+        migration: None,
+        servers: vec![an, bn],
+        passed_as_run: passed,
+        content_hashes: hashes,
+    }))
 }
 
 #[cfg(test)]
@@ -837,10 +863,31 @@ mod tests {
                 "only on target (falkordb 4.18.3) (1x): (:Customer {name: \"Grace\"})".to_string(),
             ]
         );
+        // The typed data names both servers and carries both hashes, which differ.
+        let CheckData::Migrations(data) = &o.data else {
+            panic!("no migrations data: {o:#?}")
+        };
+        assert_eq!(data.migration, None);
+        assert_eq!(
+            data.servers,
+            ["source (falkordb 4.16.3)", "target (falkordb 4.18.3)"]
+        );
+        assert!(!data.passed_as_run);
+        assert_eq!(data.content_hashes.len(), 2);
+        assert_ne!(data.content_hashes[0], data.content_hashes[1]);
         let same = run(Some(state(&[(9, "Alan"), (3, "Ada")])), None);
-        assert!(same_on_both(&[(&sa, &a), (&sb, &same)], 3).passed);
+        let o = same_on_both(&[(&sa, &a), (&sb, &same)], 3);
+        assert!(o.passed);
+        let CheckData::Migrations(data) = &o.data else {
+            panic!("no migrations data: {o:#?}")
+        };
+        assert_eq!(data.content_hashes[0], data.content_hashes[1]);
         let broken = run(None, Some("V2 (x) on falkordb 4.18.3"));
         let o = same_on_both(&[(&sa, &a), (&sb, &broken)], 3);
         assert!(!o.passed && o.summary.contains("not comparable"), "{o:#?}");
+        let CheckData::Migrations(data) = &o.data else {
+            panic!("no migrations data: {o:#?}")
+        };
+        assert!(data.content_hashes.is_empty());
     }
 }
