@@ -155,7 +155,12 @@ pub enum RunError {
     },
     #[error("failed to prepare {server}: {message}")]
     Refused { server: String, message: String },
-    #[error("failed to transfer from {source_server} to {target_server}: {error}{state}")]
+    /// The mover's error is shown with its whole cause chain (the server and query that
+    /// failed), followed by what an external target now holds.
+    #[error(
+        "failed to transfer from {source_server} to {target_server}: {chain}{state}",
+        chain = crate::io_error::error_chain(.error)
+    )]
     Transfer {
         source_server: String,
         target_server: String,
