@@ -66,7 +66,21 @@ async fn a_copied_vector_index_answers_the_same_vector_query() {
     );
 
     let on_source = src.execute(&Query::new(QUERY)).await.unwrap();
-    let on_target = tgt.execute(&Query::new(QUERY)).await.unwrap();
+    // FalkorDB builds an index over existing nodes in the background: until the copied
+    // index is built, a vector query through it is refused ("Invalid arguments"). Ask again
+    // for a bounded time; an index that never answers still fails here.
+    let mut attempt = 0;
+    let on_target = loop {
+        match tgt.execute(&Query::new(QUERY)).await {
+            Ok(rows) => break rows,
+            Err(e) if attempt < 50 => {
+                attempt += 1;
+                eprintln!("target vector index not ready yet ({e}); asking again");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("the copied vector index never answered: {e}"),
+        }
+    };
     let ids: Vec<&Value> = on_source.rows.iter().map(|r| &r[0]).collect();
     assert_eq!(ids, [&Value::Int(1), &Value::Int(2), &Value::Int(3)]);
     assert_eq!(on_source.rows, on_target.rows, "the same rows and scores");
