@@ -161,6 +161,20 @@ impl Dialect {
             EngineKind::Falkordb => true,
         }
     }
+
+    /// Whether a new graph may be created with `GRAPH.BULK`. FalkorDB before 4.16 is left
+    /// out: 4.14.11 was seen to deadlock inside `GRAPH.BULK ... BEGIN` (its main thread
+    /// waiting for the module's global graph lock in `Globals_AddGraph`, called from
+    /// `Graph_BulkInsert`, with every later client left unanswered), so copies into it go
+    /// through Cypher. An unknown version is treated as new enough.
+    pub fn bulk_creates_graphs(&self) -> bool {
+        match self.engine {
+            EngineKind::Neo4j => false,
+            EngineKind::Falkordb => self
+                .version
+                .is_none_or(|v| (v.major, v.minor) >= (4, 16)),
+        }
+    }
 }
 
 fn index_name(label: &str, property: &str) -> String {

@@ -62,7 +62,7 @@ impl<'a> BulkWriter<'a> {
         let Some(conn) = target.as_falkordb() else {
             return Ok(None);
         };
-        if !enabled {
+        if !enabled || !target.dialect().bulk_creates_graphs() {
             return Ok(None);
         }
         let step = "check whether the target graph exists";
