@@ -136,6 +136,12 @@ pub trait GraphConnection: Send + Sync {
         })
     }
 
+    /// Forgets what the connection cached about the graph's names (FalkorDB's replies name
+    /// labels, types and property keys by ids that only last as long as the graph: deleted and
+    /// created again, by this connection or another, the same id names something else).
+    /// Whole-graph reads call it before they start.
+    async fn forget_names(&self) {}
+
     /// The FalkorDB connection behind this one, for FalkorDB-only fast paths (the copy's
     /// `GRAPH.BULK` loader); `None` on other engines.
     fn as_falkordb(&self) -> Option<&crate::engine::falkordb::FalkorConnection> {

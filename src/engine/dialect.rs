@@ -111,6 +111,41 @@ impl Dialect {
         }
     }
 
+    /// The cheap exact-float column for property `key` of entity `var`, where replies round
+    /// floats (FalkorDB: its fraction bits, see `engine::falkordb::exact::fraction_column`);
+    /// `None` where floats arrive exact. `guarded` makes it give null, not fail the query,
+    /// for a value that is not a number.
+    pub fn float_fraction_column(&self, var: &str, key: &str, guarded: bool) -> Option<String> {
+        match self.engine {
+            EngineKind::Neo4j => None,
+            EngineKind::Falkordb => Some(crate::engine::falkordb::exact::fraction_column(
+                var, key, guarded,
+            )),
+        }
+    }
+
+    /// The exact double from a reply's rounded `approx` and its cell of
+    /// [`Dialect::float_fraction_column`]; `None` when they do not settle it (read the entity
+    /// again with [`Dialect::exact_float_column`]).
+    pub fn exact_from_fraction(&self, approx: f64, cell: &crate::value::Value) -> Option<f64> {
+        match self.engine {
+            EngineKind::Neo4j => Some(approx),
+            EngineKind::Falkordb => crate::engine::falkordb::exact::from_fraction(approx, cell),
+        }
+    }
+
+    /// Whether whole-graph reads ask for entities whole (`RETURN n`, `RETURN r`) rather than
+    /// for `id(n), labels(n), properties(n)`. FalkorDB's compact entities name property keys
+    /// by id, which costs it a third less time to answer than maps with key strings
+    /// (measured on 100k nodes: 0.28 s against 0.41 s); Neo4j's element ids make its
+    /// entities' numeric ids a deprecated path, so it keeps `id()`.
+    pub fn reads_whole_entities(&self) -> bool {
+        match self.engine {
+            EngineKind::Neo4j => false,
+            EngineKind::Falkordb => true,
+        }
+    }
+
     /// How many significant digits the engine's replies give a float, where they cannot carry
     /// a double exactly: 15 on FalkorDB (`%.15g`); `None` on Neo4j (Bolt sends 64-bit floats).
     /// Query results cannot be rewritten to read floats exactly, so the queries check reports

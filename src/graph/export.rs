@@ -38,12 +38,14 @@ pub struct ExportedRelationship {
 /// (its id seek mishandles a negative bound; measured, 4.16.3+ do not).
 pub struct NodePager {
     ranges: IdRanges,
+    floats: Floats,
 }
 
 impl NodePager {
     pub fn new(batch: u64) -> Self {
         NodePager {
             ranges: IdRanges::new(batch),
+            floats: Floats::default(),
         }
     }
 
@@ -53,28 +55,283 @@ impl NodePager {
         conn: &dyn GraphConnection,
     ) -> Result<Vec<ExportedNode>, GraphError> {
         let step = "read nodes";
-        let returns = Returns::new(conn, "id(n), labels(n), properties(n)", &["n"]);
-        let rows = self
-            .ranges
-            .next_rows(conn, "(n)", "n", &returns.text, step)
+        let whole = conn.dialect().reads_whole_entities();
+        let read = Read {
+            pattern: "(n)",
+            range_var: "n",
+            entity_var: "n",
+            base: if whole {
+                "n"
+            } else {
+                "id(n), labels(n), properties(n)"
+            },
+            step,
+        };
+        let mut out = read
+            .page(conn, &mut self.ranges, &mut self.floats, |row| {
+                let node = if whole {
+                    match <[Value; 1]>::try_from(row) {
+                        Ok([Value::Node(n)]) => ExportedNode {
+                            id: n.id,
+                            labels: n.labels,
+                            properties: n.properties,
+                        },
+                        other => return Err(row_error(step, format!("unexpected row {other:?}"))),
+                    }
+                } else {
+                    let [Value::Int(id), labels, Value::Map(properties)] =
+                        <[Value; 3]>::try_from(row)
+                            .map_err(|row| row_error(step, format!("unexpected row {row:?}")))?
+                    else {
+                        return Err(row_error(step, "unexpected column types".into()));
+                    };
+                    ExportedNode {
+                        id,
+                        labels: labels_of(labels),
+                        properties,
+                    }
+                };
+                Ok((node.id, node))
+            }, |n| &mut n.properties)
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let (row, exact) = returns.split(row);
-            let [Value::Int(id), labels, Value::Map(mut properties)] = <[Value; 3]>::try_from(row)
-                .map_err(|row| row_error(step, format!("unexpected row {row:?}")))?
-            else {
-                return Err(row_error(step, "unexpected column types".into()));
-            };
-            returns.apply(conn, step, &exact, [&mut properties])?;
-            out.push(ExportedNode {
-                id,
-                labels: labels_of(labels),
-                properties,
-            });
-        }
         out.sort_unstable_by_key(|n| n.id);
         Ok(out)
+    }
+}
+
+/// Exact floats at the cost of a few cheap columns, where the engine's replies round them
+/// (FalkorDB, see `engine::falkordb::exact`). A page asks, for each property key already seen
+/// holding a float, for that float's fraction bits ([`Dialect::float_fraction_column`]), which
+/// settle it exactly in most cases. A page that shows a float under a new key is read again
+/// with that key's column added; the entities whose floats the columns cannot settle (a float
+/// in a list, a magnitude out of the columns' range) are read again with the engine's full
+/// exact column ([`Dialect::exact_float_column`]), by id within the page's range.
+///
+/// [`Dialect::float_fraction_column`]: crate::engine::dialect::Dialect::float_fraction_column
+/// [`Dialect::exact_float_column`]: crate::engine::dialect::Dialect::exact_float_column
+#[derive(Default)]
+struct Floats {
+    /// Property keys seen holding a float, in the order of their columns.
+    keys: Vec<String>,
+    /// Whether the columns are guarded: a key also held a value that is not a number, which
+    /// failed the unguarded expression.
+    guarded: bool,
+}
+
+/// What [`Floats::settle`] made of one entity's floats.
+#[derive(PartialEq)]
+enum Settled {
+    All,
+    /// Some float needs the full exact column.
+    NotAll,
+    /// A float under a key without a column: read the page again with one.
+    NewKey,
+}
+
+impl Floats {
+    fn columns(&self, conn: &dyn GraphConnection, var: &str) -> Vec<String> {
+        self.keys
+            .iter()
+            .filter_map(|k| conn.dialect().float_fraction_column(var, k, self.guarded))
+            .collect()
+    }
+
+    /// After a failed page read: whether guarding the columns may help (then read again).
+    fn guard(&mut self) -> bool {
+        let helps = !self.keys.is_empty() && !self.guarded;
+        self.guarded = true;
+        helps
+    }
+
+    /// Replaces the rounded floats of `properties` by exact ones from `cells` (the columns of
+    /// [`Floats::columns`] in the same row), and learns new float keys.
+    fn settle(
+        &mut self,
+        conn: &dyn GraphConnection,
+        properties: &mut BTreeMap<String, Value>,
+        cells: &[Value],
+    ) -> Settled {
+        if conn.dialect().exact_float_column("n").is_none() {
+            return Settled::All;
+        }
+        let mut settled = Settled::All;
+        for (key, value) in properties.iter_mut() {
+            match value {
+                Value::Float(f) => match self.keys.iter().position(|k| k == key) {
+                    Some(i) => {
+                        match cells
+                            .get(i)
+                            .and_then(|cell| conn.dialect().exact_from_fraction(*f, cell))
+                        {
+                            Some(exact) => *f = exact,
+                            None if settled == Settled::All => settled = Settled::NotAll,
+                            None => {}
+                        }
+                    }
+                    // Zero and NaN are exact in the reply's text (an infinity may be the
+                    // largest double, whose 15 digits parse as one).
+                    None if *f == 0.0 || f.is_nan() => {}
+                    None => {
+                        self.keys.push(key.clone());
+                        settled = Settled::NewKey;
+                    }
+                },
+                v if has_float(v) && settled == Settled::All => settled = Settled::NotAll,
+                _ => {}
+            }
+        }
+        settled
+    }
+}
+
+fn has_float(v: &Value) -> bool {
+    match v {
+        Value::Float(_) => true,
+        Value::List(items) => items.iter().any(has_float),
+        Value::Map(m) => m.values().any(has_float),
+        _ => false,
+    }
+}
+
+/// One kind of page read: `MATCH {pattern} WHERE id({range_var}) >= $lo AND id({range_var}) <
+/// $hi RETURN {base}, <float columns of entity_var>`.
+struct Read<'a> {
+    pattern: &'a str,
+    range_var: &'a str,
+    entity_var: &'a str,
+    base: &'a str,
+    step: &'a str,
+}
+
+impl Read<'_> {
+    fn engine_error(&self, source: crate::engine::EngineError) -> GraphError {
+        GraphError::Engine {
+            step: self.step.into(),
+            source,
+        }
+    }
+
+    /// The rows of one id range, with the float columns; a failed read is tried again with
+    /// guarded columns when that may help.
+    async fn range(
+        &self,
+        conn: &dyn GraphConnection,
+        floats: &mut Floats,
+        lo: i64,
+        hi: i64,
+    ) -> Result<Vec<Vec<Value>>, GraphError> {
+        loop {
+            let mut returns = vec![self.base.to_owned()];
+            returns.extend(floats.columns(conn, self.entity_var));
+            let var = self.range_var;
+            let query = Query::new(format!(
+                "MATCH {} WHERE id({var}) >= $lo AND id({var}) < $hi RETURN {}",
+                self.pattern,
+                returns.join(", ")
+            ))
+            .param("lo", lo)
+            .param("hi", hi);
+            match conn.execute(&query).await {
+                Ok(page) => return Ok(page.rows),
+                Err(_) if floats.guard() => continue,
+                Err(e) => return Err(self.engine_error(e)),
+            }
+        }
+    }
+
+    /// The next non-empty page of entities (empty at the end), each parsed by `parse` into
+    /// its id and value, with exact floats (see [`Floats`]).
+    async fn page<E>(
+        &self,
+        conn: &dyn GraphConnection,
+        ranges: &mut IdRanges,
+        floats: &mut Floats,
+        parse: impl Fn(Vec<Value>) -> Result<(i64, E), GraphError>,
+        properties: impl Fn(&mut E) -> &mut BTreeMap<String, Value>,
+    ) -> Result<Vec<E>, GraphError> {
+        let Some((lo, hi, mut rows)) = ranges.next_rows(conn, self, floats).await? else {
+            return Ok(Vec::new());
+        };
+        loop {
+            let columns = floats.keys.len();
+            let mut out = Vec::with_capacity(rows.len());
+            let mut unsettled = Vec::new();
+            let mut new_key = false;
+            for mut row in rows {
+                let cells = row.split_off(row.len().saturating_sub(columns));
+                let (id, mut entity) = parse(row)?;
+                match floats.settle(conn, properties(&mut entity), &cells) {
+                    Settled::All => {}
+                    Settled::NotAll => unsettled.push(out.len()),
+                    Settled::NewKey => new_key = true,
+                }
+                out.push((id, entity));
+            }
+            if new_key {
+                rows = self.range(conn, floats, lo, hi).await?;
+                continue;
+            }
+            if !unsettled.is_empty() {
+                self.read_exactly(conn, lo, hi, &mut out, &unsettled, &properties)
+                    .await?;
+            }
+            return Ok(out.into_iter().map(|(_, e)| e).collect());
+        }
+    }
+
+    /// Reads the floats of the entities `out[i]` for `i` in `which` with the engine's full
+    /// exact column, by id within the page's range.
+    async fn read_exactly<E>(
+        &self,
+        conn: &dyn GraphConnection,
+        lo: i64,
+        hi: i64,
+        out: &mut [(i64, E)],
+        which: &[usize],
+        properties: &impl Fn(&mut E) -> &mut BTreeMap<String, Value>,
+    ) -> Result<(), GraphError> {
+        let var = self.entity_var;
+        let Some(column) = conn.dialect().exact_float_column(var) else {
+            return Ok(());
+        };
+        let range = self.range_var;
+        let ids = Value::List(which.iter().map(|&i| Value::Int(out[i].0)).collect());
+        let query = Query::new(format!(
+            "MATCH {} WHERE id({range}) >= $lo AND id({range}) < $hi AND id({var}) IN $ids \
+             RETURN id({var}), {column}",
+            self.pattern
+        ))
+        .param("lo", lo)
+        .param("hi", hi)
+        .param("ids", ids);
+        let reply = conn
+            .execute(&query)
+            .await
+            .map_err(|e| self.engine_error(e))?;
+        let mut cells: std::collections::HashMap<i64, Value> = reply
+            .rows
+            .into_iter()
+            .filter_map(|row| match <[Value; 2]>::try_from(row) {
+                Ok([Value::Int(id), cell]) => Some((id, cell)),
+                _ => None,
+            })
+            .collect();
+        for &i in which {
+            let (id, entity) = &mut out[i];
+            let cell = cells.remove(id).ok_or_else(|| {
+                row_error(
+                    self.step,
+                    format!(
+                        "entity {id} was not there when its floats were read exactly (was the \
+                         graph written to while it was read?)"
+                    ),
+                )
+            })?;
+            conn.dialect()
+                .apply_exact_floats(properties(entity), &cell)
+                .map_err(|e| row_error(self.step, format!("cannot read a float exactly: {e}")))?;
+        }
+        Ok(())
     }
 }
 
@@ -94,27 +351,22 @@ impl IdRanges {
         }
     }
 
-    /// `MATCH {pattern} WHERE id({var}) >= $lo AND id({var}) < $hi RETURN {returns}` for the next
-    /// range that has rows; empty when the ids are exhausted.
+    /// The next range that has rows, with its bounds; `None` when the ids are exhausted.
     async fn next_rows(
         &mut self,
         conn: &dyn GraphConnection,
-        pattern: &str,
-        var: &str,
-        returns: &str,
-        step: &str,
-    ) -> Result<Vec<Vec<Value>>, GraphError> {
-        let engine = |source| GraphError::Engine {
-            step: step.into(),
-            source,
-        };
+        read: &Read<'_>,
+        floats: &mut Floats,
+    ) -> Result<Option<(i64, i64, Vec<Vec<Value>>)>, GraphError> {
         let max_id = match self.max_id {
             Some(m) => m,
             None => {
+                // Entities read whole name labels and keys by ids: learn them afresh.
+                conn.forget_names().await;
                 let r = conn
                     .execute(&Query::new("MATCH (n) RETURN max(id(n))"))
                     .await
-                    .map_err(engine)?;
+                    .map_err(|e| read.engine_error(e))?;
                 let m = r.single().and_then(Value::as_int).unwrap_or(-1);
                 self.max_id = Some(m);
                 m
@@ -124,20 +376,15 @@ impl IdRanges {
         // up to 64 x the batch; a non-empty page restores the batch width.
         let mut width = self.width;
         while self.lo <= max_id {
-            let hi = self.lo.saturating_add(width);
-            let query = Query::new(format!(
-                "MATCH {pattern} WHERE id({var}) >= $lo AND id({var}) < $hi RETURN {returns}"
-            ))
-            .param("lo", self.lo)
-            .param("hi", hi);
+            let (lo, hi) = (self.lo, self.lo.saturating_add(width));
             self.lo = hi;
-            let page = conn.execute(&query).await.map_err(engine)?;
-            if !page.rows.is_empty() {
-                return Ok(page.rows);
+            let rows = read.range(conn, floats, lo, hi).await?;
+            if !rows.is_empty() {
+                return Ok(Some((lo, hi, rows)));
             }
             width = width.saturating_mul(2).min(self.width.saturating_mul(64));
         }
-        Ok(Vec::new())
+        Ok(None)
     }
 }
 
@@ -160,6 +407,7 @@ pub struct RelationshipWithEnds {
 /// `batch` relationships when nodes have many).
 pub struct RelationshipPager {
     ranges: IdRanges,
+    floats: Floats,
 }
 
 /// A page's RETURN list with the dialect's exact-float columns appended, one per entity
@@ -242,19 +490,8 @@ impl RelationshipPager {
     pub fn new(batch: u64) -> Self {
         RelationshipPager {
             ranges: IdRanges::new(batch),
+            floats: Floats::default(),
         }
-    }
-
-    /// The next non-empty range of start nodes' relationships, as rows of the given `returns`.
-    async fn next_rows(
-        &mut self,
-        conn: &dyn GraphConnection,
-        returns: &str,
-        step: &str,
-    ) -> Result<Vec<Vec<Value>>, GraphError> {
-        self.ranges
-            .next_rows(conn, "(a)-[r]->(b)", "a", returns, step)
-            .await
     }
 
     /// The next page, empty when all relationships have been read.
@@ -263,27 +500,56 @@ impl RelationshipPager {
         conn: &dyn GraphConnection,
     ) -> Result<Vec<ExportedRelationship>, GraphError> {
         let step = "read relationships";
-        let returns = Returns::new(conn, "id(r), id(a), id(b), type(r), properties(r)", &["r"]);
-        let rows = self.next_rows(conn, &returns.text, step).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let (row, exact) = returns.split(row);
-            let [Value::Int(id), Value::Int(start), Value::Int(end), Value::String(rel_type), Value::Map(mut properties)] =
-                <[Value; 5]>::try_from(row)
-                    .map_err(|row| row_error(step, format!("unexpected row {row:?}")))?
-            else {
-                return Err(row_error(step, "unexpected column types".into()));
-            };
-            returns.apply(conn, step, &exact, [&mut properties])?;
-            out.push(ExportedRelationship {
-                id,
-                start,
-                end,
-                rel_type,
-                properties,
-            });
-        }
-        Ok(out)
+        let whole = conn.dialect().reads_whole_entities();
+        let read = Read {
+            pattern: "(a)-[r]->(b)",
+            range_var: "a",
+            entity_var: "r",
+            base: if whole {
+                "r"
+            } else {
+                "id(r), id(a), id(b), type(r), properties(r)"
+            },
+            step,
+        };
+        read.page(
+            conn,
+            &mut self.ranges,
+            &mut self.floats,
+            |row| {
+                let rel = if whole {
+                    match <[Value; 1]>::try_from(row) {
+                        Ok([Value::Relationship(r)]) => ExportedRelationship {
+                            id: r.id,
+                            start: r.start,
+                            end: r.end,
+                            rel_type: r.rel_type,
+                            properties: r.properties,
+                        },
+                        other => {
+                            return Err(row_error(step, format!("unexpected row {other:?}")))
+                        }
+                    }
+                } else {
+                    let [Value::Int(id), Value::Int(start), Value::Int(end), Value::String(rel_type), Value::Map(properties)] =
+                        <[Value; 5]>::try_from(row)
+                            .map_err(|row| row_error(step, format!("unexpected row {row:?}")))?
+                    else {
+                        return Err(row_error(step, "unexpected column types".into()));
+                    };
+                    ExportedRelationship {
+                        id,
+                        start,
+                        end,
+                        rel_type,
+                        properties,
+                    }
+                };
+                Ok((rel.id, rel))
+            },
+            |r| &mut r.properties,
+        )
+        .await
     }
 
     /// The next page of relationships with their endpoints' content; empty at the end.
@@ -297,7 +563,22 @@ impl RelationshipPager {
             "type(r), properties(r), labels(a), properties(a), labels(b), properties(b)",
             &["r", "a", "b"],
         );
-        let rows = self.next_rows(conn, &returns.text, step).await?;
+        // The full exact columns are part of the RETURN list here (this is the fallback for ids
+        // beyond the id table's range): no fraction columns.
+        let read = Read {
+            pattern: "(a)-[r]->(b)",
+            range_var: "a",
+            entity_var: "r",
+            base: &returns.text,
+            step,
+        };
+        let Some((_, _, rows)) = self
+            .ranges
+            .next_rows(conn, &read, &mut Floats::default())
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let (row, exact) = returns.split(row);

@@ -379,6 +379,10 @@ impl GraphConnection for FalkorConnection {
         Some(self)
     }
 
+    async fn forget_names(&self) {
+        *self.schema.write().await = Schema::default();
+    }
+
     /// FalkorDB has no transactions to roll back (its Bolt endpoint's rollback is a no-op), so
     /// the graph is copied with `GRAPH.COPY` to a scratch key `<graph>.__mh_dry_run.<pid>.<n>`
     /// on the same server, the probes and statements run there, and the scratch graph is
@@ -508,6 +512,8 @@ impl GraphConnection for FalkorConnection {
             .query_async(&mut conn)
             .watched(self)
             .await;
+        // The names' ids die with the graph.
+        self.forget_names().await;
         match deleted {
             Ok(_) => Ok(()),
             // Deleting a graph that does not exist yet is fine: it is already empty.
