@@ -1,5 +1,6 @@
 use std::fmt;
 
+pub use crate::cypher::escape_name;
 pub use crate::kinds::EngineKind;
 
 /// A server version as far as it matters for dialect choices: `4.4`, `5.26.1`, `2025.01`.
@@ -221,20 +222,6 @@ fn index_name(label: &str, property: &str) -> String {
     format!("mh_{}_{}", clean(label), clean(property))
 }
 
-/// Quotes a label, relationship type or property key for Cypher when needed.
-pub fn escape_name(name: &str) -> String {
-    let plain = !name.is_empty()
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain {
-        name.to_owned()
-    } else {
-        format!("`{}`", name.replace('`', "``"))
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -151,7 +151,8 @@ impl Floats {
         properties: &mut BTreeMap<String, Value>,
         cells: &[Value],
     ) -> Settled {
-        if conn.dialect().exact_float_column("n").is_none() {
+        if conn.dialect().reply_float_digits().is_none() {
+            // The engine's replies carry floats exactly.
             return Settled::All;
         }
         let mut settled = Settled::All;

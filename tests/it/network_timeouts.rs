@@ -101,34 +101,53 @@ async fn a_statement_on_a_server_that_died_fails_fast_as_a_lost_connection() {
 
     let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
     let port = listener.local_addr().unwrap().port();
-    // Answers the handshake (HELLO/CLIENT SETINFO/... with OK, MODULE LIST with a graph module),
-    // then keeps the connection open without answering, and closes its listening socket.
+    // Answers every connection's handshake (HELLO/CLIENT SETINFO/... with OK, MODULE LIST with
+    // a graph module); once a GRAPH.QUERY arrives, keeps that connection open without
+    // answering and closes its listening socket.
+    let queried = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    listener.set_nonblocking(true).unwrap();
     std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        drop(listener);
-        let mut buf = [0u8; 4096];
-        let mut held = Vec::new();
-        loop {
-            let n = match stream.read(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
+        while !queried.load(std::sync::atomic::Ordering::SeqCst) {
+            let mut stream = match listener.accept() {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
             };
-            let text = String::from_utf8_lossy(&buf[..n]).to_uppercase();
-            if text.contains("GRAPH.QUERY") {
-                held.push(stream.try_clone().unwrap());
-                continue;
-            }
-            // One reply per command (the client pipelines its handshake).
-            let commands: Vec<&str> = text.split("\r\n*").filter(|c| !c.is_empty()).collect();
-            for command in commands {
-                let reply: &[u8] = if command.contains("MODULE") {
-                    b"*1\r\n*4\r\n$4\r\nname\r\n$5\r\ngraph\r\n$3\r\nver\r\n:41803\r\n"
-                } else {
-                    b"+OK\r\n"
-                };
-                let _ = stream.write_all(reply);
-            }
+            stream.set_nonblocking(false).unwrap();
+            let queried = queried.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let mut held = Vec::new();
+                loop {
+                    let n = match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    let text = String::from_utf8_lossy(&buf[..n]).to_uppercase();
+                    if text.contains("GRAPH.QUERY") {
+                        held.push(stream.try_clone().unwrap());
+                        queried.store(true, std::sync::atomic::Ordering::SeqCst);
+                        continue;
+                    }
+                    // One reply per command (the client pipelines its handshake).
+                    let commands: Vec<&str> =
+                        text.split("\r\n*").filter(|c| !c.is_empty()).collect();
+                    for command in commands {
+                        let reply: &[u8] = if command.contains("MODULE") {
+                            b"*1\r\n*4\r\n$4\r\nname\r\n$5\r\ngraph\r\n$3\r\nver\r\n:41803\r\n"
+                        } else {
+                            b"+OK\r\n"
+                        };
+                        let _ = stream.write_all(reply);
+                    }
+                }
+            });
         }
+        drop(listener);
+        // Keep the held connections open for the rest of the test.
+        std::thread::sleep(Duration::from_secs(60));
     });
     let conn = FalkorConnection::open(
         &format!("redis://127.0.0.1:{port}"),

@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use redis::Value as Resp;
-
 use crate::value::{Node, Point, Relationship, Value};
 
 /// Label, relationship type and property key names by id, as `db.labels()` & co. list them.
@@ -55,174 +53,283 @@ const T_DATE: i64 = 14;
 const T_TIME: i64 = 15;
 const T_DURATION: i64 = 16;
 
-pub fn parse_reply(reply: &Resp, schema: &Schema) -> Result<Reply, ParseError> {
-    let parts = array(reply, "reply")?;
-    if let Some(Resp::ServerError(e)) = parts.last() {
-        return Err(ParseError::Server(server_error_text(e)));
-    }
-    match parts {
-        [stats] => Ok(Reply {
-            stats: strings(stats)?,
+/// Parses one whole reply frame, as the server sent it (RESP2 bytes), straight into the
+/// harness's values. (Going through the redis crate's generic value tree first cost about 70%
+/// of the client's CPU time in a whole-graph read: an owned vector per array and string.)
+pub fn parse_reply(frame: &[u8], schema: &Schema) -> Result<Reply, ParseError> {
+    let mut c = Cursor { buf: frame, pos: 0 };
+    let parts = match c.next()? {
+        Item::Array(Some(n)) => n,
+        Item::Error(e) => return Err(ParseError::Server(lossy(e))),
+        other => return Err(malformed(&format!("reply is not an array: {other:?}"))),
+    };
+    let reply = match parts {
+        1 => Reply {
+            stats: c.strings("statistics")?,
             ..Reply::default()
-        }),
-        [header, rows, stats] => {
-            let columns = array(header, "header")?
-                .iter()
-                .map(|col| match array(col, "header column")? {
-                    [_, name] => text(name),
-                    _ => Err(malformed("header column is not [type, name]")),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let rows = array(rows, "rows")?
-                .iter()
-                .map(|row| {
-                    array(row, "row")?
-                        .iter()
-                        .map(|cell| scalar(cell, schema))
-                        .collect()
-                })
-                .collect::<Result<Vec<Vec<Value>>, _>>()?;
-            Ok(Reply {
+        },
+        3 => {
+            let mut columns = Vec::new();
+            for _ in 0..c.array("header")? {
+                if c.array("header column")? != 2 {
+                    return Err(malformed("header column is not [type, name]"));
+                }
+                c.skip()?;
+                columns.push(c.text()?);
+            }
+            let n = c.array("rows")?;
+            let mut rows = Vec::with_capacity(n);
+            for _ in 0..n {
+                let cells = c.array("row")?;
+                let mut row = Vec::with_capacity(cells);
+                for _ in 0..cells {
+                    row.push(c.scalar(schema)?);
+                }
+                rows.push(row);
+            }
+            Reply {
                 columns,
                 rows,
-                stats: strings(stats)?,
-            })
+                stats: c.strings("statistics")?,
+            }
         }
-        other => Err(malformed(&format!(
-            "reply has {} parts, expected 1 or 3",
-            other.len()
-        ))),
+        n => {
+            // A runtime error may come as the reply's last element.
+            for _ in 0..n {
+                if let Item::Error(e) = c.peek_error()? {
+                    return Err(ParseError::Server(lossy(e)));
+                }
+                c.skip()?;
+            }
+            return Err(malformed(&format!("reply has {n} parts, expected 1 or 3")));
+        }
+    };
+    if c.pos != frame.len() {
+        return Err(malformed("bytes after the end of the reply"));
     }
-}
-
-pub fn server_error_text(e: &redis::ServerError) -> String {
-    match e.details() {
-        Some(d) => format!("{} {d}", e.code()),
-        None => e.code().to_owned(),
-    }
+    Ok(reply)
 }
 
 fn malformed(what: &str) -> ParseError {
     ParseError::Malformed(what.to_owned())
 }
 
-fn array<'a>(v: &'a Resp, what: &str) -> Result<&'a [Resp], ParseError> {
-    match v {
-        Resp::Array(items) | Resp::Set(items) => Ok(items),
-        Resp::ServerError(e) => Err(ParseError::Server(server_error_text(e))),
-        other => Err(malformed(&format!("{what} is not an array: {other:?}"))),
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// One RESP item's header (and, for strings and numbers, its bytes).
+#[derive(Debug)]
+enum Item<'a> {
+    /// `+...`, a bulk string (`$n`) or a RESP3 double/verbatim string: its bytes.
+    Text(&'a [u8]),
+    /// `$-1` or `*-1` (RESP2's nil), or RESP3's `_`.
+    Nil,
+    Int(i64),
+    /// `-...`: a server error's text.
+    Error(&'a [u8]),
+    /// `*n`: the count of the elements that follow (`None` for a nil array).
+    Array(Option<usize>),
+}
+
+/// A position in a reply frame.
+struct Cursor<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn line(&mut self) -> Result<(u8, &'a [u8]), ParseError> {
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\r')
+            .filter(|&i| rest.get(i + 1) == Some(&b'\n'))
+            .ok_or_else(|| malformed("reply ends inside a line"))?;
+        let (&kind, body) = rest[..end]
+            .split_first()
+            .ok_or_else(|| malformed("empty line in the reply"))?;
+        self.pos += end + 2;
+        Ok((kind, body))
     }
-}
 
-fn text(v: &Resp) -> Result<String, ParseError> {
-    match v {
-        Resp::BulkString(b) => {
-            String::from_utf8(b.clone()).map_err(|_| malformed("string is not UTF-8"))
-        }
-        Resp::SimpleString(s) => Ok(s.clone()),
-        Resp::VerbatimString { text, .. } => Ok(text.clone()),
-        Resp::Okay => Ok("OK".into()),
-        Resp::Int(i) => Ok(i.to_string()),
-        other => Err(malformed(&format!("expected a string, got {other:?}"))),
-    }
-}
-
-fn strings(v: &Resp) -> Result<Vec<String>, ParseError> {
-    array(v, "statistics")?.iter().map(text).collect()
-}
-
-fn int(v: &Resp) -> Result<i64, ParseError> {
-    match v {
-        Resp::Int(i) => Ok(*i),
-        other => text(other)?
-            .parse()
-            .map_err(|_| malformed(&format!("expected an integer, got {other:?}"))),
-    }
-}
-
-fn double(v: &Resp) -> Result<f64, ParseError> {
-    match v {
-        Resp::Double(d) => Ok(*d),
-        other => {
-            let t = text(other)?;
-            match t.as_str() {
-                "nan" | "-nan" | "NaN" => Ok(f64::NAN),
-                "inf" | "Infinity" => Ok(f64::INFINITY),
-                "-inf" | "-Infinity" => Ok(f64::NEG_INFINITY),
-                _ => t
-                    .parse()
-                    .map_err(|_| malformed(&format!("expected a double, got {t:?}"))),
-            }
-        }
-    }
-}
-
-/// A 32-bit float printed as a double (point coordinates, vecf32 elements): exact after
-/// rounding to f32, whatever number of digits the reply used (9 identify an f32).
-fn single(v: &Resp) -> Result<f64, ParseError> {
-    Ok(f64::from(double(v)? as f32))
-}
-
-fn name(names: &[String], id: i64) -> Result<String, ParseError> {
-    usize::try_from(id)
-        .ok()
-        .and_then(|i| names.get(i))
-        .cloned()
-        .ok_or(ParseError::UnknownSchemaId)
-}
-
-/// One `[type, value]` cell.
-fn scalar(cell: &Resp, schema: &Schema) -> Result<Value, ParseError> {
-    match array(cell, "cell")? {
-        [t, v] => typed(int(t)?, v, schema),
-        _ => Err(malformed("cell is not [type, value]")),
-    }
-}
-
-fn typed(t: i64, v: &Resp, schema: &Schema) -> Result<Value, ParseError> {
-    Ok(match t {
-        T_NULL => Value::Null,
-        T_STRING => Value::String(text(v)?),
-        T_INTEGER => Value::Int(int(v)?),
-        T_BOOLEAN => Value::Bool(text(v)? == "true"),
-        T_DOUBLE => Value::Float(double(v)?),
-        T_ARRAY => Value::List(
-            array(v, "array")?
-                .iter()
-                .map(|c| scalar(c, schema))
-                .collect::<Result<_, _>>()?,
-        ),
-        T_MAP => {
-            let items = array(v, "map")?;
-            let mut map = BTreeMap::new();
-            for pair in items.chunks(2) {
-                match pair {
-                    [k, val] => {
-                        map.insert(text(k)?, scalar(val, schema)?);
-                    }
-                    _ => return Err(malformed("map has an odd number of items")),
+    fn next(&mut self) -> Result<Item<'a>, ParseError> {
+        let (kind, body) = self.line()?;
+        Ok(match kind {
+            b'+' | b',' => Item::Text(body),
+            b'-' => Item::Error(body),
+            b':' => Item::Int(int_of(body)?),
+            b'_' => Item::Nil,
+            b'$' | b'=' => {
+                let n = int_of(body)?;
+                if n < 0 {
+                    return Ok(Item::Nil);
                 }
+                let n = n as usize;
+                let bytes = self
+                    .buf
+                    .get(self.pos..self.pos + n)
+                    .filter(|_| self.buf.get(self.pos + n..self.pos + n + 2) == Some(b"\r\n"))
+                    .ok_or_else(|| malformed("reply ends inside a string"))?;
+                self.pos += n + 2;
+                Item::Text(bytes)
             }
-            Value::Map(map)
+            b'*' | b'~' | b'>' => {
+                let n = int_of(body)?;
+                Item::Array(usize::try_from(n).ok())
+            }
+            b'%' => Item::Array(usize::try_from(int_of(body)?).ok().map(|n| n * 2)),
+            other => {
+                return Err(malformed(&format!(
+                    "unknown reply item type {:?}",
+                    other as char
+                )))
+            }
+        })
+    }
+
+    /// The next item if it is a server error, without consuming anything else.
+    fn peek_error(&mut self) -> Result<Item<'a>, ParseError> {
+        let at = self.pos;
+        let item = self.next()?;
+        self.pos = at;
+        Ok(item)
+    }
+
+    /// Skips one whole item.
+    fn skip(&mut self) -> Result<(), ParseError> {
+        let mut pending = 1usize;
+        while pending > 0 {
+            pending -= 1;
+            if let Item::Array(Some(n)) = self.next()? {
+                pending += n;
+            }
         }
-        T_POINT => match array(v, "point")? {
+        Ok(())
+    }
+
+    fn array(&mut self, what: &str) -> Result<usize, ParseError> {
+        match self.next()? {
+            Item::Array(Some(n)) => Ok(n),
+            Item::Error(e) => Err(ParseError::Server(lossy(e))),
+            other => Err(malformed(&format!("{what} is not an array: {other:?}"))),
+        }
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], ParseError> {
+        match self.next()? {
+            Item::Text(b) => Ok(b),
+            Item::Error(e) => Err(ParseError::Server(lossy(e))),
+            other => Err(malformed(&format!("expected a string, got {other:?}"))),
+        }
+    }
+
+    fn text(&mut self) -> Result<String, ParseError> {
+        match self.next()? {
+            Item::Text(b) => std::str::from_utf8(b)
+                .map(str::to_owned)
+                .map_err(|_| malformed("string is not UTF-8")),
+            Item::Int(i) => Ok(i.to_string()),
+            Item::Error(e) => Err(ParseError::Server(lossy(e))),
+            other => Err(malformed(&format!("expected a string, got {other:?}"))),
+        }
+    }
+
+    fn strings(&mut self, what: &str) -> Result<Vec<String>, ParseError> {
+        let n = self.array(what)?;
+        (0..n).map(|_| self.text()).collect()
+    }
+
+    fn int(&mut self) -> Result<i64, ParseError> {
+        match self.next()? {
+            Item::Int(i) => Ok(i),
+            Item::Text(b) => int_of(b),
+            other => Err(malformed(&format!("expected an integer, got {other:?}"))),
+        }
+    }
+
+    fn double(&mut self) -> Result<f64, ParseError> {
+        let b = self.bytes()?;
+        let t = std::str::from_utf8(b).map_err(|_| malformed("double is not UTF-8"))?;
+        match t {
+            "nan" | "-nan" | "NaN" => Ok(f64::NAN),
+            "inf" | "Infinity" => Ok(f64::INFINITY),
+            "-inf" | "-Infinity" => Ok(f64::NEG_INFINITY),
+            _ => t
+                .parse()
+                .map_err(|_| malformed(&format!("expected a double, got {t:?}"))),
+        }
+    }
+
+    /// A 32-bit float printed as a double (point coordinates, vecf32 elements): exact after
+    /// rounding to f32, whatever number of digits the reply used (9 identify an f32).
+    fn single(&mut self) -> Result<f64, ParseError> {
+        Ok(f64::from(self.double()? as f32))
+    }
+
+    /// One `[type, value]` cell.
+    fn scalar(&mut self, schema: &Schema) -> Result<Value, ParseError> {
+        if self.array("cell")? != 2 {
+            return Err(malformed("cell is not [type, value]"));
+        }
+        let t = self.int()?;
+        self.typed(t, schema)
+    }
+
+    fn typed(&mut self, t: i64, schema: &Schema) -> Result<Value, ParseError> {
+        Ok(match t {
+            T_NULL => {
+                self.skip()?;
+                Value::Null
+            }
+            T_STRING => Value::String(self.text()?),
+            T_INTEGER => Value::Int(self.int()?),
+            T_BOOLEAN => Value::Bool(self.bytes()? == b"true"),
+            T_DOUBLE => Value::Float(self.double()?),
+            T_ARRAY => {
+                let n = self.array("array")?;
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.scalar(schema)?);
+                }
+                Value::List(items)
+            }
+            T_MAP => {
+                let n = self.array("map")?;
+                if n % 2 != 0 {
+                    return Err(malformed("map has an odd number of items"));
+                }
+                let mut map = BTreeMap::new();
+                for _ in 0..n / 2 {
+                    let k = self.text()?;
+                    map.insert(k, self.scalar(schema)?);
+                }
+                Value::Map(map)
+            }
             // FalkorDB points are WGS-84 geographic: [latitude, longitude].
             // FalkorDB keeps coordinates as 32-bit floats (measured: latitude 0.1 comes back as
             // 0.100000001490116); 15 digits identify a 32-bit float, so rounding to f32 gives
             // the stored value exactly.
-            [lat, lon] => Value::Point(Point {
-                srid: 4326,
-                x: single(lon)?,
-                y: single(lat)?,
-                z: None,
-            }),
-            _ => return Err(malformed("point is not [latitude, longitude]")),
-        },
-        T_NODE => Value::Node(node(v, schema)?),
-        T_EDGE => Value::Relationship(edge(v, schema)?),
-        T_PATH => match array(v, "path")? {
-            [nodes, edges] => {
-                let nodes = match scalar(nodes, schema)? {
+            T_POINT => {
+                if self.array("point")? != 2 {
+                    return Err(malformed("point is not [latitude, longitude]"));
+                }
+                let lat = self.single()?;
+                let lon = self.single()?;
+                Value::Point(Point {
+                    srid: 4326,
+                    x: lon,
+                    y: lat,
+                    z: None,
+                })
+            }
+            T_NODE => Value::Node(self.node(schema)?),
+            T_EDGE => Value::Relationship(self.edge(schema)?),
+            T_PATH => {
+                if self.array("path")? != 2 {
+                    return Err(malformed("path is not [nodes, edges]"));
+                }
+                let nodes = match self.scalar(schema)? {
                     Value::List(items) => items
                         .into_iter()
                         .map(|n| match n {
@@ -232,7 +339,7 @@ fn typed(t: i64, v: &Resp, schema: &Schema) -> Result<Value, ParseError> {
                         .collect::<Result<_, _>>()?,
                     _ => return Err(malformed("path nodes are not a list")),
                 };
-                let relationships = match scalar(edges, schema)? {
+                let relationships = match self.scalar(schema)? {
                     Value::List(items) => items
                         .into_iter()
                         .map(|r| match r {
@@ -247,29 +354,96 @@ fn typed(t: i64, v: &Resp, schema: &Schema) -> Result<Value, ParseError> {
                     relationships,
                 }
             }
-            _ => return Err(malformed("path is not [nodes, edges]")),
-        },
-        T_VECTORF32 => Value::Vector(
-            array(v, "vector")?
-                .iter()
-                .map(|x| double(x).map(|d| d as f32))
-                .collect::<Result<_, _>>()?,
-        ),
-        T_DATETIME => Value::LocalDateTime(epoch(int(v)?)?.naive_utc()),
-        T_DATE => Value::Date(epoch(int(v)?)?.date_naive()),
-        T_TIME => Value::LocalTime(epoch(int(v)?)?.time()),
-        T_DURATION => Value::Duration {
-            months: 0,
-            days: 0,
-            seconds: int(v)?,
-            nanoseconds: 0,
-        },
-        other => {
-            return Err(malformed(&format!(
-                "unknown value type {other} (value {v:?})"
-            )))
+            T_VECTORF32 => {
+                let n = self.array("vector")?;
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.double()? as f32);
+                }
+                Value::Vector(items)
+            }
+            T_DATETIME => Value::LocalDateTime(epoch(self.int()?)?.naive_utc()),
+            T_DATE => Value::Date(epoch(self.int()?)?.date_naive()),
+            T_TIME => Value::LocalTime(epoch(self.int()?)?.time()),
+            T_DURATION => Value::Duration {
+                months: 0,
+                days: 0,
+                seconds: self.int()?,
+                nanoseconds: 0,
+            },
+            other => {
+                let at = self.pos;
+                self.skip()?;
+                let v = String::from_utf8_lossy(&self.buf[at..self.pos]);
+                return Err(malformed(&format!(
+                    "unknown value type {other} (value {:?})",
+                    v.trim_end()
+                )));
+            }
+        })
+    }
+
+    fn properties(&mut self, schema: &Schema) -> Result<BTreeMap<String, Value>, ParseError> {
+        let mut props = BTreeMap::new();
+        for _ in 0..self.array("properties")? {
+            if self.array("property")? != 3 {
+                return Err(malformed("property is not [key, type, value]"));
+            }
+            let key = name(&schema.property_keys, self.int()?)?;
+            let t = self.int()?;
+            props.insert(key, self.typed(t, schema)?);
         }
-    })
+        Ok(props)
+    }
+
+    fn node(&mut self, schema: &Schema) -> Result<Node, ParseError> {
+        if self.array("node")? != 3 {
+            return Err(malformed("node is not [id, labels, properties]"));
+        }
+        let id = self.int()?;
+        let n = self.array("labels")?;
+        let mut labels = Vec::with_capacity(n);
+        for _ in 0..n {
+            labels.push(name(&schema.labels, self.int()?)?);
+        }
+        Ok(Node {
+            id,
+            labels,
+            properties: self.properties(schema)?,
+        })
+    }
+
+    fn edge(&mut self, schema: &Schema) -> Result<Relationship, ParseError> {
+        if self.array("edge")? != 5 {
+            return Err(malformed("edge is not [id, type, src, dst, properties]"));
+        }
+        let id = self.int()?;
+        let rel_type = name(&schema.relationship_types, self.int()?)?;
+        let start = self.int()?;
+        let end = self.int()?;
+        Ok(Relationship {
+            id,
+            rel_type,
+            start,
+            end,
+            properties: self.properties(schema)?,
+        })
+    }
+}
+
+fn int_of(b: &[u8]) -> Result<i64, ParseError> {
+    std::str::from_utf8(b)
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| malformed(&format!("expected an integer, got {:?}", lossy(b))))
+}
+
+fn name(names: &[String], id: i64) -> Result<String, ParseError> {
+    usize::try_from(id)
+        .ok()
+        .and_then(|i| names.get(i))
+        .cloned()
+        .ok_or(ParseError::UnknownSchemaId)
 }
 
 fn epoch(seconds: i64) -> Result<chrono::DateTime<chrono::Utc>, ParseError> {
@@ -277,52 +451,37 @@ fn epoch(seconds: i64) -> Result<chrono::DateTime<chrono::Utc>, ParseError> {
         .ok_or_else(|| malformed(&format!("timestamp {seconds} out of range")))
 }
 
-fn properties(v: &Resp, schema: &Schema) -> Result<BTreeMap<String, Value>, ParseError> {
-    let mut props = BTreeMap::new();
-    for prop in array(v, "properties")? {
-        match array(prop, "property")? {
-            [key, t, val] => {
-                props.insert(
-                    name(&schema.property_keys, int(key)?)?,
-                    typed(int(t)?, val, schema)?,
-                );
-            }
-            _ => return Err(malformed("property is not [key, type, value]")),
-        }
-    }
-    Ok(props)
-}
-
-fn node(v: &Resp, schema: &Schema) -> Result<Node, ParseError> {
-    match array(v, "node")? {
-        [id, labels, props] => Ok(Node {
-            id: int(id)?,
-            labels: array(labels, "labels")?
-                .iter()
-                .map(|l| name(&schema.labels, int(l)?))
-                .collect::<Result<_, _>>()?,
-            properties: properties(props, schema)?,
-        }),
-        _ => Err(malformed("node is not [id, labels, properties]")),
-    }
-}
-
-fn edge(v: &Resp, schema: &Schema) -> Result<Relationship, ParseError> {
-    match array(v, "edge")? {
-        [id, t, src, dst, props] => Ok(Relationship {
-            id: int(id)?,
-            rel_type: name(&schema.relationship_types, int(t)?)?,
-            start: int(src)?,
-            end: int(dst)?,
-            properties: properties(props, schema)?,
-        }),
-        _ => Err(malformed("edge is not [id, type, src, dst, properties]")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use redis::Value as Resp;
+
+    /// The RESP2 bytes of `v`, as a server sends them.
+    fn encode(v: &Resp, out: &mut Vec<u8>) {
+        match v {
+            Resp::Nil => out.extend_from_slice(b"$-1\r\n"),
+            Resp::Int(i) => out.extend_from_slice(format!(":{i}\r\n").as_bytes()),
+            Resp::BulkString(b) => {
+                out.extend_from_slice(format!("${}\r\n", b.len()).as_bytes());
+                out.extend_from_slice(b);
+                out.extend_from_slice(b"\r\n");
+            }
+            Resp::SimpleString(s) => out.extend_from_slice(format!("+{s}\r\n").as_bytes()),
+            Resp::Array(items) => {
+                out.extend_from_slice(format!("*{}\r\n", items.len()).as_bytes());
+                for i in items {
+                    encode(i, out);
+                }
+            }
+            other => panic!("no RESP2 encoding for {other:?}"),
+        }
+    }
+
+    fn parse_reply(v: &Resp, schema: &Schema) -> Result<Reply, ParseError> {
+        let mut bytes = Vec::new();
+        encode(v, &mut bytes);
+        super::parse_reply(&bytes, schema)
+    }
 
     fn bulk(s: &str) -> Resp {
         Resp::BulkString(s.as_bytes().to_vec())
@@ -481,5 +640,25 @@ mod tests {
             parse_reply(&Resp::Int(3), &Schema::default()),
             Err(ParseError::Malformed(_))
         ));
+        // Cut short anywhere, a reply is refused, never read in part.
+        let mut whole = Vec::new();
+        encode(&reply(&["s"], vec![vec![cell(T_STRING, bulk("abc"))]]), &mut whole);
+        for end in 0..whole.len() {
+            assert!(super::parse_reply(&whole[..end], &Schema::default()).is_err(), "{end}");
+        }
+        assert!(super::parse_reply(&whole, &Schema::default()).is_ok());
+    }
+
+    #[test]
+    fn server_errors_anywhere_in_the_reply_are_reported_as_such() {
+        let e = super::parse_reply(b"-ERR Invalid input\r\n", &Schema::default());
+        assert_eq!(e, Err(ParseError::Server("ERR Invalid input".into())));
+        // A runtime error after the header and rows.
+        let mut bytes = b"*3\r\n*0\r\n*0\r\n".to_vec();
+        bytes.extend_from_slice(b"-Division by zero\r\n");
+        assert_eq!(
+            super::parse_reply(&bytes, &Schema::default()),
+            Err(ParseError::Server("Division by zero".into()))
+        );
     }
 }

@@ -7,6 +7,7 @@ use tokio::sync::RwLock;
 
 use super::compact::{self, ParseError, Schema};
 use super::params;
+use super::wire::Wire;
 use crate::engine::dialect::{Dialect, EngineKind};
 use crate::engine::endpoint::redact_uri;
 use crate::engine::request::ServerRequest;
@@ -23,6 +24,12 @@ pub const DEFAULT_GRAPH: &str = "harness";
 /// One FalkorDB graph (a Redis key) on one server.
 pub struct FalkorConnection {
     conn: MultiplexedConnection,
+    /// Where `conn` connects (with its credentials: never printed), for [`Wire`].
+    info: redis::ConnectionInfo,
+    /// The connection graph queries use, opened on first use, shared with the connections to
+    /// other graphs of the same server made from this one; `None` after a request that did not
+    /// finish (the next opens another).
+    wire: Arc<tokio::sync::Mutex<Option<Wire>>>,
     graph: String,
     dialect: Dialect,
     description: String,
@@ -166,6 +173,8 @@ impl FalkorConnection {
         }
         Ok(FalkorConnection {
             conn,
+            info: client.get_connection_info().clone(),
+            wire: Arc::default(),
             graph,
             dialect,
             description,
@@ -208,13 +217,40 @@ impl FalkorConnection {
         }
     }
 
-    async fn raw_query(&self, text: &str, original: &str) -> Result<redis::Value, EngineError> {
-        let mut conn = self.conn.clone();
-        redis::cmd("GRAPH.QUERY")
-            .arg(&self.graph)
-            .arg(text)
-            .arg("--compact")
-            .query_async(&mut conn)
+    /// `GRAPH.QUERY <graph> <text> --compact` over [`Wire`]: the reply's bytes.
+    async fn raw_query(&self, text: &str, original: &str) -> Result<Vec<u8>, EngineError> {
+        let request = async {
+            let mut slot = self.wire.lock().await;
+            // Taken out while in use: a request that does not finish drops it.
+            let mut wire = match slot.take() {
+                Some(wire) => wire,
+                None => tokio::time::timeout(CONNECT_TIMEOUT, Wire::connect(&self.info))
+                    .await
+                    .map_err(|_| {
+                        std::io::Error::new(
+                            std::io::ErrorKind::NotConnected,
+                            format!(
+                                "could not open a connection for graph queries within {}",
+                                crate::engine::timeouts::human(CONNECT_TIMEOUT)
+                            ),
+                        )
+                    })??,
+            };
+            let args: [&[u8]; 4] = [
+                b"GRAPH.QUERY",
+                self.graph.as_bytes(),
+                text.as_bytes(),
+                b"--compact",
+            ];
+            let reply = tokio::time::timeout(self.statement_timeout, wire.request(&args))
+                .await
+                .map_err(|_| {
+                    std::io::Error::new(std::io::ErrorKind::TimedOut, "no reply in time")
+                })??;
+            *slot = Some(wire);
+            Ok::<_, redis::RedisError>(reply)
+        };
+        request
             .watched(self)
             .await
             .map_err(|e| self.redis_error(e, original))
@@ -237,6 +273,8 @@ impl FalkorConnection {
     pub fn with_graph(&self, graph: &str) -> FalkorConnection {
         FalkorConnection {
             conn: self.conn.clone(),
+            info: self.info.clone(),
+            wire: self.wire.clone(),
             graph: graph.to_owned(),
             dialect: self.dialect.clone(),
             description: format!("{}, staging graph {graph:?}", self.description),
@@ -417,6 +455,8 @@ impl GraphConnection for FalkorConnection {
         }
         let conn = FalkorConnection {
             conn: self.conn.clone(),
+            info: self.info.clone(),
+            wire: self.wire.clone(),
             graph: scratch.clone(),
             dialect: self.dialect.clone(),
             description: format!("{}, dry-run copy {scratch:?}", self.description),

@@ -94,7 +94,7 @@ const SCALE: &str = "4611686018427387904.0";
 /// string, boolean, list, point, vector or temporal value in some row; `guarded` wraps it so
 /// that such values give null (it costs the server about a quarter more).
 pub fn fraction_column(var: &str, key: &str, guarded: bool) -> String {
-    let x = format!("{var}.{}", crate::engine::dialect::escape_name(key));
+    let x = format!("{var}.{}", crate::cypher::escape_name(key));
     if guarded {
         format!(
             "head([mh_f IN [{x}] WHERE typeOf(mh_f) = 'Float' | \

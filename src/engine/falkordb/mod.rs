@@ -2,8 +2,10 @@
 //!
 //! FalkorDB's Bolt endpoint is unusable for the harness (neo4rs cannot negotiate Bolt 5, and
 //! rollback and temporal values are broken there: see docs/ENGINES.md), so this engine speaks
-//! RESP through the `redis` crate and parses the compact reply format itself, which keeps full
-//! control over value typing and parameter rendering.
+//! RESP and parses the compact reply format itself, which keeps full control over value typing
+//! and parameter rendering. Graph queries go through a small RESP2 client of its own
+//! ([`wire`]), whose reply bytes are parsed straight into values; other commands
+//! (`MODULE LIST`, `GRAPH.BULK`, `GRAPH.DELETE`, ...) through the `redis` crate.
 
 pub mod bulk;
 pub(crate) mod capability;
@@ -14,6 +16,7 @@ mod engine;
 pub mod exact;
 pub(crate) mod params;
 pub mod schema;
+mod wire;
 
 pub use connection::{connect, FalkorConnection};
 pub(crate) use engine::module_version;
