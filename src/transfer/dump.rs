@@ -430,24 +430,29 @@ pub async fn export(
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Header, DumpError> {
     check_destination(path).map_err(DumpError::Destination)?;
-    let hash: GraphHash = stream_hash(conn, batch).await?;
     let schema = crate::engine::schema::snapshot(conn)
         .await
         .map_err(|source| super::TransferError::Engine {
             step: "read the schema".into(),
             source,
         })?;
-    let header = Header {
+    let mut header = Header {
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
         engine: engine.into(),
         server: conn.describe(),
-        nodes: hash.nodes,
-        relationships: hash.relationships,
-        hash: hash.graph_hash,
+        nodes: 0,
+        relationships: 0,
+        hash: String::new(),
         schema: Some(schema.items),
     };
     if is_stdout(path) {
+        // Standard output cannot be rewritten: the hash (in the header, first) is read in a
+        // pass of its own before the body.
+        let hash: GraphHash = stream_hash(conn, batch).await?;
+        header.nodes = hash.nodes;
+        header.relationships = hash.relationships;
+        header.hash = hash.graph_hash;
         let name = Path::new("standard output");
         let mut out = BufWriter::new(std::io::stdout());
         write_body(conn, &header, &mut out, name, batch, progress).await?;
@@ -471,7 +476,28 @@ pub async fn export(
         .map_err(io("create a temporary file in", dir))?;
     let tmp_path = tmp.path().to_owned();
     let mut out = BufWriter::new(tmp);
-    write_body(conn, &header, &mut out, &tmp_path, batch, progress).await?;
+    match write_hashed_body(conn, &mut header, &mut out, &tmp_path, batch, progress).await {
+        Ok(()) => {}
+        // Node ids beyond the id table's range: hash in a pass of its own, then the body.
+        Err(DumpError::Io { source, .. })
+            if source
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<IdTableError>())
+                .is_some_and(|e| matches!(e, IdTableError::OutOfRange { .. })) =>
+        {
+            let hash: GraphHash = stream_hash(conn, batch).await?;
+            header.nodes = hash.nodes;
+            header.relationships = hash.relationships;
+            header.hash = hash.graph_hash;
+            let mut file = out
+                .into_inner()
+                .map_err(|e| io("write", &tmp_path)(e.into_error()))?;
+            rewind(&mut file, &tmp_path, true)?;
+            out = BufWriter::new(file);
+            write_body(conn, &header, &mut out, &tmp_path, batch, progress).await?;
+        }
+        Err(e) => return Err(e),
+    }
     let tmp = out
         .into_inner()
         .map_err(|e| io("write", &tmp_path)(e.into_error()))?;
@@ -521,6 +547,127 @@ fn remove_stale_temp_files(dir: &Path) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+fn rewind(file: &mut tempfile::NamedTempFile, name: &Path, truncate: bool) -> Result<(), DumpError> {
+    use std::io::Seek;
+    if truncate {
+        file.as_file().set_len(0).map_err(io("truncate", name))?;
+    }
+    file.seek(std::io::SeekFrom::Start(0))
+        .map(|_| ())
+        .map_err(io("write", name))
+}
+
+/// Writes a dump's header and body in one read of the graph, hashing the entities as they are
+/// written (the same hash as [`stream_hash`], through [`HashBuilder`] and an id table of node
+/// digests). The header comes first in the file but is complete only after the body, so the
+/// first line is written with the largest counts and a blank hash, and overwritten in place at
+/// the end with the real header, padded with spaces to the same length (JSON allows them).
+async fn write_hashed_body(
+    conn: &dyn GraphConnection,
+    header: &mut Header,
+    out: &mut BufWriter<tempfile::NamedTempFile>,
+    name: &Path,
+    batch: u64,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<(), DumpError> {
+    let header_line = |h: &Header| -> Result<String, DumpError> {
+        serde_json::to_string(h).map_err(|e| DumpError::Inconsistent(format!("header: {e}")))
+    };
+    let widest = header_line(&Header {
+        nodes: u64::MAX,
+        relationships: u64::MAX,
+        hash: "0".repeat(64),
+        ..header.clone()
+    })?;
+    let write = |out: &mut BufWriter<tempfile::NamedTempFile>, j: &Json| -> Result<(), DumpError> {
+        serde_json::to_writer(&mut *out, j)
+            .map_err(|e| io("write", name)(std::io::Error::other(e)))?;
+        out.write_all(b"\n").map_err(io("write", name))
+    };
+    out.write_all(widest.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .map_err(io("write", name))?;
+    let table_err = |e: IdTableError| DumpError::Io {
+        step: "keep node digests for",
+        path: name.to_owned(),
+        source: std::io::Error::other(e),
+    };
+    let mut hasher = HashBuilder::default();
+    let mut digests = IdTable::<32>::new().map_err(table_err)?;
+    let mut pager = NodePager::new(batch);
+    let mut nodes = 0u64;
+    loop {
+        let page = pager.next_page(conn).await?;
+        if page.is_empty() {
+            break;
+        }
+        for n in &page {
+            write(out, &node_line(n))?;
+            let digest = hasher.add_node(&n.labels, &n.properties);
+            digests.put(n.id, &digest).map_err(table_err)?;
+        }
+        nodes += page.len() as u64;
+        progress(Progress {
+            phase: Phase::Nodes,
+            done: nodes,
+        });
+    }
+    let mut pager = RelationshipPager::new(batch);
+    let mut rels = 0u64;
+    loop {
+        let page = pager.next_page(conn).await?;
+        if page.is_empty() {
+            break;
+        }
+        // A page holds the relationships of a range of start nodes: one read for their digests.
+        let lo = page.iter().map(|r| r.start).min().unwrap_or(0);
+        let hi = page.iter().map(|r| r.start).max().unwrap_or(0);
+        let starts = digests.get_range(lo, hi).map_err(table_err)?;
+        for r in &page {
+            write(out, &rel_line(r))?;
+            let missing = |id: i64| {
+                DumpError::Inconsistent(format!(
+                    "relationship {} points at node {id}, which was not there when nodes were \
+                     read (was the graph written to while it was exported?)",
+                    r.id
+                ))
+            };
+            let start = starts.get(r.start).ok_or_else(|| missing(r.start))?;
+            let end = digests
+                .get(r.end)
+                .map_err(table_err)?
+                .ok_or_else(|| missing(r.end))?;
+            hasher.add_relationship(&r.rel_type, &r.properties, &start, &end);
+        }
+        rels += page.len() as u64;
+        progress(Progress {
+            phase: Phase::Relationships,
+            done: rels,
+        });
+    }
+    let hash = hasher.finish();
+    header.nodes = hash.nodes;
+    header.relationships = hash.relationships;
+    header.hash = hash.graph_hash;
+    let line = header_line(header)?;
+    if line.len() > widest.len() {
+        return Err(DumpError::Inconsistent(
+            "the header outgrew its place at the start of the file".into(),
+        ));
+    }
+    out.flush().map_err(io("write", name))?;
+    let file = out.get_mut();
+    rewind(file, name, false)?;
+    let padded = format!("{line}{}", " ".repeat(widest.len() - line.len()));
+    file.write_all(padded.as_bytes())
+        .and_then(|()| file.flush())
+        .map_err(io("write", name))?;
+    use std::io::Seek;
+    file.seek(std::io::SeekFrom::End(0))
+        .map(|_| ())
+        .map_err(io("write", name))
 }
 
 async fn write_body<W: Write + Send>(
