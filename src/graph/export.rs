@@ -632,26 +632,27 @@ pub fn relationship_pages(
 
 /// Runs `consume` on every page of `pages` while the next page is already being read, so the
 /// server works on the next page while the client hashes or writes the current one. At most two
-/// pages are held at once; the first error of either side ends both.
-pub async fn overlapped<T: Send>(
+/// pages are held at once; the first error of either side ends both. `consume` may fail with
+/// an error of its own kind `E`, which a read error converts into.
+pub async fn overlapped<T: Send, E: From<GraphError>>(
     pages: impl Stream<Item = Result<Vec<T>, GraphError>> + Send,
-    mut consume: impl AsyncFnMut(Vec<T>) -> Result<(), GraphError>,
-) -> Result<(), GraphError> {
+    mut consume: impl AsyncFnMut(Vec<T>) -> Result<(), E>,
+) -> Result<(), E> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(1);
     let read = async move {
         let mut pages = std::pin::pin!(pages);
-        while let Some(page) = pages.try_next().await? {
+        while let Some(page) = pages.try_next().await.map_err(E::from)? {
             if tx.send(page).await.is_err() {
                 break;
             }
         }
-        Ok::<(), GraphError>(())
+        Ok::<(), E>(())
     };
     let run = async {
         while let Some(page) = rx.recv().await {
             consume(page).await?;
         }
-        Ok::<(), GraphError>(())
+        Ok::<(), E>(())
     };
     tokio::try_join!(read, run).map(|_| ())
 }

@@ -24,7 +24,10 @@ use serde_json::{json, Map, Value as Json};
 use super::logical::Writer;
 use super::{Phase, Progress, TransferStats};
 use crate::engine::GraphConnection;
-use crate::graph::export::{ExportedNode, ExportedRelationship, NodePager, RelationshipPager};
+use crate::graph::export::{
+    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship, NodePager,
+    RelationshipPager,
+};
 use crate::graph::hash::{stream_hash, GraphHash, HashBuilder};
 use crate::graph::id_table::{IdTable, IdTableError};
 use crate::kinds::EngineKind;
@@ -596,13 +599,9 @@ async fn write_hashed_body(
     };
     let mut hasher = HashBuilder::default();
     let mut digests = IdTable::<32>::new().map_err(table_err)?;
-    let mut pager = NodePager::new(batch);
+    // The next page is read while this one is written and hashed.
     let mut nodes = 0u64;
-    loop {
-        let page = pager.next_page(conn).await?;
-        if page.is_empty() {
-            break;
-        }
+    overlapped(node_pages(conn, batch), async |page: Vec<ExportedNode>| {
         for n in &page {
             write(out, &node_line(n))?;
             let digest = hasher.add_node(&n.labels, &n.properties);
@@ -613,14 +612,11 @@ async fn write_hashed_body(
             phase: Phase::Nodes,
             done: nodes,
         });
-    }
-    let mut pager = RelationshipPager::new(batch);
+        Ok::<(), DumpError>(())
+    })
+    .await?;
     let mut rels = 0u64;
-    loop {
-        let page = pager.next_page(conn).await?;
-        if page.is_empty() {
-            break;
-        }
+    overlapped(relationship_pages(conn, batch), async |page: Vec<ExportedRelationship>| {
         // A page holds the relationships of a range of start nodes: one read for their digests.
         let lo = page.iter().map(|r| r.start).min().unwrap_or(0);
         let hi = page.iter().map(|r| r.start).max().unwrap_or(0);
@@ -646,7 +642,9 @@ async fn write_hashed_body(
             phase: Phase::Relationships,
             done: rels,
         });
-    }
+        Ok::<(), DumpError>(())
+    })
+    .await?;
     let hash = hasher.finish();
     header.nodes = hash.nodes;
     header.relationships = hash.relationships;
@@ -1054,6 +1052,12 @@ pub struct ImportedSchema {
     pub now: crate::engine::schema::SchemaSnapshot,
 }
 
+/// A batch of a dump's entities, read ahead of the writer.
+enum Batch {
+    Nodes(Vec<ExportedNode>),
+    Relationships(Vec<ExportedRelationship>),
+}
+
 /// How much an import has written so far (what a failed import leaves behind).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Written {
@@ -1085,75 +1089,103 @@ pub async fn import_counting(
     written: &mut Written,
 ) -> Result<ImportReport, DumpError> {
     let mut reader = DumpReader::open(path)?;
+    let header = reader.header.clone();
     let batch = batch.max(1);
     let cap = usize::try_from(batch).unwrap_or(usize::MAX).min(100_000);
     let mut writer = Writer::start_with(target, batch, graph_bulk).await?;
-    let mut nodes = Vec::with_capacity(cap);
-    let mut rels = Vec::with_capacity(cap);
-    let mut in_rels = false;
-    let result = async {
-        while let Some(entry) = reader.next_entry()? {
+    // The file is read and parsed on a thread of its own while the previous batch is written.
+    // Its batches come in the order the writer needs: nodes, one (maybe empty) node batch when
+    // the relationships start, relationships, then the rest of both.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Batch, DumpError>>(2);
+    let producer = tokio::task::spawn_blocking(move || {
+        let send = |b: Result<Batch, DumpError>| tx.blocking_send(b).is_ok();
+        let mut nodes = Vec::with_capacity(cap);
+        let mut rels = Vec::with_capacity(cap);
+        let mut in_rels = false;
+        loop {
+            let entry = match reader.next_entry() {
+                Ok(Some(entry)) => entry,
+                Ok(None) => break,
+                Err(e) => {
+                    send(Err(e));
+                    return;
+                }
+            };
             match entry {
                 Entry::Node(n) if !in_rels => {
                     nodes.push(n);
-                    if nodes.len() >= cap {
-                        let page = std::mem::take(&mut nodes);
-                        let r = writer.write_nodes(page).await;
-                        written.nodes = writer.nodes_written();
-                        r?;
-                        progress(Progress {
-                            phase: Phase::Nodes,
-                            done: writer.nodes_written(),
-                        });
+                    if nodes.len() >= cap && !send(Ok(Batch::Nodes(std::mem::take(&mut nodes)))) {
+                        return;
                     }
                 }
                 Entry::Node(_) => {
-                    return Err(reader.error(
+                    send(Err(reader.error(
                         reader.line,
                         None,
                         "a node after the relationships (nodes come first)",
-                    ))
+                    )));
+                    return;
                 }
                 Entry::Relationship(r) => {
                     if !in_rels {
                         in_rels = true;
-                        let page = std::mem::take(&mut nodes);
-                        let r = writer.write_nodes(page).await;
-                        written.nodes = writer.nodes_written();
-                        r?;
+                        if !send(Ok(Batch::Nodes(std::mem::take(&mut nodes)))) {
+                            return;
+                        }
                     }
                     rels.push(r);
-                    if rels.len() >= cap {
-                        let page = std::mem::take(&mut rels);
-                        let r = writer.write_relationships(page).await;
-                        written.relationships = writer.relationships_written();
-                        r?;
-                        progress(Progress {
-                            phase: Phase::Relationships,
-                            done: writer.relationships_written(),
-                        });
+                    if rels.len() >= cap
+                        && !send(Ok(Batch::Relationships(std::mem::take(&mut rels))))
+                    {
+                        return;
                     }
                 }
             }
         }
-        let r = writer.write_nodes(std::mem::take(&mut nodes)).await;
-        written.nodes = writer.nodes_written();
-        r?;
-        let r = writer.write_relationships(std::mem::take(&mut rels)).await;
-        written.relationships = writer.relationships_written();
-        r?;
+        if send(Ok(Batch::Nodes(nodes))) {
+            send(Ok(Batch::Relationships(rels)));
+        }
+    });
+    let result = async {
+        while let Some(batch) = rx.recv().await {
+            match batch? {
+                Batch::Nodes(page) => {
+                    let r = writer.write_nodes(page).await;
+                    written.nodes = writer.nodes_written();
+                    r?;
+                    progress(Progress {
+                        phase: Phase::Nodes,
+                        done: writer.nodes_written(),
+                    });
+                }
+                Batch::Relationships(page) => {
+                    let r = writer.write_relationships(page).await;
+                    written.relationships = writer.relationships_written();
+                    r?;
+                    progress(Progress {
+                        phase: Phase::Relationships,
+                        done: writer.relationships_written(),
+                    });
+                }
+            }
+        }
         Ok::<(), DumpError>(())
     }
     .await;
+    drop(rx);
+    let read = producer.await;
     result?;
+    // A reader that ended without sending its last batches (it panicked) must not pass for the
+    // end of the file.
+    read.map_err(|e| DumpError::Inconsistent(format!("the dump reader stopped: {e}")))?;
     let stats = writer.finish(progress).await?;
-    let schema = match &reader.header.schema {
-        Some(items) => Some(import_schema(&reader.header.engine, items, target).await?),
+    let schema = match &header.schema {
+        Some(items) => Some(import_schema(&header.engine, items, target).await?),
         None => None,
     };
     let hash = stream_hash(target, batch).await?;
     Ok(ImportReport {
-        header: reader.header,
+        header,
         stats,
         target_hash: hash.graph_hash,
         target_nodes: hash.nodes,
