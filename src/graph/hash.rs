@@ -71,17 +71,25 @@ impl Accumulator {
     }
 }
 
-fn strip(labels: Vec<String>, properties: BTreeMap<String, Value>) -> NodeContent {
-    let mut labels: Vec<String> = labels
-        .into_iter()
-        .filter(|l| !is_internal_name(l))
-        .collect();
+fn strip(mut labels: Vec<String>, properties: BTreeMap<String, Value>) -> NodeContent {
+    labels.retain(|l| !is_internal_name(l));
     labels.sort();
-    let properties = properties
-        .into_iter()
-        .filter(|(k, _)| !is_internal_name(k))
-        .collect();
-    NodeContent { labels, properties }
+    NodeContent {
+        labels,
+        properties: without_internal(properties),
+    }
+}
+
+/// `properties` without the harness's internal keys (rebuilt only when there are some).
+fn without_internal(properties: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    if properties.keys().any(|k| is_internal_name(k)) {
+        properties
+            .into_iter()
+            .filter(|(k, _)| !is_internal_name(k))
+            .collect()
+    } else {
+        properties
+    }
 }
 
 pub(crate) fn relationship_digest(
@@ -156,10 +164,7 @@ fn add_relationship(
     start: &Hash,
     end: &Hash,
 ) {
-    let properties: BTreeMap<String, Value> = properties
-        .into_iter()
-        .filter(|(k, _)| !is_internal_name(k))
-        .collect();
+    let properties = without_internal(properties);
     acc.add(&relationship_digest(&rel_type, &properties, start, end));
     out.relationships += 1;
     *out.per_type.entry(rel_type).or_default() += 1;

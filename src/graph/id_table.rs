@@ -31,7 +31,18 @@ pub struct IdTable<const N: usize> {
     /// Consecutive puts not yet written: (first id, slots). Nodes arrive in id order, so a page
     /// of puts becomes one write.
     pending: Option<(u64, Vec<u8>)>,
+    /// Blocks of [`BLOCK_SLOTS`] slots read by [`IdTable::get`], direct-mapped by block number,
+    /// at most [`CACHE_BYTES`] in all: single lookups (a relationship's end node) are mostly
+    /// answered from memory instead of one read each, and memory stays bounded.
+    cache: Vec<Option<(u64, Box<[u8]>)>>,
 }
+
+/// Slots per cached block of an [`IdTable`].
+const BLOCK_SLOTS: u64 = 128;
+
+/// The most memory an [`IdTable`]'s block cache takes (4 MiB: the whole table of 100k nodes'
+/// digests; a larger table is cached in part).
+const CACHE_BYTES: usize = 4 << 20;
 
 /// Pending puts are written once they reach this many bytes.
 const PENDING_LIMIT: usize = 256 * 1024;
@@ -44,6 +55,7 @@ impl<const N: usize> IdTable<N> {
             file: tempfile::tempfile()?,
             len: 0,
             pending: None,
+            cache: Vec::new(),
         })
     }
 
@@ -71,6 +83,7 @@ impl<const N: usize> IdTable<N> {
     /// written together (before any read).
     pub fn put(&mut self, id: i64, record: &[u8; N]) -> Result<(), IdTableError> {
         let at = Self::offset(id)?;
+        self.forget_block(id as u64 / BLOCK_SLOTS);
         let slot_len = N as u64 + 1;
         let appendable =
             matches!(&self.pending, Some((start, buf)) if start + buf.len() as u64 == at);
@@ -95,17 +108,48 @@ impl<const N: usize> IdTable<N> {
         Ok(())
     }
 
-    /// The record stored for `id`, if any.
+    /// The record stored for `id`, if any (from the block cache when it holds the id's block).
     pub fn get(&mut self, id: i64) -> Result<Option<[u8; N]>, IdTableError> {
         let at = Self::offset(id)?;
         self.flush()?;
         if at + N as u64 + 1 > self.len {
             return Ok(None);
         }
-        let mut buf = [0u8; 64];
-        let slot = &mut buf[..N + 1];
-        read_exact_at(&self.file, slot, at)?;
-        Ok(record(slot))
+        let slot_len = N + 1;
+        let block = id as u64 / BLOCK_SLOTS;
+        let slots = self.cache_slots();
+        let entry = (block % slots as u64) as usize;
+        if !matches!(&self.cache[entry], Some((b, _)) if *b == block) {
+            let from = block * BLOCK_SLOTS * slot_len as u64;
+            let end = (from + BLOCK_SLOTS * slot_len as u64).min(self.len);
+            let mut bytes = vec![0u8; (BLOCK_SLOTS as usize) * slot_len].into_boxed_slice();
+            read_exact_at(&self.file, &mut bytes[..(end - from) as usize], from)?;
+            self.cache[entry] = Some((block, bytes));
+        }
+        let Some((_, bytes)) = &self.cache[entry] else {
+            unreachable!("the entry was just filled")
+        };
+        let i = (id as u64 % BLOCK_SLOTS) as usize * slot_len;
+        Ok(record(&bytes[i..i + slot_len]))
+    }
+
+    /// How many blocks the cache holds (its vector sized on first use).
+    fn cache_slots(&mut self) -> usize {
+        if self.cache.is_empty() {
+            let block_bytes = BLOCK_SLOTS as usize * (N + 1);
+            self.cache.resize_with((CACHE_BYTES / block_bytes).max(1), || None);
+        }
+        self.cache.len()
+    }
+
+    fn forget_block(&mut self, block: u64) {
+        if self.cache.is_empty() {
+            return;
+        }
+        let entry = (block % self.cache.len() as u64) as usize;
+        if matches!(&self.cache[entry], Some((b, _)) if *b == block) {
+            self.cache[entry] = None;
+        }
     }
 
     /// The records of ids `lo..=hi` in one read (for lookups that cluster, such as the start
@@ -218,6 +262,28 @@ mod tests {
         let tail = t.get_range(49_999, 60_000).unwrap();
         assert_eq!(tail.get(49_999), Some((49_999u64 * 3).to_be_bytes()));
         assert_eq!(tail.get(50_000), None);
+    }
+
+    #[test]
+    fn cached_blocks_see_later_puts_and_many_blocks_stay_bounded() {
+        let mut t = IdTable::<32>::new().unwrap();
+        let n = 300_000i64; // several times the cache
+        for id in 0..n {
+            let mut r = [0u8; 32];
+            r[..8].copy_from_slice(&(id as u64).to_be_bytes());
+            t.put(id, &r).unwrap();
+        }
+        for id in (0..n).step_by(997).chain((0..n).rev().step_by(1009)) {
+            let r = t.get(id).unwrap().unwrap();
+            assert_eq!(u64::from_be_bytes(r[..8].try_into().unwrap()), id as u64);
+        }
+        assert!(t.cache.iter().flatten().map(|(_, b)| b.len()).sum::<usize>() <= CACHE_BYTES);
+        // A put after a get replaces what the cache held.
+        assert!(t.get(5).unwrap().is_some());
+        t.put(5, &[7u8; 32]).unwrap();
+        assert_eq!(t.get(5).unwrap(), Some([7u8; 32]));
+        // Past the last stored id: absent, also inside a cached block.
+        assert_eq!(t.get(n).unwrap(), None);
     }
 
     #[test]

@@ -432,10 +432,32 @@ impl<'a> Cursor<'a> {
 }
 
 fn int_of(b: &[u8]) -> Result<i64, ParseError> {
-    std::str::from_utf8(b)
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .ok_or_else(|| malformed(&format!("expected an integer, got {:?}", lossy(b))))
+    parse_int(b).ok_or_else(|| malformed(&format!("expected an integer, got {:?}", lossy(b))))
+}
+
+/// A decimal `i64` (optional `-`, then digits), as RESP writes lengths and integers; `None`
+/// for anything else, or on overflow. (`str::parse` after a UTF-8 check cost a tenth of a
+/// whole-graph read.)
+pub(super) fn parse_int(b: &[u8]) -> Option<i64> {
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    // Accumulated with the sign, so i64::MIN parses too.
+    let mut n: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        let d = i64::from(d - b'0');
+        n = n
+            .checked_mul(10)?
+            .checked_add(if negative { -d } else { d })?;
+    }
+    Some(n)
 }
 
 fn name(names: &[String], id: i64) -> Result<String, ParseError> {
@@ -647,6 +669,24 @@ mod tests {
             assert!(super::parse_reply(&whole[..end], &Schema::default()).is_err(), "{end}");
         }
         assert!(super::parse_reply(&whole, &Schema::default()).is_ok());
+    }
+
+    #[test]
+    fn integers_parse_like_str_parse() {
+        for t in [
+            "0",
+            "-0",
+            "7",
+            "-42",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "00000000000000000001",
+        ] {
+            assert_eq!(super::parse_int(t.as_bytes()), t.parse().ok(), "{t}");
+        }
+        for t in ["", "-", "+1", "1a", "9223372036854775808", "-9223372036854775809"] {
+            assert_eq!(super::parse_int(t.as_bytes()), None, "{t}");
+        }
     }
 
     #[test]

@@ -143,9 +143,7 @@ impl Frame {
                 return Err(bad("malformed reply line"));
             }
             let count = || -> io::Result<i64> {
-                std::str::from_utf8(&rest[1..cr])
-                    .ok()
-                    .and_then(|t| t.parse().ok())
+                super::compact::parse_int(&rest[1..cr])
                     .ok_or_else(|| bad("malformed length in a reply"))
             };
             let after = self.pos + cr + 2;
