@@ -225,15 +225,15 @@ impl Read<'_> {
             let mut returns = vec![self.base.to_owned()];
             returns.extend(floats.columns(conn, self.entity_var));
             let var = self.range_var;
-            let query = Query::new(format!(
+            let text = format!(
                 "MATCH {} WHERE id({var}) >= $lo AND id({var}) < $hi RETURN {}",
                 self.pattern,
                 returns.join(", ")
-            ))
-            .param("lo", lo)
-            .param("hi", hi);
-            match conn.execute(&query).await {
-                Ok(page) => return Ok(page.rows),
+            );
+            let query = Query::new(text).param("lo", lo).param("hi", hi);
+            let rows = conn.execute(&query).await.map(|page| page.rows);
+            match rows {
+                Ok(rows) => return Ok(rows),
                 Err(_) if floats.guard() => continue,
                 Err(e) => return Err(self.engine_error(e)),
             }

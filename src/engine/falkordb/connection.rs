@@ -26,10 +26,10 @@ pub struct FalkorConnection {
     conn: MultiplexedConnection,
     /// Where `conn` connects (with its credentials: never printed), for [`Wire`].
     info: redis::ConnectionInfo,
-    /// The connection graph queries use, opened on first use, shared with the connections to
-    /// other graphs of the same server made from this one; `None` after a request that did not
-    /// finish (the next opens another).
-    wire: Arc<tokio::sync::Mutex<Option<Wire>>>,
+    /// Idle connections for graph queries, opened on demand (one per query in flight, so
+    /// that two pages can be read at once), shared with the connections to other graphs of the
+    /// same server made from this one. A request that does not finish drops its connection.
+    wires: Arc<std::sync::Mutex<Vec<Wire>>>,
     graph: String,
     dialect: Dialect,
     description: String,
@@ -39,6 +39,10 @@ pub struct FalkorConnection {
     /// The limit of one reply (the request's `statement_timeout`).
     statement_timeout: Duration,
 }
+
+/// At most this many idle graph-query connections are kept per server (more than the
+/// queries one connection runs at once: a page read has two in flight).
+const MAX_IDLE_WIRES: usize = 4;
 
 /// How often a pending reply checks that its server still accepts connections.
 const PROBE_EVERY: Duration = Duration::from_secs(2);
@@ -174,7 +178,7 @@ impl FalkorConnection {
         Ok(FalkorConnection {
             conn,
             info: client.get_connection_info().clone(),
-            wire: Arc::default(),
+            wires: Arc::default(),
             graph,
             dialect,
             description,
@@ -220,9 +224,8 @@ impl FalkorConnection {
     /// `GRAPH.QUERY <graph> <text> --compact` over [`Wire`]: the reply's bytes.
     async fn raw_query(&self, text: &str, original: &str) -> Result<Vec<u8>, EngineError> {
         let request = async {
-            let mut slot = self.wire.lock().await;
-            // Taken out while in use: a request that does not finish drops it.
-            let mut wire = match slot.take() {
+            let idle = self.wires.lock().ok().and_then(|mut w| w.pop());
+            let mut wire = match idle {
                 Some(wire) => wire,
                 None => tokio::time::timeout(CONNECT_TIMEOUT, Wire::connect(&self.info))
                     .await
@@ -247,7 +250,11 @@ impl FalkorConnection {
                 .map_err(|_| {
                     std::io::Error::new(std::io::ErrorKind::TimedOut, "no reply in time")
                 })??;
-            *slot = Some(wire);
+            if let Ok(mut idle) = self.wires.lock() {
+                if idle.len() < MAX_IDLE_WIRES {
+                    idle.push(wire);
+                }
+            }
             Ok::<_, redis::RedisError>(reply)
         };
         request
@@ -274,7 +281,7 @@ impl FalkorConnection {
         FalkorConnection {
             conn: self.conn.clone(),
             info: self.info.clone(),
-            wire: self.wire.clone(),
+            wires: self.wires.clone(),
             graph: graph.to_owned(),
             dialect: self.dialect.clone(),
             description: format!("{}, staging graph {graph:?}", self.description),
@@ -456,7 +463,7 @@ impl GraphConnection for FalkorConnection {
         let conn = FalkorConnection {
             conn: self.conn.clone(),
             info: self.info.clone(),
-            wire: self.wire.clone(),
+            wires: self.wires.clone(),
             graph: scratch.clone(),
             dialect: self.dialect.clone(),
             description: format!("{}, dry-run copy {scratch:?}", self.description),
