@@ -4,20 +4,34 @@
 //!
 //! `cargo bench --bench neo4j`. Graph: N nodes (`MH_BENCH_NEO4J_NODES`, default 20000) with two
 //! properties, and N relationships (a ring). Phases, each into a freshly wiped target:
-//! - start: `Server::start` of each version, wall time to the first answered query;
+//! - start: the process launcher's start of each version, wall time until it answers;
 //! - copy: the harness's logical mover (`transfer::logical::copy`, batch 1000);
 //! - per-row: one `CREATE` statement per node and per relationship (N/10 entities, scaled);
 //! - bulk UNWIND: Neo4j's fastest load path reachable over Bolt here: the whole graph read
 //!   once, then written in 10,000-row `UNWIND ... CREATE` transactions with endpoints matched by
 //!   an indexed key (what Neo4j's documentation recommends for bulk loads without
-//!   `neo4j-admin database import`, which the embedded jars do not carry).
+//!   `neo4j-admin database import`, which the embedded jars do not carry);
+//! - content hash: `graph::hash::stream_hash` of source and copy at once, against a plain read
+//!   of both at once by benches/readers/plain_read_neo4j.py (the official Python driver, no
+//!   harness code; from the py-readers venv of scripts/setup-readers.sh), best of two,
+//!   alternating, with the client CPU seconds of each.
 //!
-//! Prints rates and ratios. Not a test: nothing asserts.
+//! The servers are started by the process launcher with a password the bench chooses (the
+//! plain reader gets it through its environment). Prints rates and ratios. Not a test: nothing
+//! asserts.
 
 use std::time::{Duration, Instant};
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use migration_harness::engine::descriptor::descriptor;
+use migration_harness::engine::dialect::EngineKind;
+use migration_harness::engine::launcher::{process::ProcessLauncher, Launched, Launcher};
+use migration_harness::engine::secret::Secret;
 use migration_harness::engine::server::ServerRequest;
-use migration_harness::engine::{GraphConnection, Query, Server, ServerRole};
+use migration_harness::engine::{GraphConnection, Query, ServerRole};
+use migration_harness::graph::hash;
 use migration_harness::value::Value;
 
 mod support;
@@ -26,6 +40,107 @@ use support::Res;
 
 fn request(role: ServerRole, version: &str) -> ServerRequest {
     support::neo4j_request(role, version, Duration::from_secs(600))
+}
+
+/// A Neo4j server started with a password the bench knows; dropping it stops the server.
+struct Started {
+    version: String,
+    port: u16,
+    password: Secret,
+    connection: Arc<dyn GraphConnection>,
+    _launched: Launched,
+}
+
+async fn start(role: ServerRole, version: &str) -> Res<Started> {
+    let request = request(role, version);
+    let engine = descriptor(EngineKind::Neo4j);
+    let password = Secret::new(format!("bench-{role}-{}", std::process::id()));
+    let launched = ProcessLauncher.launch(&request, engine, &password).await?;
+    let connection = engine
+        .connect_started(&request, &launched.host, launched.port, &password)
+        .await?;
+    let version = connection.server_info().await?.version;
+    Ok(Started {
+        version,
+        port: launched.port,
+        password,
+        connection,
+        _launched: launched,
+    })
+}
+
+/// The py-readers venv's python (scripts/setup-readers.sh).
+fn reader_python() -> Res<PathBuf> {
+    let python = migration_harness::engine::launcher::cache_dir()
+        .join("py-readers")
+        .join("bin")
+        .join("python");
+    if !python.exists() {
+        return Err(format!(
+            "the plain reader's driver is not installed at {}: run scripts/setup.sh readers",
+            python.display()
+        )
+        .into());
+    }
+    Ok(python)
+}
+
+/// What the plain readers reported: entities, the slowest one's wall seconds, the CPU
+/// seconds of all of them.
+fn plain_read(python: &Path, servers: &[&Started]) -> Res<(u64, f64, f64)> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/readers/plain_read_neo4j.py");
+    let children = servers
+        .iter()
+        .map(|s| {
+            std::process::Command::new(python)
+                .arg(&script)
+                .arg(s.port.to_string())
+                .env("MH_BENCH_PASSWORD", s.password.expose())
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (mut entities, mut seconds, mut cpu) = (0u64, 0f64, 0f64);
+    for child in children {
+        let out = child.wait_with_output()?;
+        if !out.status.success() {
+            return Err(format!(
+                "plain_read_neo4j.py failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        let num = |k: &str| j[k].as_f64().unwrap_or(0.0);
+        entities += (num("nodes") + num("relationships")) as u64;
+        seconds = seconds.max(num("seconds"));
+        cpu += num("cpu_seconds");
+    }
+    Ok((entities, seconds, cpu))
+}
+
+/// CPU seconds (user + system) this process has used so far, from /proc/self/stat.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
 }
 
 async fn seed(source: &dyn GraphConnection, n: i64) -> Res<()> {
@@ -136,19 +251,21 @@ fn main() -> Res<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
+    let python = reader_python()?;
+    let load_before = loadavg();
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let t = Instant::now();
-        let source = Server::start(request(ServerRole::Source, "5.26")).await?;
+        let source = start(ServerRole::Source, "5.26").await?;
         let source_start = t.elapsed();
         let t = Instant::now();
-        let target = Server::start(request(ServerRole::Target, "2026.08")).await?;
+        let target = start(ServerRole::Target, "2026.08").await?;
         let target_start = t.elapsed();
         println!(
             "start (process launcher): Neo4j {} {:.1}s, Neo4j {} {:.1}s",
-            source.info.version,
+            source.version,
             source_start.as_secs_f64(),
-            target.info.version,
+            target.version,
             target_start.as_secs_f64()
         );
         let (src, tgt) = (source.connection.as_ref(), target.connection.as_ref());
@@ -160,6 +277,26 @@ fn main() -> Res<()> {
         let stats = migration_harness::transfer::logical::copy(src, tgt, 1000, &|_| {}).await?;
         let copy = entities / t.elapsed().as_secs_f64();
         assert_eq!(stats.nodes as i64, n, "copy moved every node");
+
+        // The content hash of both graphs against a plain read of both, alternating.
+        let (mut hash_s, mut hash_cpu, mut read_s, mut read_cpu) =
+            (f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY);
+        for _ in 0..2 {
+            let (read, seconds, cpu) = plain_read(&python, &[&source, &target])?;
+            if read != 2 * entities as u64 {
+                return Err(format!("the plain readers read {read} entities").into());
+            }
+            read_s = read_s.min(seconds);
+            read_cpu = read_cpu.min(cpu);
+            let cpu = cpu_seconds();
+            let t = Instant::now();
+            let (a, b) = tokio::try_join!(hash::stream_hash(src, 1000), hash::stream_hash(tgt, 1000))?;
+            hash_s = hash_s.min(t.elapsed().as_secs_f64());
+            hash_cpu = hash_cpu.min(cpu_seconds() - cpu);
+            if a.graph_hash != b.graph_hash {
+                return Err("the copy's content hash differs from the source's".into());
+            }
+        }
 
         tgt.wipe().await?;
         let t = Instant::now();
@@ -173,6 +310,10 @@ fn main() -> Res<()> {
         let row = row_written as f64 / t.elapsed().as_secs_f64();
         tgt.wipe().await?;
 
+        println!(
+            "load average before {load_before}, after {}",
+            loadavg()
+        );
         println!("copy Neo4j 5.26 -> 2026.08, {n} nodes + {n} relationships:");
         println!("  harness copy     {copy:>10.0} entities/s");
         println!("  bulk UNWIND 10k  {bulk:>10.0} entities/s");
@@ -181,6 +322,10 @@ fn main() -> Res<()> {
             "ratios: copy / bulk UNWIND {:.2}, copy / per-row {:.1}x",
             copy / bulk,
             copy / row
+        );
+        println!(
+            "content hash of both graphs {hash_s:.2} s vs plain read of both (official Python driver) {read_s:.2} s: ratio {:.2}x (goal >= 0.9x); client CPU {hash_cpu:.2} s vs {read_cpu:.2} s",
+            read_s / hash_s
         );
         Ok::<(), Box<dyn std::error::Error>>(())
     })
