@@ -21,7 +21,9 @@
 //! `report` (terminal output and files), `value` (the typed value model), `kinds` (the plain
 //! kinds every layer names), `cli` (the binary's commands).
 
-#![forbid(unsafe_code)]
+// Unsafe code is denied; the one audited exception is `graph::id_table`'s read-only memory
+// map of its own unnamed temporary file.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 /// Declares internal modules: public but hidden with the `internals` feature (the project's own

@@ -7,6 +7,12 @@
 //! engines the harness reads (FalkorDB, Neo4j's record format), and the holes that deleted or
 //! unused ids leave are sparse-file holes that take no disk. The file is deleted by the
 //! operating system when the table is dropped, also after a crash.
+//!
+//! Lookups read the file through a read-only memory map: a relationship's end node is a random
+//! id, and one `pread` per lookup cost a syscall each (at 1M nodes, most of an import's lookups
+//! missed any cache the heap could afford). The mapped pages are the kernel's page cache, the
+//! same pages `pread` reads, which it can drop under memory pressure: the process's heap stays
+//! flat whatever the graph's size.
 
 use std::fs::File;
 use std::io;
@@ -31,18 +37,10 @@ pub struct IdTable<const N: usize> {
     /// Consecutive puts not yet written: (first id, slots). Nodes arrive in id order, so a page
     /// of puts becomes one write.
     pending: Option<(u64, Vec<u8>)>,
-    /// Blocks of [`BLOCK_SLOTS`] slots read by [`IdTable::get`], direct-mapped by block number,
-    /// at most [`CACHE_BYTES`] in all: single lookups (a relationship's end node) are mostly
-    /// answered from memory instead of one read each, and memory stays bounded.
-    cache: Vec<Option<(u64, Box<[u8]>)>>,
+    /// The file mapped read-only up to its length at the last lookup (remapped when puts
+    /// have made it longer).
+    map: Option<memmap2::Mmap>,
 }
-
-/// Slots per cached block of an [`IdTable`].
-const BLOCK_SLOTS: u64 = 128;
-
-/// The most memory an [`IdTable`]'s block cache takes (4 MiB: the whole table of 100k nodes'
-/// digests; a larger table is cached in part).
-const CACHE_BYTES: usize = 4 << 20;
 
 /// Pending puts are written once they reach this many bytes.
 const PENDING_LIMIT: usize = 256 * 1024;
@@ -55,7 +53,7 @@ impl<const N: usize> IdTable<N> {
             file: tempfile::tempfile()?,
             len: 0,
             pending: None,
-            cache: Vec::new(),
+            map: None,
         })
     }
 
@@ -83,7 +81,6 @@ impl<const N: usize> IdTable<N> {
     /// written together (before any read).
     pub fn put(&mut self, id: i64, record: &[u8; N]) -> Result<(), IdTableError> {
         let at = Self::offset(id)?;
-        self.forget_block(id as u64 / BLOCK_SLOTS);
         let slot_len = N as u64 + 1;
         let appendable =
             matches!(&self.pending, Some((start, buf)) if start + buf.len() as u64 == at);
@@ -108,48 +105,39 @@ impl<const N: usize> IdTable<N> {
         Ok(())
     }
 
-    /// The record stored for `id`, if any (from the block cache when it holds the id's block).
+    /// The record stored for `id`, if any.
     pub fn get(&mut self, id: i64) -> Result<Option<[u8; N]>, IdTableError> {
         let at = Self::offset(id)?;
         self.flush()?;
         if at + N as u64 + 1 > self.len {
             return Ok(None);
         }
-        let slot_len = N + 1;
-        let block = id as u64 / BLOCK_SLOTS;
-        let slots = self.cache_slots();
-        let entry = (block % slots as u64) as usize;
-        if !matches!(&self.cache[entry], Some((b, _)) if *b == block) {
-            let from = block * BLOCK_SLOTS * slot_len as u64;
-            let end = (from + BLOCK_SLOTS * slot_len as u64).min(self.len);
-            let mut bytes = vec![0u8; (BLOCK_SLOTS as usize) * slot_len].into_boxed_slice();
-            read_exact_at(&self.file, &mut bytes[..(end - from) as usize], from)?;
-            self.cache[entry] = Some((block, bytes));
-        }
-        let Some((_, bytes)) = &self.cache[entry] else {
-            unreachable!("the entry was just filled")
-        };
-        let i = (id as u64 % BLOCK_SLOTS) as usize * slot_len;
-        Ok(record(&bytes[i..i + slot_len]))
+        let map = self.mapped()?;
+        let at = at as usize;
+        Ok(record(&map[at..at + N + 1]))
     }
 
-    /// How many blocks the cache holds (its vector sized on first use).
-    fn cache_slots(&mut self) -> usize {
-        if self.cache.is_empty() {
-            let block_bytes = BLOCK_SLOTS as usize * (N + 1);
-            self.cache.resize_with((CACHE_BYTES / block_bytes).max(1), || None);
+    /// The file mapped up to `self.len` (after a flush).
+    #[allow(unsafe_code)]
+    fn mapped(&mut self) -> Result<&memmap2::Mmap, IdTableError> {
+        let stale = self
+            .map
+            .as_ref()
+            .is_none_or(|m| (m.len() as u64) < self.len);
+        if stale {
+            self.map = None;
+            let len = usize::try_from(self.len).map_err(|_| IdTableError::OutOfRange {
+                id: -1,
+                max: Self::max_id(),
+            })?;
+            // SAFETY: the file is this table's own unnamed temporary file, which nothing else
+            // can open; it is only ever written through `write_all_at` by `&mut self` methods,
+            // which never run while a slice of the map is borrowed, and never shrinks, so the
+            // mapped range (its length when mapped) stays backed by the file.
+            let map = unsafe { memmap2::MmapOptions::new().len(len).map(&self.file)? };
+            self.map = Some(map);
         }
-        self.cache.len()
-    }
-
-    fn forget_block(&mut self, block: u64) {
-        if self.cache.is_empty() {
-            return;
-        }
-        let entry = (block % self.cache.len() as u64) as usize;
-        if matches!(&self.cache[entry], Some((b, _)) if *b == block) {
-            self.cache[entry] = None;
-        }
+        Ok(self.map.as_ref().expect("mapped just above"))
     }
 
     /// The records of ids `lo..=hi` in one read (for lookups that cluster, such as the start
@@ -265,9 +253,9 @@ mod tests {
     }
 
     #[test]
-    fn cached_blocks_see_later_puts_and_many_blocks_stay_bounded() {
+    fn mapped_lookups_see_later_puts_and_growth() {
         let mut t = IdTable::<32>::new().unwrap();
-        let n = 300_000i64; // several times the cache
+        let n = 300_000i64;
         for id in 0..n {
             let mut r = [0u8; 32];
             r[..8].copy_from_slice(&(id as u64).to_be_bytes());
@@ -277,13 +265,14 @@ mod tests {
             let r = t.get(id).unwrap().unwrap();
             assert_eq!(u64::from_be_bytes(r[..8].try_into().unwrap()), id as u64);
         }
-        assert!(t.cache.iter().flatten().map(|(_, b)| b.len()).sum::<usize>() <= CACHE_BYTES);
-        // A put after a get replaces what the cache held.
+        // A put after a get replaces what the map shows; a put past the end grows it.
         assert!(t.get(5).unwrap().is_some());
         t.put(5, &[7u8; 32]).unwrap();
         assert_eq!(t.get(5).unwrap(), Some([7u8; 32]));
-        // Past the last stored id: absent, also inside a cached block.
-        assert_eq!(t.get(n).unwrap(), None);
+        assert_eq!(t.get(n).unwrap(), None, "past the end");
+        t.put(n + 10, &[9u8; 32]).unwrap();
+        assert_eq!(t.get(n + 10).unwrap(), Some([9u8; 32]));
+        assert_eq!(t.get(n + 5).unwrap(), None, "a hole");
     }
 
     #[test]
