@@ -36,7 +36,7 @@ use std::time::Instant;
 use migration_harness::engine::GraphConnection;
 use migration_harness::graph::hash;
 use migration_harness::transfer;
-use support::{peak_mib, reset_peak, Container, Res};
+use support::{cpu_seconds, loadavg, peak_mib, reset_peak, Container, Res};
 
 const SOURCE_VERSION: &str = "4.16.3";
 const TARGET_VERSION: &str = "4.18.3";
@@ -197,29 +197,6 @@ fn plain_read(venv: &Path, graphs: &[(&str, &str)]) -> Res<Read> {
         total.cpu_seconds += r.cpu_seconds;
     }
     Ok(total)
-}
-
-/// CPU seconds (user + system) this process has used so far, from /proc/self/stat.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
 }
 
 fn keep_min(out: &mut BTreeMap<String, f64>, key: String, value: f64) {

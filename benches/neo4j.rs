@@ -36,7 +36,7 @@ use migration_harness::value::Value;
 
 mod support;
 
-use support::Res;
+use support::{cpu_seconds, loadavg, Res};
 
 fn request(role: ServerRole, version: &str) -> ServerRequest {
     support::neo4j_request(role, version, Duration::from_secs(600))
@@ -119,28 +119,6 @@ fn plain_read(python: &Path, servers: &[&Started]) -> Res<(u64, f64, f64)> {
         cpu += num("cpu_seconds");
     }
     Ok((entities, seconds, cpu))
-}
-
-/// CPU seconds (user + system) this process has used so far, from /proc/self/stat.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
 }
 
 async fn seed(source: &dyn GraphConnection, n: i64) -> Res<()> {

@@ -177,20 +177,11 @@ impl Floats {
                         settled = Settled::NewKey;
                     }
                 },
-                v if has_float(v) && settled == Settled::All => settled = Settled::NotAll,
+                v if v.has_float() && settled == Settled::All => settled = Settled::NotAll,
                 _ => {}
             }
         }
         settled
-    }
-}
-
-fn has_float(v: &Value) -> bool {
-    match v {
-        Value::Float(_) => true,
-        Value::List(items) => items.iter().any(has_float),
-        Value::Map(m) => m.values().any(has_float),
-        _ => false,
     }
 }
 

@@ -217,6 +217,16 @@ impl PartialEq for Value {
 }
 
 impl Value {
+    /// Whether this value is a float or holds one in its lists or maps (at any depth).
+    pub fn has_float(&self) -> bool {
+        match self {
+            Value::Float(_) => true,
+            Value::List(items) => items.iter().any(Value::has_float),
+            Value::Map(m) => m.values().any(Value::has_float),
+            _ => false,
+        }
+    }
+
     /// The Cypher type name of this value, as used in reports ("INTEGER", "FLOAT", ...).
     pub fn type_name(&self) -> &'static str {
         match self {

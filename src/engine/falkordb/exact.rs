@@ -190,24 +190,15 @@ fn substitute(value: &mut Value, entry: &Value, path: &str) -> Result<(), String
         }
         // The compact reader already holds a vecf32 as 32-bit floats, exact.
         (Value::Vector(_), Value::String(s)) if s == "f32" => Ok(()),
-        (v, Value::String(s)) if s == "deep" && !has_float(v) => Ok(()),
+        (v, Value::String(s)) if s == "deep" && !v.has_float() => Ok(()),
         (_, Value::String(s)) if s == "deep" => Err(format!(
             "{path}: a float nested in more than two lists cannot be read exactly from FalkorDB \
              (its replies print doubles with 15 significant digits)"
         )),
-        (v, Value::Null) if !has_float(v) => Ok(()),
+        (v, Value::Null) if !v.has_float() => Ok(()),
         (v, entry) => Err(format!(
             "{path}: exact entry {entry} does not fit the value {v}"
         )),
-    }
-}
-
-fn has_float(v: &Value) -> bool {
-    match v {
-        Value::Float(_) => true,
-        Value::List(items) => items.iter().any(has_float),
-        Value::Map(m) => m.values().any(has_float),
-        _ => false,
     }
 }
 
@@ -234,7 +225,7 @@ pub fn apply(properties: &mut BTreeMap<String, Value>, exact: &Value) -> Result<
     }
     if let Some((key, _)) = properties
         .iter()
-        .find(|(k, v)| has_float(v) && !covered.contains(&k.as_str()))
+        .find(|(k, v)| v.has_float() && !covered.contains(&k.as_str()))
     {
         return Err(format!(
             "property {key:?} holds a float the exact column did not cover"
