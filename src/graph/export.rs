@@ -136,7 +136,8 @@ impl Floats {
             .collect()
     }
 
-    /// After a failed page read: whether guarding the columns may help (then read again).
+    /// After a page read failed on a type error: whether guarding the columns may help (then
+    /// read again).
     fn guard(&mut self) -> bool {
         let helps = !self.keys.is_empty() && !self.guarded;
         self.guarded = true;
@@ -225,7 +226,9 @@ impl Read<'_> {
             let rows = conn.execute(&query).await.map(|page| page.rows);
             match rows {
                 Ok(rows) => return Ok(rows),
-                Err(_) if floats.guard() => continue,
+                // Only a type error of the fraction columns is worth a second try (not, say, a
+                // statement timeout).
+                Err(e) if e.to_string().contains("Type mismatch") && floats.guard() => continue,
                 Err(e) => return Err(self.engine_error(e)),
             }
         }

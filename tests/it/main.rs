@@ -18,6 +18,7 @@ mod dump_format;
 mod e2e_falkordb;
 mod endpoint_serial;
 mod exact_doubles_falkordb;
+mod float_tiers_falkordb;
 mod input_errors;
 mod layering;
 mod matrix_cli;

@@ -1,0 +1,75 @@
+//! The paging reads' exact floats on FalkorDB take three paths (`graph::export`): fraction
+//! columns for keys already seen holding floats, a guarded retry when such a key also holds a
+//! string ("Type mismatch"), and a second read with the full exact column for what fractions
+//! cannot settle (lists, tiny or huge magnitudes, DBL_MAX). One page here needs all three; the
+//! values written are compared bit for bit with what the pager returns.
+
+use crate::support;
+
+use std::collections::BTreeMap;
+
+use futures::TryStreamExt;
+use migration_harness::engine::dialect::{Dialect, EngineKind, Version};
+use migration_harness::engine::falkordb::FalkorConnection;
+use migration_harness::engine::{GraphConnection, Query};
+use migration_harness::graph::export;
+use migration_harness::value::Value;
+use support::ExternalServer;
+
+fn bits(v: &Value) -> String {
+    match v {
+        Value::Float(f) => format!("f:{:016x}", f.to_bits()),
+        Value::List(items) => format!("[{}]", items.iter().map(bits).collect::<Vec<_>>().join(",")),
+        other => format!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn one_page_takes_every_exact_float_path() {
+    let version = "4.18.3";
+    let server = ExternalServer::start(version);
+    let endpoint = format!("redis://127.0.0.1:{}", server.port);
+    let conn = FalkorConnection::open(
+        &endpoint,
+        "tiers".into(),
+        Dialect::new(EngineKind::Falkordb, Version::parse_lenient(version)),
+        format!("falkordb {version} at {endpoint}"),
+    )
+    .await
+    .expect("connect");
+    // Written as parameters, which FalkorDB reads back bit-exact (docs/ARCHITECTURE.md).
+    let values: Vec<Value> = vec![
+        Value::Float(1.0 / 3.0 + 1.0),              // settled by its fraction
+        Value::String("not a number".into()),       // same key: the guarded retry
+        Value::Float(-7.0 - 1.0 / 7.0),             // negative, settled by its fraction
+        Value::Float(1e-5 / 3.0),                   // too small for fractions: full column
+        Value::Float(f64::MAX),                     // prints as infinity: full column
+        Value::List(vec![Value::Float(0.1 + 0.2)]), // a float in a list: full column
+        Value::Int(i64::MIN + 1),
+    ];
+    for (i, v) in values.iter().enumerate() {
+        conn.execute(
+            &Query::new("CREATE (:N {i: $i, x: $x})")
+                .param("i", i as i64)
+                .param("x", v.clone()),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("write {v:?}: {e}"));
+    }
+    let mut read = BTreeMap::new();
+    let mut pages = std::pin::pin!(export::node_pages(&conn, 1000));
+    while let Some(page) = pages.try_next().await.expect("read the nodes") {
+        for n in page {
+            let i = n.properties["i"].as_int().expect("i");
+            read.insert(i, n.properties["x"].clone());
+        }
+    }
+    for (i, v) in values.iter().enumerate() {
+        assert_eq!(
+            read.get(&(i as i64)).map(bits),
+            Some(bits(v)),
+            "node {i}: wrote {v:?}, read {:?}",
+            read.get(&(i as i64))
+        );
+    }
+}
