@@ -170,12 +170,73 @@ fn add_relationship(
     *out.per_type.entry(rel_type).or_default() += 1;
 }
 
+/// Node digests by node id, in an [`IdTable`] (memory stays flat), for looking up the endpoints
+/// of pages of relationships: the content hash's and a single-pass export's.
+pub(crate) struct NodeDigests(IdTable<32>);
+
+/// Why [`NodeDigests::endpoints`] could not give a relationship's endpoint digests.
+pub(crate) enum EndpointError {
+    Table(IdTableError),
+    /// The relationship names a node whose digest was never stored.
+    Missing { relationship: i64, node: i64 },
+}
+
+impl EndpointError {
+    /// What went wrong, for a read that was `doing` ("hashed", "exported"); the table's own
+    /// error has a message of its own.
+    pub(crate) fn message(&self, doing: &str) -> String {
+        match self {
+            EndpointError::Table(e) => e.to_string(),
+            EndpointError::Missing { relationship, node } => format!(
+                "relationship {relationship} points at node {node}, which was not there when \
+                 nodes were read (was the graph written to while it was {doing}?)"
+            ),
+        }
+    }
+}
+
+impl NodeDigests {
+    pub(crate) fn new() -> Result<Self, IdTableError> {
+        IdTable::new().map(NodeDigests)
+    }
+
+    pub(crate) fn put(&mut self, id: i64, digest: &Hash) -> Result<(), IdTableError> {
+        self.0.put(id, digest)
+    }
+
+    /// The (start, end) digests of each relationship of `page`, in order. A page holds the
+    /// relationships of a range of start nodes: their digests come in one read.
+    pub(crate) fn endpoints(
+        &mut self,
+        page: &[ExportedRelationship],
+    ) -> Result<Vec<(Hash, Hash)>, EndpointError> {
+        let lo = page.iter().map(|r| r.start).min().unwrap_or(0);
+        let hi = page.iter().map(|r| r.start).max().unwrap_or(0);
+        let starts = self.0.get_range(lo, hi).map_err(EndpointError::Table)?;
+        page.iter()
+            .map(|r| {
+                let missing = |node: i64| EndpointError::Missing {
+                    relationship: r.id,
+                    node,
+                };
+                let start = starts.get(r.start).ok_or_else(|| missing(r.start))?;
+                let end = self
+                    .0
+                    .get(r.end)
+                    .map_err(EndpointError::Table)?
+                    .ok_or_else(|| missing(r.end))?;
+                Ok((start, end))
+            })
+            .collect()
+    }
+}
+
 async fn hash_with_id_table(
     conn: &dyn GraphConnection,
     batch: u64,
 ) -> Result<GraphHash, GraphError> {
     let step = "keep node digests in a temporary file";
-    let mut digests = IdTable::<32>::new().map_err(table_error(step))?;
+    let mut digests = NodeDigests::new().map_err(table_error(step))?;
     let mut acc = Accumulator::default();
     let mut out = GraphHash::default();
     hash_nodes(conn, batch, &mut acc, &mut out, |id, h| {
@@ -184,26 +245,14 @@ async fn hash_with_id_table(
     .await?;
     let rels = relationship_pages(conn, batch);
     overlapped(rels, async |page: Vec<ExportedRelationship>| {
-        // A page holds the relationships of a range of start nodes: one read for their digests.
-        let lo = page.iter().map(|r| r.start).min().unwrap_or(0);
-        let hi = page.iter().map(|r| r.start).max().unwrap_or(0);
-        let starts = digests
-            .get_range(lo, hi)
-            .map_err(table_error("look up node digests"))?;
-        for r in page {
-            let missing = |id: i64| GraphError::Unexpected {
+        let ends = digests.endpoints(&page).map_err(|e| match e {
+            EndpointError::Table(source) => table_error("look up node digests")(source),
+            missing => GraphError::Unexpected {
                 step: "hash relationships".into(),
-                message: format!(
-                    "relationship {} points at node {id}, which was not there when nodes were \
-                     read (was the graph written to while it was hashed?)",
-                    r.id
-                ),
-            };
-            let start = starts.get(r.start).ok_or_else(|| missing(r.start))?;
-            let end = digests
-                .get(r.end)
-                .map_err(table_error("look up node digests"))?
-                .ok_or_else(|| missing(r.end))?;
+                message: missing.message("hashed"),
+            },
+        })?;
+        for (r, (start, end)) in page.into_iter().zip(ends) {
             add_relationship(&mut acc, &mut out, r.rel_type, r.properties, &start, &end);
         }
         Ok(())

@@ -28,7 +28,7 @@ use crate::graph::export::{
     node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship, NodePager,
     RelationshipPager,
 };
-use crate::graph::hash::{stream_hash, GraphHash, HashBuilder};
+use crate::graph::hash::{stream_hash, EndpointError, GraphHash, HashBuilder, NodeDigests};
 use crate::graph::id_table::{IdTable, IdTableError};
 use crate::kinds::EngineKind;
 use crate::value::{Point, Value, Zone};
@@ -598,7 +598,7 @@ async fn write_hashed_body(
         source: std::io::Error::other(e),
     };
     let mut hasher = HashBuilder::default();
-    let mut digests = IdTable::<32>::new().map_err(table_err)?;
+    let mut digests = NodeDigests::new().map_err(table_err)?;
     // The next page is read while this one is written and hashed.
     let mut nodes = 0u64;
     overlapped(node_pages(conn, batch), async |page: Vec<ExportedNode>| {
@@ -617,24 +617,12 @@ async fn write_hashed_body(
     .await?;
     let mut rels = 0u64;
     overlapped(relationship_pages(conn, batch), async |page: Vec<ExportedRelationship>| {
-        // A page holds the relationships of a range of start nodes: one read for their digests.
-        let lo = page.iter().map(|r| r.start).min().unwrap_or(0);
-        let hi = page.iter().map(|r| r.start).max().unwrap_or(0);
-        let starts = digests.get_range(lo, hi).map_err(table_err)?;
-        for r in &page {
+        let ends = digests.endpoints(&page).map_err(|e| match e {
+            EndpointError::Table(source) => table_err(source),
+            missing => DumpError::Inconsistent(missing.message("exported")),
+        })?;
+        for (r, (start, end)) in page.iter().zip(ends) {
             write(out, &rel_line(r))?;
-            let missing = |id: i64| {
-                DumpError::Inconsistent(format!(
-                    "relationship {} points at node {id}, which was not there when nodes were \
-                     read (was the graph written to while it was exported?)",
-                    r.id
-                ))
-            };
-            let start = starts.get(r.start).ok_or_else(|| missing(r.start))?;
-            let end = digests
-                .get(r.end)
-                .map_err(table_err)?
-                .ok_or_else(|| missing(r.end))?;
             hasher.add_relationship(&r.rel_type, &r.properties, &start, &end);
         }
         rels += page.len() as u64;
