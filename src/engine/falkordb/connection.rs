@@ -27,8 +27,9 @@ pub struct FalkorConnection {
     /// Where `conn` connects (with its credentials: never printed), for [`Wire`].
     info: redis::ConnectionInfo,
     /// Idle connections for graph queries, opened on demand (one per query in flight, so
-    /// that two pages can be read at once), shared with the connections to other graphs of the
-    /// same server made from this one. A request that does not finish drops its connection.
+    /// concurrent queries do not wait for each other), shared with the connections to other
+    /// graphs of the same server made from this one. A request that does not finish drops its
+    /// connection.
     wires: Arc<std::sync::Mutex<Vec<Wire>>>,
     graph: String,
     dialect: Dialect,
@@ -40,8 +41,8 @@ pub struct FalkorConnection {
     statement_timeout: Duration,
 }
 
-/// At most this many idle graph-query connections are kept per server (more than the
-/// queries one connection runs at once: a page read has two in flight).
+/// At most this many idle graph-query connections are kept per server (more than the queries
+/// the harness runs at once on one server).
 const MAX_IDLE_WIRES: usize = 4;
 
 /// How often a pending reply checks that its server still accepts connections.
@@ -278,13 +279,18 @@ impl FalkorConnection {
     /// A connection to another graph key on the same server (sharing this connection), e.g. a
     /// staging graph that is renamed over the real one when complete.
     pub fn with_graph(&self, graph: &str) -> FalkorConnection {
+        self.sibling(graph, format!("{}, staging graph {graph:?}", self.description))
+    }
+
+    /// A connection to `graph` on the same server, sharing this one's connections.
+    fn sibling(&self, graph: &str, description: String) -> FalkorConnection {
         FalkorConnection {
             conn: self.conn.clone(),
             info: self.info.clone(),
             wires: self.wires.clone(),
             graph: graph.to_owned(),
             dialect: self.dialect.clone(),
-            description: format!("{}, staging graph {graph:?}", self.description),
+            description,
             schema: RwLock::new(Schema::default()),
             probe: self.probe.clone(),
             statement_timeout: self.statement_timeout,
@@ -460,17 +466,10 @@ impl GraphConnection for FalkorConnection {
                 });
             }
         }
-        let conn = FalkorConnection {
-            conn: self.conn.clone(),
-            info: self.info.clone(),
-            wires: self.wires.clone(),
-            graph: scratch.clone(),
-            dialect: self.dialect.clone(),
-            description: format!("{}, dry-run copy {scratch:?}", self.description),
-            schema: RwLock::new(Schema::default()),
-            probe: self.probe.clone(),
-            statement_timeout: self.statement_timeout,
-        };
+        let conn = self.sibling(
+            &scratch,
+            format!("{}, dry-run copy {scratch:?}", self.description),
+        );
         let mut out = crate::engine::DryRun {
             isolation: "a GRAPH.COPY scratch graph, deleted".into(),
             ..Default::default()
