@@ -9,13 +9,23 @@
 //! a name with `:` or NUL) and relationships holding points go through the Cypher writer in the
 //! same order; the ids Cypher returns are checked against that sequence, so a server that
 //! numbered nodes differently stops the copy instead of misplacing relationships.
+//!
+//! Pages are small (the batch size), but FalkorDB does a fixed amount of matrix work per token
+//! of a `GRAPH.BULK` call, growing with the graph. So the writer gathers consecutive pages in a
+//! [`BulkBuffer`], which merges them by header (one token per label set or relationship type
+//! and property names), and sends it once it holds [`CALL_BUDGET_BYTES`] (or when a Cypher
+//! write, the relationships, or the end needs what it holds on the server). Source -> target
+//! ids are recorded when the nodes are sent. Measured on 1M nodes + 5M relationships: sending
+//! each 1000-entity page as its own call took 2.7x as long for the relationships. The budget
+//! also bounds the memory the writer holds besides the page.
+//!
 //! The caller turns the fast path off (everything through Cypher): `MH_GRAPH_BULK=off` or
 //! `--graph-bulk off` at the CLI, `RunOptions::no_graph_bulk` in the library.
 
 use super::id_map::target_id;
 use super::TransferError;
 use crate::engine::falkordb::bulk::{
-    self, BulkEdge, BulkError, BulkLimits, BulkLoadError, BulkNode, BulkPlan, BulkReport, EntityRef,
+    self, BulkBuffer, BulkEdge, BulkError, BulkLimits, BulkLoadError, BulkNode, EntityRef,
 };
 use crate::engine::falkordb::construct;
 use crate::engine::falkordb::FalkorConnection;
@@ -24,11 +34,25 @@ use crate::graph::export::{ExportedNode, ExportedRelationship};
 use crate::graph::id_table::IdTable;
 use crate::value::Value;
 
+/// Encoded bytes the writer gathers (from consecutive pages) before it sends them.
+pub const CALL_BUDGET_BYTES: usize = 8 << 20;
+
 /// Bulk-loads into one FalkorDB graph that it created.
 pub(super) struct BulkWriter<'a> {
     conn: &'a FalkorConnection,
     /// The id the graph gives its next node (the number of nodes created so far).
     next_id: u64,
+    /// Entities not sent yet: nodes or relationships, never both.
+    pending: BulkBuffer,
+    /// The source ids of the pending nodes, in the order they were added.
+    pending_ids: Vec<i64>,
+}
+
+/// What the server confirmed it created in one step of the writer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Sent {
+    pub nodes: u64,
+    pub relationships: u64,
 }
 
 fn load_error(step: &str, e: BulkLoadError) -> TransferError {
@@ -79,16 +103,23 @@ impl<'a> BulkWriter<'a> {
         bulk::begin(conn)
             .await
             .map_err(|e| load_error("create the target graph with GRAPH.BULK", e))?;
-        Ok(Some(BulkWriter { conn, next_id: 0 }))
+        Ok(Some(BulkWriter {
+            conn,
+            next_id: 0,
+            pending: BulkBuffer::new(BulkLimits::default())
+                .map_err(|e| encode_error("prepare GRAPH.BULK", e))?,
+            pending_ids: Vec::new(),
+        }))
     }
 
-    /// Bulk-loads the nodes the format can carry, recording source -> target ids in `table`;
-    /// returns the others, in order, for the Cypher writer.
+    /// Queues the nodes the format can carry (their source -> target ids go into `table` when
+    /// they are sent); returns the others, in order, for the Cypher writer (after sending
+    /// everything queued, so that they get the next ids), and what was sent.
     pub async fn write_nodes(
         &mut self,
         page: Vec<ExportedNode>,
         table: &mut IdTable<8>,
-    ) -> Result<Vec<ExportedNode>, TransferError> {
+    ) -> Result<(Vec<ExportedNode>, Sent), TransferError> {
         let mut rest = Vec::new();
         let (mut ids, mut nodes) = (Vec::new(), Vec::new());
         for n in page {
@@ -105,9 +136,9 @@ impl<'a> BulkWriter<'a> {
                 rest.push(n);
             }
         }
-        let plan = loop {
-            match bulk::encode(&nodes, &[], BulkLimits::default()) {
-                Ok(plan) => break plan,
+        loop {
+            match self.pending.add_nodes(&nodes) {
+                Ok(()) => break,
                 Err(e) => match refused_entity(&e) {
                     Some(EntityRef::Node(i)) if i < nodes.len() => {
                         let BulkNode { labels, properties } = nodes.remove(i);
@@ -121,20 +152,14 @@ impl<'a> BulkWriter<'a> {
                     _ => return Err(encode_error("encode nodes for GRAPH.BULK", e)),
                 },
             }
+        }
+        self.pending_ids.extend(ids);
+        let sent = if !rest.is_empty() || self.is_full() {
+            self.flush(table).await?
+        } else {
+            Sent::default()
         };
-        if nodes.is_empty() {
-            return Ok(rest);
-        }
-        self.send(&plan, "nodes", nodes.len(), |r| r.nodes_created)
-            .await?;
-        for (source_id, relative) in ids.iter().zip(&plan.node_ids) {
-            let id = self.next_id + relative;
-            table
-                .put(*source_id, &(id as i64).to_be_bytes())
-                .map_err(table_error)?;
-        }
-        self.next_id += nodes.len() as u64;
-        Ok(rest)
+        Ok((rest, sent))
     }
 
     /// Checks that nodes the Cypher writer created got the next ids in sequence, and advances.
@@ -157,12 +182,17 @@ impl<'a> BulkWriter<'a> {
     }
 
     /// Bulk-loads the relationships the format can carry, endpoints mapped through `table`;
-    /// returns the others for the Cypher writer.
+    /// returns the others for the Cypher writer, and what was sent (the nodes still queued go
+    /// first: the relationships need them).
     pub async fn write_relationships(
         &mut self,
         page: Vec<ExportedRelationship>,
         table: &mut IdTable<8>,
-    ) -> Result<Vec<ExportedRelationship>, TransferError> {
+    ) -> Result<(Vec<ExportedRelationship>, Sent), TransferError> {
+        let mut sent = Sent::default();
+        if self.pending.node_count() > 0 {
+            sent = self.flush(table).await?;
+        }
         let mut rest = Vec::new();
         // (id, source start, source end) of each carried relationship, to hand one back intact.
         let (mut origin, mut edges) = (Vec::new(), Vec::new());
@@ -179,9 +209,9 @@ impl<'a> BulkWriter<'a> {
             });
             origin.push((r.id, r.start, r.end));
         }
-        let plan = loop {
-            match bulk::encode_edges(&edges, self.next_id, BulkLimits::default()) {
-                Ok(plan) => break plan,
+        loop {
+            match self.pending.add_edges(&edges, self.next_id) {
+                Ok(()) => break,
                 Err(e) => match refused_entity(&e) {
                     Some(EntityRef::Relationship(i)) if i < edges.len() => {
                         let BulkEdge {
@@ -201,34 +231,59 @@ impl<'a> BulkWriter<'a> {
                     _ => return Err(encode_error("encode relationships for GRAPH.BULK", e)),
                 },
             }
-        };
-        if edges.is_empty() {
-            return Ok(rest);
         }
-        self.send(&plan, "relationships", edges.len(), |r| r.edges_created)
-            .await?;
-        Ok(rest)
+        // Cypher relationships need only the nodes, but what is reported written must not run
+        // far ahead of a failure.
+        if !rest.is_empty() || self.is_full() {
+            let flushed = self.flush(table).await?;
+            sent.relationships += flushed.relationships;
+        }
+        Ok((rest, sent))
     }
 
-    /// Sends `plan` and checks that the server created all `sent` entities of kind `what`.
-    async fn send(
-        &self,
-        plan: &BulkPlan,
-        what: &str,
-        sent: usize,
-        created: impl Fn(&BulkReport) -> u64,
-    ) -> Result<(), TransferError> {
+    /// Whether the pending entities are worth a call of their own.
+    fn is_full(&self) -> bool {
+        self.pending.payload_bytes() >= CALL_BUDGET_BYTES
+            || self.pending.header_count() >= BulkLimits::default().max_tokens_per_call / 2
+    }
+
+    /// Sends the pending entities (if any), checks that the server created all of them, and
+    /// records the ids of the nodes among them in `table`.
+    pub async fn flush(&mut self, table: &mut IdTable<8>) -> Result<Sent, TransferError> {
+        let (nodes, edges) = (self.pending.node_count(), self.pending.edge_count());
+        let (calls, order) = self
+            .pending
+            .take()
+            .map_err(|e| encode_error("encode for GRAPH.BULK", e))?;
+        let ids = std::mem::take(&mut self.pending_ids);
+        if calls.is_empty() {
+            return Ok(Sent::default());
+        }
+        let what = if nodes > 0 { "nodes" } else { "relationships" };
         let step = format!("write {what} to the target with GRAPH.BULK");
-        let report = bulk::send_appending(self.conn, plan)
+        let report = bulk::send_calls_appending(self.conn, &calls)
             .await
             .map_err(|e| load_error(&step, e))?;
-        if created(&report) != sent as u64 {
+        if (report.nodes_created, report.edges_created) != (nodes as u64, edges as u64) {
             return Err(TransferError::Unexpected {
-                message: format!("{sent} {what} sent, {} created", created(&report)),
+                message: format!(
+                    "{nodes} nodes and {edges} relationships sent, {} and {} created",
+                    report.nodes_created, report.edges_created
+                ),
                 step,
             });
         }
-        Ok(())
+        for (k, position) in order.into_iter().enumerate() {
+            let id = self.next_id + k as u64;
+            table
+                .put(ids[position], &(id as i64).to_be_bytes())
+                .map_err(table_error)?;
+        }
+        self.next_id += nodes as u64;
+        Ok(Sent {
+            nodes: report.nodes_created,
+            relationships: report.edges_created,
+        })
     }
 }
 

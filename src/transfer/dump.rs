@@ -1135,25 +1135,26 @@ pub async fn import_counting(
         }
     });
     let result = async {
+        let mut nodes_done = false;
         while let Some(batch) = rx.recv().await {
             match batch? {
                 Batch::Nodes(page) => {
                     let r = writer.write_nodes(page).await;
                     written.nodes = writer.nodes_written();
                     r?;
-                    progress(Progress {
-                        phase: Phase::Nodes,
-                        done: writer.nodes_written(),
-                    });
+                    writer.report(progress);
                 }
                 Batch::Relationships(page) => {
+                    if !nodes_done {
+                        nodes_done = true;
+                        let r = writer.flush(progress).await;
+                        written.nodes = writer.nodes_written();
+                        r?;
+                    }
                     let r = writer.write_relationships(page).await;
                     written.relationships = writer.relationships_written();
                     r?;
-                    progress(Progress {
-                        phase: Phase::Relationships,
-                        done: writer.relationships_written(),
-                    });
+                    writer.report(progress);
                 }
             }
         }
@@ -1167,6 +1168,7 @@ pub async fn import_counting(
     // end of the file.
     read.map_err(|e| DumpError::Inconsistent(format!("the dump reader stopped: {e}")))?;
     let stats = writer.finish(progress).await?;
+    (written.nodes, written.relationships) = (stats.nodes, stats.relationships);
     let schema = match &header.schema {
         Some(items) => Some(import_schema(&header.engine, items, target).await?),
         None => None,

@@ -23,7 +23,7 @@
 
 use std::collections::BTreeMap;
 
-use super::bulk::BulkWriter;
+use super::bulk::{BulkWriter, Sent};
 use super::capability::{node_entity, relationship_entity, Findings};
 use super::id_map::target_id;
 use super::{Phase, Progress, TransferError, TransferStats, TEMP_ID, TEMP_LABEL};
@@ -60,19 +60,14 @@ pub async fn copy_with(
     // The source reads the next page while the target writes this one.
     overlapped(node_pages(source, batch), async |page| {
         writer.write_nodes(page).await?;
-        progress(Progress {
-            phase: Phase::Nodes,
-            done: writer.nodes,
-        });
+        writer.report(progress);
         Ok(())
     })
     .await?;
+    writer.flush(progress).await?;
     overlapped(relationship_pages(source, batch), async |page| {
         writer.write_relationships(page).await?;
-        progress(Progress {
-            phase: Phase::Relationships,
-            done: writer.relationships,
-        });
+        writer.report(progress);
         Ok(())
     })
     .await?;
@@ -96,6 +91,8 @@ pub struct Writer<'a> {
     batch: u64,
     nodes: u64,
     relationships: u64,
+    /// The (nodes, relationships) counts last reported as progress.
+    reported: (u64, u64),
     findings: Findings,
 }
 
@@ -151,6 +148,7 @@ impl<'a> Writer<'a> {
             batch: batch.max(1),
             nodes: 0,
             relationships: 0,
+            reported: (0, 0),
             findings: Findings::default(),
         })
     }
@@ -171,10 +169,9 @@ impl<'a> Writer<'a> {
                 .filter(&self.dialect, &entity, &mut node.properties);
         }
         if let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &mut self.refs) {
-            let before = page.len();
-            page = bulk.write_nodes(page, table).await?;
-            self.nodes += (before - page.len()) as u64;
-            self.bulk_loaded += (before - page.len()) as u64;
+            let (rest, sent) = bulk.write_nodes(page, table).await?;
+            page = rest;
+            self.count_bulk(sent);
         }
         let mut groups: BTreeMap<Vec<String>, Group> = BTreeMap::new();
         for node in page {
@@ -244,10 +241,9 @@ impl<'a> Writer<'a> {
                 .filter(&self.dialect, &entity, &mut rel.properties);
         }
         if let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &mut self.refs) {
-            let before = page.len();
-            page = bulk.write_relationships(page, table).await?;
-            self.relationships += (before - page.len()) as u64;
-            self.bulk_loaded += (before - page.len()) as u64;
+            let (rest, sent) = bulk.write_relationships(page, table).await?;
+            page = rest;
+            self.count_bulk(sent);
         }
         let mut groups: BTreeMap<String, Group> = BTreeMap::new();
         for rel in page {
@@ -305,12 +301,53 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Removes the temporary id mapping (the id table, or the temporary label, property and
-    /// index); returns what was written.
+    /// Counts what the bulk loader confirmed written.
+    fn count_bulk(&mut self, sent: Sent) {
+        self.nodes += sent.nodes;
+        self.relationships += sent.relationships;
+        self.bulk_loaded += sent.nodes + sent.relationships;
+    }
+
+    /// Sends what the bulk loader still holds (the writer's counts include it only once it is
+    /// written), and reports the progress.
+    pub async fn flush(
+        &mut self,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<(), TransferError> {
+        let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &mut self.refs) else {
+            return Ok(());
+        };
+        let sent = bulk.flush(table).await?;
+        self.count_bulk(sent);
+        self.report(progress);
+        Ok(())
+    }
+
+    /// Reports the counts written that changed since the last report (a page the bulk loader
+    /// only queued changes none).
+    pub fn report(&mut self, progress: &(dyn Fn(Progress) + Send + Sync)) {
+        if self.nodes != self.reported.0 {
+            progress(Progress {
+                phase: Phase::Nodes,
+                done: self.nodes,
+            });
+        }
+        if self.relationships != self.reported.1 {
+            progress(Progress {
+                phase: Phase::Relationships,
+                done: self.relationships,
+            });
+        }
+        self.reported = (self.nodes, self.relationships);
+    }
+
+    /// Sends what is still held, removes the temporary id mapping (the id table, or the
+    /// temporary label, property and index); returns what was written.
     pub async fn finish(
-        self,
+        mut self,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<TransferStats, TransferError> {
+        self.flush(progress).await?;
         if let NodeRefs::TempProperty = self.refs {
             cleanup(self.target, self.batch, progress).await?;
             exec(
