@@ -224,6 +224,18 @@ impl FalkorConnection {
 
     /// `GRAPH.QUERY <graph> <text> --compact` over [`Wire`]: the reply's bytes.
     async fn raw_query(&self, text: &str, original: &str) -> Result<Vec<u8>, EngineError> {
+        let args: [&[u8]; 4] = [
+            b"GRAPH.QUERY",
+            self.graph.as_bytes(),
+            text.as_bytes(),
+            b"--compact",
+        ];
+        self.wire_request(&args, original).await
+    }
+
+    /// One command over a pooled [`Wire`]: the reply's bytes. `what` names the command in
+    /// errors.
+    async fn wire_request(&self, args: &[&[u8]], what: &str) -> Result<Vec<u8>, EngineError> {
         let request = async {
             let idle = self.wires.lock().ok().and_then(|mut w| w.pop());
             let mut wire = match idle {
@@ -240,13 +252,7 @@ impl FalkorConnection {
                         )
                     })??,
             };
-            let args: [&[u8]; 4] = [
-                b"GRAPH.QUERY",
-                self.graph.as_bytes(),
-                text.as_bytes(),
-                b"--compact",
-            ];
-            let reply = tokio::time::timeout(self.statement_timeout, wire.request(&args))
+            let reply = tokio::time::timeout(self.statement_timeout, wire.request(args))
                 .await
                 .map_err(|_| {
                     std::io::Error::new(std::io::ErrorKind::TimedOut, "no reply in time")
@@ -261,7 +267,7 @@ impl FalkorConnection {
         request
             .watched(self)
             .await
-            .map_err(|e| self.redis_error(e, original))
+            .map_err(|e| self.redis_error(e, what))
     }
 
     /// Whether this connection's graph key exists on the server (`EXISTS <key>`).
@@ -332,16 +338,33 @@ impl FalkorConnection {
     /// <edge token count> <tokens...>`); nothing here checks them, and malformed tokens can crash
     /// the server, so use the encoder rather than calling this directly.
     pub async fn bulk(&self, args: &[&[u8]]) -> Result<redis::Value, EngineError> {
-        let mut conn = self.conn.clone();
-        let mut cmd = redis::cmd("GRAPH.BULK");
-        cmd.arg(&self.graph);
-        for arg in args {
-            cmd.arg(*arg);
+        // Over a pooled Wire, which writes the (megabytes of) tokens straight from `args`: the
+        // redis crate copied them into a command buffer that its connection then kept.
+        let mut full: Vec<&[u8]> = Vec::with_capacity(args.len() + 2);
+        full.push(b"GRAPH.BULK");
+        full.push(self.graph.as_bytes());
+        full.extend_from_slice(args);
+        let reply = self.wire_request(&full, "GRAPH.BULK").await?;
+        let line = |body: &[u8]| {
+            String::from_utf8_lossy(body.strip_suffix(b"\r\n").unwrap_or(body)).into_owned()
+        };
+        match reply.split_first() {
+            Some((b'+', body)) => Ok(redis::Value::SimpleString(line(body))),
+            Some((b'$', rest)) => {
+                let body = rest
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(&rest[..0], |nl| &rest[nl + 1..]);
+                Ok(redis::Value::BulkString(line(body).into_bytes()))
+            }
+            Some((b'-', body)) => Err(EngineError::query(
+                self.description.clone(),
+                "GRAPH.BULK",
+                None,
+                line(body),
+            )),
+            _ => Ok(redis::Value::BulkString(reply)),
         }
-        cmd.query_async(&mut conn)
-            .watched(self)
-            .await
-            .map_err(|e| self.redis_error(e, "GRAPH.BULK"))
     }
 
     fn redis_error(&self, e: redis::RedisError, query: &str) -> EngineError {

@@ -1,7 +1,8 @@
 //! A minimal RESP2 connection for graph queries. Its replies are whole frames of bytes, which
 //! [`super::compact::parse_reply`] reads straight into the harness's values: the redis crate's
 //! generic value tree (an owned vector for every array and string of a reply) took most of the
-//! client's CPU time in a whole-graph read. Other commands keep using the redis crate.
+//! client's CPU time in a whole-graph read. `GRAPH.BULK` goes this way too, its tokens written
+//! from the encoder's buffers without a copy. Other commands keep using the redis crate.
 //!
 //! One request at a time; the caller serializes (see `FalkorConnection`). A request that
 //! does not finish (timed out, cancelled, failed) leaves the connection unusable: the caller
@@ -14,6 +15,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// Arguments from this size on are written where they are instead of copied into the request.
+const BIG_ARG: usize = 1 << 16;
 
 /// An open connection that speaks RESP2 (the default protocol, no `HELLO`).
 pub struct Wire {
@@ -80,11 +84,24 @@ impl Wire {
 
     /// Sends one command and returns its whole reply frame.
     pub async fn request(&mut self, args: &[&[u8]]) -> io::Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(16 + args.iter().map(|a| a.len() + 16).sum::<usize>());
+        // Small arguments are gathered into one write; a large one (a GRAPH.BULK token) is
+        // written from where it is, not copied.
+        let mut out = Vec::with_capacity(
+            16 + args
+                .iter()
+                .map(|a| 16 + if a.len() < BIG_ARG { a.len() } else { 0 })
+                .sum::<usize>(),
+        );
         out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
         for a in args {
             out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
+            if a.len() < BIG_ARG {
+                out.extend_from_slice(a);
+            } else {
+                self.stream.write_all(&out).await?;
+                out.clear();
+                self.stream.write_all(a).await?;
+            }
             out.extend_from_slice(b"\r\n");
         }
         self.stream.write_all(&out).await?;
