@@ -35,7 +35,7 @@ use crate::graph::id_table::IdTable;
 use crate::value::Value;
 
 /// Encoded bytes the writer gathers (from consecutive pages) before it sends them.
-pub const CALL_BUDGET_BYTES: usize = 8 << 20;
+pub const CALL_BUDGET_BYTES: usize = 4 << 20;
 
 /// Bulk-loads into one FalkorDB graph that it created.
 pub(super) struct BulkWriter<'a> {

@@ -88,7 +88,12 @@ pub struct Writer<'a> {
     /// FalkorDB's bulk loader, for a target graph that did not exist (see [`super::bulk`]).
     bulk: Option<BulkWriter<'a>>,
     bulk_loaded: u64,
+    /// Rows per write statement ([`Dialect::write_rows`]).
     batch: u64,
+    /// Pages gathered into one write (targets with a temporary id property only: FalkorDB's
+    /// Cypher nodes must follow the bulk loader's in order).
+    held_nodes: Vec<ExportedNode>,
+    held_relationships: Vec<ExportedRelationship>,
     nodes: u64,
     relationships: u64,
     /// The (nodes, relationships) counts last reported as progress.
@@ -145,7 +150,9 @@ impl<'a> Writer<'a> {
             refs,
             bulk,
             bulk_loaded: 0,
-            batch: batch.max(1),
+            batch: target.dialect().write_rows(batch.max(1)),
+            held_nodes: Vec::new(),
+            held_relationships: Vec::new(),
             nodes: 0,
             relationships: 0,
             reported: (0, 0),
@@ -161,8 +168,21 @@ impl<'a> Writer<'a> {
         self.relationships
     }
 
-    /// Writes nodes, grouped by label set (labels cannot be parameters).
-    pub async fn write_nodes(&mut self, mut page: Vec<ExportedNode>) -> Result<(), TransferError> {
+    /// Writes nodes, grouped by label set (labels cannot be parameters); on targets with a
+    /// temporary id property, pages are held until they fill a write.
+    pub async fn write_nodes(&mut self, page: Vec<ExportedNode>) -> Result<(), TransferError> {
+        if !matches!(self.refs, NodeRefs::TempProperty) {
+            return self.write_node_rows(page).await;
+        }
+        self.held_nodes.extend(page);
+        if self.held_nodes.len() as u64 >= self.batch {
+            let rows = std::mem::take(&mut self.held_nodes);
+            self.write_node_rows(rows).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_node_rows(&mut self, mut page: Vec<ExportedNode>) -> Result<(), TransferError> {
         for node in &mut page {
             let entity = node_entity(&node.labels);
             self.findings
@@ -230,8 +250,29 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Writes relationships, grouped by type, endpoints resolved through the temporary ids.
+    /// Writes relationships, grouped by type, endpoints resolved through the temporary ids (the
+    /// nodes held are written first); on targets with a temporary id property, pages are held
+    /// until they fill a write.
     pub async fn write_relationships(
+        &mut self,
+        page: Vec<ExportedRelationship>,
+    ) -> Result<(), TransferError> {
+        if !matches!(self.refs, NodeRefs::TempProperty) {
+            return self.write_relationship_rows(page).await;
+        }
+        if !self.held_nodes.is_empty() {
+            let rows = std::mem::take(&mut self.held_nodes);
+            self.write_node_rows(rows).await?;
+        }
+        self.held_relationships.extend(page);
+        if self.held_relationships.len() as u64 >= self.batch {
+            let rows = std::mem::take(&mut self.held_relationships);
+            self.write_relationship_rows(rows).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_relationship_rows(
         &mut self,
         mut page: Vec<ExportedRelationship>,
     ) -> Result<(), TransferError> {
@@ -308,17 +349,24 @@ impl<'a> Writer<'a> {
         self.bulk_loaded += sent.nodes + sent.relationships;
     }
 
-    /// Sends what the bulk loader still holds (the writer's counts include it only once it is
-    /// written), and reports the progress.
+    /// Writes what is held (pages gathered for one write, or queued for the bulk loader; the
+    /// writer's counts include them only once written), and reports the progress.
     pub async fn flush(
         &mut self,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<(), TransferError> {
-        let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &mut self.refs) else {
-            return Ok(());
-        };
-        let sent = bulk.flush(table).await?;
-        self.count_bulk(sent);
+        if !self.held_nodes.is_empty() {
+            let rows = std::mem::take(&mut self.held_nodes);
+            self.write_node_rows(rows).await?;
+        }
+        if !self.held_relationships.is_empty() {
+            let rows = std::mem::take(&mut self.held_relationships);
+            self.write_relationship_rows(rows).await?;
+        }
+        if let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &mut self.refs) {
+            let sent = bulk.flush(table).await?;
+            self.count_bulk(sent);
+        }
         self.report(progress);
         Ok(())
     }

@@ -538,6 +538,9 @@ struct Packer {
     call_bytes: usize,
     token: Option<(Vec<u8>, u64)>,
     edges: bool,
+    /// Payload bytes of the current group not pushed yet: a new token is allocated once, at
+    /// the size it will have.
+    remaining: usize,
 }
 
 impl Packer {
@@ -549,6 +552,7 @@ impl Packer {
             call_bytes: 0,
             token: None,
             edges: false,
+            remaining: 0,
         }
     }
 
@@ -600,7 +604,9 @@ impl Packer {
                 if self.call_bytes + needed > self.limits.max_call_bytes {
                     self.flush_call();
                 }
-                let mut token = Vec::with_capacity(needed.max(4096).min(hard_limit));
+                let room = hard_limit.min(self.limits.max_call_bytes - self.call_bytes);
+                let size = (header.len() + self.remaining).min(room).max(needed);
+                let mut token = Vec::with_capacity(size);
                 token.extend_from_slice(header);
                 self.token = Some((token, 0));
             }
@@ -612,6 +618,7 @@ impl Packer {
             if token.len() + payload.len() <= cap {
                 token.extend_from_slice(payload);
                 *count += 1;
+                self.remaining = self.remaining.saturating_sub(payload.len());
                 return Ok(());
             }
             self.flush_token();
@@ -627,6 +634,7 @@ impl Packer {
         self.flush_token();
         self.edges = edges;
         for group in &grouper.groups {
+            self.remaining = group.members.iter().map(|(_, r)| r.len()).sum();
             for (i, range) in &group.members {
                 self.push(entity(*i), &group.header, &grouper.arena[range.clone()])?;
             }
