@@ -36,7 +36,7 @@ use std::time::Instant;
 use migration_harness::engine::GraphConnection;
 use migration_harness::graph::hash;
 use migration_harness::transfer;
-use support::{cpu_seconds, loadavg, peak_mib, reset_peak, Container, Res};
+use support::{cpu_seconds, loadavg, peak_mib, reset_peak, servers_cpu_seconds, Container, Res};
 
 const SOURCE_VERSION: &str = "4.16.3";
 const TARGET_VERSION: &str = "4.18.3";
@@ -278,7 +278,18 @@ async fn bench_size(
     ];
     for round in 0..2 {
         eprintln!("[{n}] round {round}: plain reader x2, content hash x2");
+        let servers = || {
+            [&source.uri, &target.uri]
+                .iter()
+                .map(|uri| {
+                    let port = format!(":{}", uri.rsplit(':').next().unwrap_or_default());
+                    servers_cpu_seconds(&["redis-server", &port])
+                })
+                .sum::<f64>()
+        };
+        let server_cpu = servers();
         let read = plain_read(venv, &both)?;
+        keep_min(out, tag("read_both_server_cpu"), servers() - server_cpu);
         if read.entities != 2 * entities {
             return Err(format!(
                 "the plain reader read {} entities, expected {}",
@@ -292,6 +303,7 @@ async fn bench_size(
 
         reset_peak();
         let cpu = cpu_seconds();
+        let server_cpu = servers();
         let begin = Instant::now();
         let (a, b) = tokio::try_join!(
             hash::stream_hash(&src, 1000),
@@ -299,6 +311,7 @@ async fn bench_size(
         )?;
         keep_min(out, tag("hash_both"), begin.elapsed().as_secs_f64());
         keep_min(out, tag("hash_both_cpu"), cpu_seconds() - cpu);
+        keep_min(out, tag("hash_both_server_cpu"), servers() - server_cpu);
         out.insert(tag("hash_peak_mib"), peak_mib());
         if a.graph_hash != b.graph_hash {
             return Err("content hashes differ".into());
@@ -407,6 +420,12 @@ fn main() -> Res<()> {
             get(size, "hash_both_cpu"),
             get(size, "read_both_cpu"),
             get(size, "hash_both_cpu") / get(size, "read_both_cpu")
+        );
+        println!(
+            "  servers' CPU for the same reads: harness hash {:.2} s, plain readers {:.2} s ({:.2}x)",
+            get(size, "hash_both_server_cpu"),
+            get(size, "read_both_server_cpu"),
+            get(size, "hash_both_server_cpu") / get(size, "read_both_server_cpu")
         );
         println!(
             "  peak heap: copy {:.1} MiB, hash {:.1} MiB",

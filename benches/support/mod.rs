@@ -130,7 +130,29 @@ impl Drop for Container {
 
 /// CPU seconds (user + system) this process has used so far, from /proc/self/stat.
 pub fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    process_cpu_seconds("self")
+}
+
+/// CPU seconds (user + system) of the processes whose command line contains every one of
+/// `words` (e.g. a server's `redis-server` and `:<port>`); 0 when none is found (not Linux).
+pub fn servers_cpu_seconds(words: &[&str]) -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            words.iter().all(|w| cmdline.contains(w))
+        })
+        .map(|pid| process_cpu_seconds(&pid))
+        .sum()
+}
+
+fn process_cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
     let fields: Vec<&str> = stat
         .rsplit_once(')')
