@@ -874,16 +874,7 @@ impl BulkBuffer {
         let base = self.node_count;
         let added = group_nodes(&mut self.nodes, nodes, &placeholder, base)
             .and_then(|()| self.nodes.check_sizes(&mark, self.limits, base, EntityRef::Node));
-        match added {
-            Ok(()) => {
-                self.node_count += nodes.len();
-                Ok(())
-            }
-            Err(e) => {
-                self.nodes.rollback(mark);
-                Err(e)
-            }
-        }
+        settle(&mut self.nodes, mark, added, &mut self.node_count, nodes.len())
     }
 
     /// Encodes relationships between nodes the graph has (ids below `node_count`); an error
@@ -896,16 +887,7 @@ impl BulkBuffer {
                 self.edges
                     .check_sizes(&mark, self.limits, base, EntityRef::Relationship)
             });
-        match added {
-            Ok(()) => {
-                self.edge_count += edges.len();
-                Ok(())
-            }
-            Err(e) => {
-                self.edges.rollback(mark);
-                Err(e)
-            }
-        }
+        settle(&mut self.edges, mark, added, &mut self.edge_count, edges.len())
     }
 
     /// Encoded bytes held (without headers).
@@ -948,6 +930,27 @@ impl BulkBuffer {
         self.edges.clear();
         (self.node_count, self.edge_count) = (0, 0);
         Ok((packer.finish(), order))
+    }
+}
+
+/// Keeps an input that was added to `groups` whole (`count` grows by its `len` entities), or
+/// forgets all of it on its error.
+fn settle(
+    groups: &mut Grouper,
+    mark: GrouperMark,
+    added: Result<(), BulkError>,
+    count: &mut usize,
+    len: usize,
+) -> Result<(), BulkError> {
+    match added {
+        Ok(()) => {
+            *count += len;
+            Ok(())
+        }
+        Err(e) => {
+            groups.rollback(mark);
+            Err(e)
+        }
     }
 }
 
