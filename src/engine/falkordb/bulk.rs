@@ -842,7 +842,7 @@ fn existing_edges(
 /// Entities encoded for appending to a graph, gathered from several inputs (pages) and merged
 /// by header, so that the server gets one token per header instead of one per page: FalkorDB
 /// does a fixed amount of matrix work per edge token that grows with the graph (measured on
-/// 1M nodes + 5M relationships: 1000-edge tokens took 2.7x as long as merged ones).
+/// 1M nodes + 5M relationships: 1000-edge tokens took 2.3x as long as merged ones).
 ///
 /// Each `add_*` either takes all of its input or, on an error, none of it. [`BulkBuffer::take`]
 /// packs everything into calls within the limits; nodes are created group by group, so it says
