@@ -16,8 +16,8 @@
 //! and property names), and sends it once it holds [`CALL_BUDGET_BYTES`] (or when a Cypher
 //! write, the relationships, or the end needs what it holds on the server). Source -> target
 //! ids are recorded when the nodes are sent. Measured on 1M nodes + 5M relationships: sending
-//! each 1000-entity page as its own call took 2.3x as long for the relationships (38 s against 16.5 s). The budget
-//! also bounds the memory the writer holds besides the page.
+//! each 1000-entity page as its own call took 2.3x as long for the relationships (38 s against
+//! 16.5 s). The budget also bounds the memory the writer holds besides the page.
 //!
 //! The caller turns the fast path off (everything through Cypher): `MH_GRAPH_BULK=off` or
 //! `--graph-bulk off` at the CLI, `RunOptions::no_graph_bulk` in the library.

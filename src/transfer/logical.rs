@@ -176,10 +176,27 @@ impl<'a> Writer<'a> {
         }
         self.held_nodes.extend(page);
         if self.held_nodes.len() as u64 >= self.batch {
-            let rows = std::mem::take(&mut self.held_nodes);
-            self.write_node_rows(rows).await?;
+            self.write_held_nodes().await?;
         }
         Ok(())
+    }
+
+    /// Writes the node pages held for one write (if any).
+    async fn write_held_nodes(&mut self) -> Result<(), TransferError> {
+        if self.held_nodes.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.held_nodes);
+        self.write_node_rows(rows).await
+    }
+
+    /// Writes the relationship pages held for one write (if any).
+    async fn write_held_relationships(&mut self) -> Result<(), TransferError> {
+        if self.held_relationships.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.held_relationships);
+        self.write_relationship_rows(rows).await
     }
 
     async fn write_node_rows(&mut self, mut page: Vec<ExportedNode>) -> Result<(), TransferError> {
@@ -260,14 +277,10 @@ impl<'a> Writer<'a> {
         if !matches!(self.refs, NodeRefs::TempProperty) {
             return self.write_relationship_rows(page).await;
         }
-        if !self.held_nodes.is_empty() {
-            let rows = std::mem::take(&mut self.held_nodes);
-            self.write_node_rows(rows).await?;
-        }
+        self.write_held_nodes().await?;
         self.held_relationships.extend(page);
         if self.held_relationships.len() as u64 >= self.batch {
-            let rows = std::mem::take(&mut self.held_relationships);
-            self.write_relationship_rows(rows).await?;
+            self.write_held_relationships().await?;
         }
         Ok(())
     }
@@ -355,14 +368,8 @@ impl<'a> Writer<'a> {
         &mut self,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<(), TransferError> {
-        if !self.held_nodes.is_empty() {
-            let rows = std::mem::take(&mut self.held_nodes);
-            self.write_node_rows(rows).await?;
-        }
-        if !self.held_relationships.is_empty() {
-            let rows = std::mem::take(&mut self.held_relationships);
-            self.write_relationship_rows(rows).await?;
-        }
+        self.write_held_nodes().await?;
+        self.write_held_relationships().await?;
         if let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &mut self.refs) {
             let sent = bulk.flush(table).await?;
             self.count_bulk(sent);

@@ -145,7 +145,7 @@ pub struct BulkRelationship {
 }
 
 /// A relationship between nodes that already exist in the graph, named by their server ids (for
-/// loads appended to a graph in several steps: see [`encode_edges`]).
+/// loads appended to a graph in several steps: see [`BulkBuffer::add_edges`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BulkEdge {
     pub rel_type: String,
@@ -797,27 +797,6 @@ fn check_limits(limits: BulkLimits) -> Result<(), BulkError> {
     Ok(())
 }
 
-/// Encodes relationships between nodes that already exist in the graph (server ids below
-/// `node_count`), for calls that append to it ([`send_appending`]). Errors name a relationship
-/// by its position in `edges`.
-pub fn encode_edges(
-    edges: &[BulkEdge],
-    node_count: u64,
-    limits: BulkLimits,
-) -> Result<BulkPlan, BulkError> {
-    check_limits(limits)?;
-    let mut edge_groups = Grouper::default();
-    group_edges(&mut edge_groups, existing_edges(edges, node_count), 0)?;
-    let mut packer = Packer::new(limits);
-    packer.pack(&edge_groups, true, EntityRef::Relationship)?;
-    Ok(BulkPlan {
-        calls: packer.finish(),
-        node_ids: Vec::new(),
-        node_count: 0,
-        edge_count: edges.len() as u64,
-    })
-}
-
 /// `edges` as [`group_edges`] input, each endpoint checked to be below `node_count`.
 fn existing_edges(
     edges: &[BulkEdge],
@@ -978,17 +957,9 @@ pub async fn send(conn: &FalkorConnection, plan: &BulkPlan) -> Result<BulkReport
     send_calls(conn, &plan.calls, true).await
 }
 
-/// Sends a plan's calls in order, none with `BEGIN`: they append to `conn`'s graph, which must
-/// exist (see [`begin`]). Node ids continue from the graph's node count (when nothing was ever
-/// deleted from it); [`BulkPlan::node_ids`] are relative to that.
-pub async fn send_appending(
-    conn: &FalkorConnection,
-    plan: &BulkPlan,
-) -> Result<BulkReport, BulkLoadError> {
-    send_calls(conn, &plan.calls, false).await
-}
-
-/// Sends `calls` in order, none with `BEGIN` (as [`send_appending`] does for a plan's).
+/// Sends `calls` in order, none with `BEGIN`: they append to `conn`'s graph, which must exist
+/// (see [`begin`]). Node ids continue from the graph's node count (when nothing was ever deleted
+/// from it), in the order the calls' tokens list the nodes ([`BulkBuffer::take`]).
 pub async fn send_calls_appending(
     conn: &FalkorConnection,
     calls: &[BulkCall],
@@ -997,7 +968,7 @@ pub async fn send_calls_appending(
 }
 
 /// Creates `conn`'s graph, empty, with `GRAPH.BULK <key> BEGIN 0 0 0 0`; fails if the key
-/// exists. Later loads append with [`send_appending`], node ids starting at 0.
+/// exists. Later loads append with [`send_calls_appending`], node ids starting at 0.
 pub async fn begin(conn: &FalkorConnection) -> Result<BulkReport, BulkLoadError> {
     let plan = encode(&[], &[], BulkLimits::default())?;
     debug_assert_eq!(plan.calls.len(), 1, "an empty load is one empty call");
