@@ -234,25 +234,31 @@ impl FalkorConnection {
     }
 
     /// One command over a pooled [`Wire`]: the reply's bytes. `what` names the command in
-    /// errors.
+    /// errors. The statement timeout covers opening a new wire too: a frozen server accepts
+    /// the TCP connection (the kernel does) and then never answers its handshake, which is a
+    /// statement without a reply, not a connection error.
     async fn wire_request(&self, args: &[&[u8]], what: &str) -> Result<Vec<u8>, EngineError> {
         let request = async {
             let idle = self.wires.lock().ok().and_then(|mut w| w.pop());
-            let mut wire = match idle {
-                Some(wire) => wire,
-                None => tokio::time::timeout(CONNECT_TIMEOUT, Wire::connect(&self.info))
-                    .await
-                    .map_err(|_| {
-                        std::io::Error::new(
-                            std::io::ErrorKind::NotConnected,
-                            format!(
-                                "could not open a connection for graph queries within {}",
-                                crate::engine::timeouts::human(CONNECT_TIMEOUT)
-                            ),
-                        )
-                    })??,
+            let exchange = async {
+                let mut wire = match idle {
+                    Some(wire) => wire,
+                    None => tokio::time::timeout(CONNECT_TIMEOUT, Wire::connect(&self.info))
+                        .await
+                        .map_err(|_| {
+                            std::io::Error::new(
+                                std::io::ErrorKind::NotConnected,
+                                format!(
+                                    "could not open a connection for graph queries within {}",
+                                    crate::engine::timeouts::human(CONNECT_TIMEOUT)
+                                ),
+                            )
+                        })??,
+                };
+                let reply = wire.request(args).await?;
+                Ok::<_, redis::RedisError>((wire, reply))
             };
-            let reply = tokio::time::timeout(self.statement_timeout, wire.request(args))
+            let (wire, reply) = tokio::time::timeout(self.statement_timeout, exchange)
                 .await
                 .map_err(|_| {
                     std::io::Error::new(std::io::ErrorKind::TimedOut, "no reply in time")
