@@ -24,10 +24,15 @@ use migration_harness::engine::falkordb::FalkorConnection;
 use migration_harness::engine::{GraphConnection, Query};
 use migration_harness::graph::export::{NodePager, RelationshipPager};
 use migration_harness::graph::hash;
-use migration_harness::transfer::{self, TEMP_ID, TEMP_LABEL};
+use migration_harness::transfer;
 use migration_harness::value::Value;
 
 mod support;
+
+/// The temporary label and property of the temporary-property baseline (what the copy did
+/// before it mapped ids).
+const TEMP_LABEL: &str = "__MH_Node";
+const TEMP_ID: &str = "__mh_id";
 
 use support::{peak_mib, reset_peak, Container, Res};
 

@@ -176,17 +176,6 @@ impl Dialect {
         }
     }
 
-    /// Whether a copy finds the nodes it created by the ids the target returned (FalkorDB:
-    /// an id seek is its cheapest lookup, and `GRAPH.BULK` hands ids out in creation order),
-    /// rather than by a temporary indexed property (Neo4j: `id()` is deprecated in 5.x, index
-    /// seeks are cheap).
-    pub fn finds_nodes_by_id(&self) -> bool {
-        match self.engine {
-            EngineKind::Neo4j => false,
-            EngineKind::Falkordb => true,
-        }
-    }
-
     /// Whether values without a parameter literal (NaN, infinities, `i64::MIN`, points,
     /// vectors, temporals) are sent as tagged pairs and rebuilt by constructor calls in the
     /// write query (`engine::falkordb::construct`), since FalkorDB's parameters are rendered as

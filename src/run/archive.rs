@@ -542,7 +542,7 @@ async fn import_in_place(
     })
 }
 
-/// Deletes every node (and so every relationship) in batches, and the temporary id index.
+/// Deletes every node (and so every relationship) in batches.
 async fn remove_all_nodes(
     conn: &dyn crate::engine::GraphConnection,
     batch: u64,
@@ -555,11 +555,6 @@ async fn remove_all_nodes(
             break;
         }
     }
-    let dialect = conn.dialect();
-    conn.execute(&Query::new(
-        dialect.drop_index(crate::transfer::TEMP_LABEL, crate::transfer::TEMP_ID),
-    ))
-    .await?;
     Ok(())
 }
 

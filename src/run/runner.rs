@@ -502,7 +502,6 @@ impl Written {
         match p.phase {
             transfer::Phase::Nodes => self.nodes.store(p.done, Ordering::Relaxed),
             transfer::Phase::Relationships => self.relationships.store(p.done, Ordering::Relaxed),
-            transfer::Phase::Cleanup => {}
         }
     }
 

@@ -1,18 +1,19 @@
 //! Logical copy: paged reads (ranges of internal ids) from the source, batched `UNWIND $rows` writes to the
 //! target. Identity across servers never relies on internal ids: a source node id only names a
-//! node within the copy, through a temporary id mapping that is gone when the copy ends:
+//! node within the copy, through a temporary id mapping that is gone when the copy ends.
 //!
-//! - FalkorDB targets: the source-to-target id pairs go into an [`IdTable`] (a temporary file,
-//!   so memory stays flat). Into a graph that does not exist yet, everything the bulk format can
-//!   carry goes through `GRAPH.BULK` ([`super::bulk`]); the rest, and everything when the graph
-//!   already existed, through Cypher: nodes created with `RETURN row.id, id(n)`, relationships by
-//!   target-id seek (`MATCH (a) WHERE id(a) = s`), FalkorDB's cheapest way to find a node.
-//!   Measured on 100k nodes + 500k relationships (`cargo bench --bench transfer`), the
-//!   temporary-property lookup below was several times slower there: its index lookups grew
-//!   with the graph.
-//! - Neo4j targets: each copied node carries its source id in a temporary property, indexed
-//!   under a temporary label, until the relationships are resolved; then both are removed.
-//!   (Neo4j's `id()` is deprecated in 5.x, and its index seeks are cheap.)
+//! The mapping is an [`IdTable`] of source-to-target id pairs (a temporary file, so memory
+//! stays flat), for both engines. Nodes are created with `RETURN row.id, id(n)`, relationships
+//! by target-id seek (`MATCH (a) WHERE id(a) = s`), each engine's cheapest way to find a node
+//! (FalkorDB's node-by-id seek, Neo4j's `NodeByIdSeek`). Into a FalkorDB graph that does not
+//! exist yet, everything the bulk format can carry goes through `GRAPH.BULK` ([`super::bulk`]).
+//! Measured, the alternative (a temporary property on every copied node, indexed under a
+//! temporary label, removed at the end) was several times slower on FalkorDB (its index lookups
+//! grew with the graph; `cargo bench --bench transfer`) and about half as fast on Neo4j (the
+//! index, the lookups and a second pass over every node to remove the property;
+//! `cargo bench --bench neo4j`). Neo4j deprecates `id()` in 5.x in favour of `elementId()`,
+//! but keeps it in 2025.x and later; an id is stable while its node exists, and a copy's target
+//! nodes are not deleted while it runs.
 //!
 //! Property values the target cannot store are left out of the written rows and reported as
 //! findings (see [`super::capability`]), never a crash and never a silent drop.
@@ -26,12 +27,12 @@ use std::collections::BTreeMap;
 use super::bulk::{BulkWriter, Sent};
 use super::capability::{node_entity, relationship_entity, Findings};
 use super::id_map::target_id;
-use super::{Phase, Progress, TransferError, TransferStats, TEMP_ID, TEMP_LABEL};
+use super::{Phase, Progress, TransferError, TransferStats};
 use crate::engine::dialect::escape_name;
 use crate::engine::falkordb::construct::{self, Tags};
 use crate::engine::{Dialect, GraphConnection, Query};
 use crate::graph::export::{
-    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship,
+    node_pages, overlapped_ahead, relationship_pages, ExportedNode, ExportedRelationship,
 };
 use crate::graph::id_table::IdTable;
 use crate::value::Value;
@@ -58,14 +59,16 @@ pub async fn copy_with(
     let batch = batch_size.max(1);
     let mut writer = Writer::start_with(target, batch, graph_bulk).await?;
     // The source reads the next page while the target writes this one.
-    overlapped(node_pages(source, batch), async |page| {
+    // The source reads ahead while a write is on its way (one write's worth of pages).
+    let ahead = writer.pages_per_write();
+    overlapped_ahead(node_pages(source, batch), ahead, async |page| {
         writer.write_nodes(page).await?;
         writer.report(progress);
         Ok(())
     })
     .await?;
     writer.flush(progress).await?;
-    overlapped(relationship_pages(source, batch), async |page| {
+    overlapped_ahead(relationship_pages(source, batch), ahead, async |page| {
         writer.write_relationships(page).await?;
         writer.report(progress);
         Ok(())
@@ -84,14 +87,17 @@ pub async fn copy_with(
 pub struct Writer<'a> {
     target: &'a dyn GraphConnection,
     dialect: Dialect,
-    refs: NodeRefs,
+    /// Source node id -> target node id (8 bytes, big-endian).
+    ids: IdTable<8>,
     /// FalkorDB's bulk loader, for a target graph that did not exist (see [`super::bulk`]).
     bulk: Option<BulkWriter<'a>>,
     bulk_loaded: u64,
     /// Rows per write statement ([`Dialect::write_rows`]).
     batch: u64,
-    /// Pages gathered into one write (targets with a temporary id property only: FalkorDB's
-    /// Cypher nodes must follow the bulk loader's in order).
+    /// Entities per source page (the `batch` the writer was started with).
+    page_rows: u64,
+    /// Pages gathered into one write of `batch` rows (not with the bulk loader, whose Cypher
+    /// nodes must follow its own in order).
     held_nodes: Vec<ExportedNode>,
     held_relationships: Vec<ExportedRelationship>,
     nodes: u64,
@@ -101,17 +107,8 @@ pub struct Writer<'a> {
     findings: Findings,
 }
 
-/// How relationship endpoints find the nodes copied before them (see the module docs).
-enum NodeRefs {
-    /// Source node id -> target node id (8 bytes, big-endian).
-    IdMap(IdTable<8>),
-    /// The temporary label and property on the target's nodes.
-    TempProperty,
-}
-
 impl<'a> Writer<'a> {
-    /// Prepares the temporary id mapping: an id table for FalkorDB targets, the temporary id
-    /// index on others; FalkorDB's GRAPH.BULK loader for a new graph.
+    /// Prepares the temporary id map, and FalkorDB's GRAPH.BULK loader for a new graph.
     pub async fn start(target: &'a dyn GraphConnection, batch: u64) -> Result<Self, TransferError> {
         Self::start_with(target, batch, true).await
     }
@@ -123,34 +120,19 @@ impl<'a> Writer<'a> {
         graph_bulk: bool,
     ) -> Result<Self, TransferError> {
         let dialect = target.dialect().clone();
-        let (refs, bulk) = if dialect.finds_nodes_by_id() {
-            let table = IdTable::new().map_err(|source| TransferError::IdTable {
-                step: "create the temporary id map".into(),
-                source,
-            })?;
-            (
-                NodeRefs::IdMap(table),
-                BulkWriter::start(target, graph_bulk).await?,
-            )
-        } else {
-            exec(
-                target,
-                Query::new(dialect.create_index(TEMP_LABEL, TEMP_ID)),
-                "create the temporary id index on the target",
-            )
-            .await?;
-            if let Some(wait) = dialect.await_indexes() {
-                exec(target, Query::new(wait), "wait for the temporary id index").await?;
-            }
-            (NodeRefs::TempProperty, None)
-        };
+        let ids = IdTable::new().map_err(|source| TransferError::IdTable {
+            step: "create the temporary id map".into(),
+            source,
+        })?;
+        let bulk = BulkWriter::start(target, graph_bulk).await?;
         Ok(Writer {
             target,
             dialect,
-            refs,
+            ids,
             bulk,
             bulk_loaded: 0,
             batch: target.dialect().write_rows(batch.max(1)),
+            page_rows: batch.max(1),
             held_nodes: Vec::new(),
             held_relationships: Vec::new(),
             nodes: 0,
@@ -158,6 +140,15 @@ impl<'a> Writer<'a> {
             reported: (0, 0),
             findings: Findings::default(),
         })
+    }
+
+    /// Source pages of `batch` entities gathered into one write (1 with the bulk loader, which
+    /// gathers by size instead).
+    pub fn pages_per_write(&self) -> usize {
+        if self.bulk.is_some() {
+            return 1;
+        }
+        usize::try_from(self.batch.div_ceil(self.page_rows)).unwrap_or(1)
     }
 
     pub fn nodes_written(&self) -> u64 {
@@ -168,10 +159,10 @@ impl<'a> Writer<'a> {
         self.relationships
     }
 
-    /// Writes nodes, grouped by label set (labels cannot be parameters); on targets with a
-    /// temporary id property, pages are held until they fill a write.
+    /// Writes nodes, grouped by label set (labels cannot be parameters); without the bulk
+    /// loader, pages are held until they fill a write.
     pub async fn write_nodes(&mut self, page: Vec<ExportedNode>) -> Result<(), TransferError> {
-        if !matches!(self.refs, NodeRefs::TempProperty) {
+        if self.bulk.is_some() {
             return self.write_node_rows(page).await;
         }
         self.held_nodes.extend(page);
@@ -205,8 +196,8 @@ impl<'a> Writer<'a> {
             self.findings
                 .filter(&self.dialect, &entity, &mut node.properties);
         }
-        if let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &mut self.refs) {
-            let (rest, sent) = bulk.write_nodes(page, table).await?;
+        if let Some(bulk) = &mut self.bulk {
+            let (rest, sent) = bulk.write_nodes(page, &mut self.ids).await?;
             page = rest;
             self.count_bulk(sent);
         }
@@ -225,56 +216,46 @@ impl<'a> Writer<'a> {
                 .collect();
             let step = "write nodes to the target";
             let constructed_sets = group.constructed_sets("n");
-            let query = |text: String| Query::new(text).param("rows", Value::List(group.rows));
-            match &mut self.refs {
-                NodeRefs::TempProperty => {
-                    let text = format!(
-                        "UNWIND $rows AS row CREATE (n:{TEMP_LABEL}{label_text} {{{TEMP_ID}: row.id}}){constructed_sets} SET n += row.p"
-                    );
-                    exec(self.target, query(text), step).await?;
-                }
-                NodeRefs::IdMap(table) => {
-                    let text = format!(
-                        "UNWIND $rows AS row CREATE (n{label_text}){constructed_sets} SET n += row.p RETURN row.id, id(n)"
-                    );
-                    let created = exec(self.target, query(text), step).await?;
-                    if created.rows.len() as u64 != count {
-                        return Err(unexpected(
-                            step,
-                            format!("{count} nodes sent, {} created", created.rows.len()),
-                        ));
-                    }
-                    let mut ids = Vec::with_capacity(created.rows.len());
-                    for row in created.rows {
-                        let [Value::Int(source), Value::Int(target)] = row[..] else {
-                            return Err(unexpected(step, format!("unexpected row {row:?}")));
-                        };
-                        table.put(source, &target.to_be_bytes()).map_err(|source| {
-                            TransferError::IdTable {
-                                step: "remember copied node ids".into(),
-                                source,
-                            }
-                        })?;
-                        ids.push(target);
-                    }
-                    if let Some(bulk) = &mut self.bulk {
-                        bulk.created_by_cypher(&ids)?;
-                    }
-                }
+            let text = format!(
+                "UNWIND $rows AS row CREATE (n{label_text}){constructed_sets} SET n += row.p RETURN row.id, id(n)"
+            );
+            let query = Query::new(text).param("rows", Value::List(group.rows));
+            let created = exec(self.target, query, step).await?;
+            if created.rows.len() as u64 != count {
+                return Err(unexpected(
+                    step,
+                    format!("{count} nodes sent, {} created", created.rows.len()),
+                ));
+            }
+            let mut ids = Vec::with_capacity(created.rows.len());
+            for row in created.rows {
+                let [Value::Int(source), Value::Int(target)] = row[..] else {
+                    return Err(unexpected(step, format!("unexpected row {row:?}")));
+                };
+                self.ids
+                    .put(source, &target.to_be_bytes())
+                    .map_err(|source| TransferError::IdTable {
+                        step: "remember copied node ids".into(),
+                        source,
+                    })?;
+                ids.push(target);
+            }
+            if let Some(bulk) = &mut self.bulk {
+                bulk.created_by_cypher(&ids)?;
             }
             self.nodes += count;
         }
         Ok(())
     }
 
-    /// Writes relationships, grouped by type, endpoints resolved through the temporary ids (the
-    /// nodes held are written first); on targets with a temporary id property, pages are held
-    /// until they fill a write.
+    /// Writes relationships, grouped by type, endpoints resolved through the temporary id map
+    /// (the nodes held are written first); without the bulk loader, pages are held until they
+    /// fill a write.
     pub async fn write_relationships(
         &mut self,
         page: Vec<ExportedRelationship>,
     ) -> Result<(), TransferError> {
-        if !matches!(self.refs, NodeRefs::TempProperty) {
+        if self.bulk.is_some() {
             return self.write_relationship_rows(page).await;
         }
         self.write_held_nodes().await?;
@@ -294,8 +275,8 @@ impl<'a> Writer<'a> {
             self.findings
                 .filter(&self.dialect, &entity, &mut rel.properties);
         }
-        if let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &mut self.refs) {
-            let (rest, sent) = bulk.write_relationships(page, table).await?;
+        if let Some(bulk) = &mut self.bulk {
+            let (rest, sent) = bulk.write_relationships(page, &mut self.ids).await?;
             page = rest;
             self.count_bulk(sent);
         }
@@ -303,12 +284,8 @@ impl<'a> Writer<'a> {
         for rel in page {
             let group = groups.entry(rel.rel_type).or_default();
             let mut row = group.row(&self.dialect, rel.properties);
-            let (s, t) = match &mut self.refs {
-                NodeRefs::TempProperty => (rel.start, rel.end),
-                NodeRefs::IdMap(table) => {
-                    (target_id(table, rel.start)?, target_id(table, rel.end)?)
-                }
-            };
+            let s = target_id(&mut self.ids, rel.start)?;
+            let t = target_id(&mut self.ids, rel.end)?;
             row.insert("s".to_owned(), Value::Int(s));
             row.insert("t".to_owned(), Value::Int(t));
             group.rows.push(Value::Map(row));
@@ -320,17 +297,10 @@ impl<'a> Writer<'a> {
                 .chunks(usize::try_from(self.batch).unwrap_or(usize::MAX))
             {
                 let expected = chunk.len() as u64;
-                let endpoints = match self.refs {
-                    NodeRefs::TempProperty => format!(
-                        "MATCH (a:{TEMP_LABEL} {{{TEMP_ID}: row.s}}), (b:{TEMP_LABEL} {{{TEMP_ID}: row.t}})"
-                    ),
-                    // FalkorDB plans a node-by-id seek only for an id compared with a variable.
-                    NodeRefs::IdMap(_) => "WITH row, row.s AS s, row.t AS t \
-                         MATCH (a) WHERE id(a) = s MATCH (b) WHERE id(b) = t"
-                        .to_owned(),
-                };
+                // FalkorDB plans a node-by-id seek only for an id compared with a variable.
                 let text = format!(
-                    "UNWIND $rows AS row {endpoints} \
+                    "UNWIND $rows AS row WITH row, row.s AS s, row.t AS t \
+                     MATCH (a) WHERE id(a) = s MATCH (b) WHERE id(b) = t \
                      CREATE (a)-[r:{}]->(b){} SET r += row.p RETURN count(r)",
                     escape_name(&rel_type),
                     group.constructed_sets("r")
@@ -370,8 +340,8 @@ impl<'a> Writer<'a> {
     ) -> Result<(), TransferError> {
         self.write_held_nodes().await?;
         self.write_held_relationships().await?;
-        if let (Some(bulk), NodeRefs::IdMap(table)) = (&mut self.bulk, &mut self.refs) {
-            let sent = bulk.flush(table).await?;
+        if let Some(bulk) = &mut self.bulk {
+            let sent = bulk.flush(&mut self.ids).await?;
             self.count_bulk(sent);
         }
         self.report(progress);
@@ -396,22 +366,12 @@ impl<'a> Writer<'a> {
         self.reported = (self.nodes, self.relationships);
     }
 
-    /// Sends what is still held, removes the temporary id mapping (the id table, or the
-    /// temporary label, property and index); returns what was written.
+    /// Sends what is still held and drops the temporary id map; returns what was written.
     pub async fn finish(
         mut self,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<TransferStats, TransferError> {
         self.flush(progress).await?;
-        if let NodeRefs::TempProperty = self.refs {
-            cleanup(self.target, self.batch, progress).await?;
-            exec(
-                self.target,
-                Query::new(self.dialect.drop_index(TEMP_LABEL, TEMP_ID)),
-                "drop the temporary id index on the target",
-            )
-            .await?;
-        }
         Ok(TransferStats {
             nodes: self.nodes,
             relationships: self.relationships,
@@ -496,40 +456,5 @@ fn unexpected(step: &str, message: impl Into<String>) -> TransferError {
     TransferError::Unexpected {
         step: step.to_owned(),
         message: message.into(),
-    }
-}
-
-async fn cleanup(
-    target: &dyn GraphConnection,
-    batch: u64,
-    progress: &(dyn Fn(Progress) + Send + Sync),
-) -> Result<(), TransferError> {
-    let mut done = 0u64;
-    loop {
-        let step = "remove the temporary id label and property from the target";
-        let query = format!(
-            "MATCH (n:{TEMP_LABEL}) WITH n LIMIT $batch REMOVE n:{TEMP_LABEL}, n.{TEMP_ID} RETURN count(n)"
-        );
-        let result = exec(
-            target,
-            Query::new(query.as_str()).param("batch", i64::try_from(batch).unwrap_or(i64::MAX)),
-            step,
-        )
-        .await?;
-        // An unreadable count is an error, not "done": the temporary labels would stay behind.
-        let cleaned = result
-            .single_count(&target.describe(), &query)
-            .map_err(|source| TransferError::Engine {
-                step: step.into(),
-                source,
-            })?;
-        if cleaned == 0 {
-            return Ok(());
-        }
-        done += cleaned;
-        progress(Progress {
-            phase: Phase::Cleanup,
-            done,
-        });
     }
 }

@@ -17,11 +17,6 @@ pub mod schema;
 /// same ways: an engine error, an unexpected reply, the id table).
 pub use crate::graph::GraphError as TransferError;
 
-/// Label and property the logical mover puts on target nodes while it copies, to resolve
-/// relationship endpoints without internal ids; both are removed when the copy ends.
-pub const TEMP_LABEL: &str = "__MH_Node";
-pub const TEMP_ID: &str = "__mh_id";
-
 /// Progress of a running transfer, reported after every batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
@@ -33,7 +28,6 @@ pub struct Progress {
 pub enum Phase {
     Nodes,
     Relationships,
-    Cleanup,
 }
 
 impl std::fmt::Display for Phase {
@@ -41,7 +35,6 @@ impl std::fmt::Display for Phase {
         f.write_str(match self {
             Phase::Nodes => "nodes",
             Phase::Relationships => "relationships",
-            Phase::Cleanup => "cleanup",
         })
     }
 }
