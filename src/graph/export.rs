@@ -696,20 +696,9 @@ pub fn relationship_pages(
 /// an error of its own kind `E`, which a read error converts into.
 pub async fn overlapped<T: Send, E: From<GraphError>>(
     pages: impl Stream<Item = Result<Vec<T>, GraphError>> + Send,
-    consume: impl AsyncFnMut(Vec<T>) -> Result<(), E>,
-) -> Result<(), E> {
-    overlapped_ahead(pages, 1, consume).await
-}
-
-/// [`overlapped`], with the reader up to `ahead` pages (at least one) ahead of `consume`: for a
-/// consumer that gathers several pages into one slow write (a copy into Neo4j), the source is
-/// read during the write instead of after it. At most `ahead + 1` pages are held at once.
-pub async fn overlapped_ahead<T: Send, E: From<GraphError>>(
-    pages: impl Stream<Item = Result<Vec<T>, GraphError>> + Send,
-    ahead: usize,
     mut consume: impl AsyncFnMut(Vec<T>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel(ahead.max(1));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
     let read = async move {
         let mut pages = std::pin::pin!(pages);
         while let Some(page) = pages.try_next().await.map_err(E::from)? {

@@ -32,7 +32,7 @@ use crate::engine::dialect::escape_name;
 use crate::engine::falkordb::construct::{self, Tags};
 use crate::engine::{Dialect, GraphConnection, Query};
 use crate::graph::export::{
-    node_pages, overlapped_ahead, relationship_pages, ExportedNode, ExportedRelationship,
+    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship,
 };
 use crate::graph::id_table::IdTable;
 use crate::value::Value;
@@ -56,19 +56,19 @@ pub async fn copy_with(
     graph_bulk: bool,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<TransferStats, TransferError> {
-    let batch = batch_size.max(1);
+    // Pages as large as the target's writes (a copy into Neo4j writes at least 10,000 rows a
+    // transaction, `Dialect::write_rows`), so that the source reads the next page while the
+    // target writes this one.
+    let batch = target.dialect().write_rows(batch_size.max(1));
     let mut writer = Writer::start_with(target, batch, graph_bulk).await?;
-    // The source reads the next page while the target writes this one.
-    // The source reads ahead while a write is on its way (one write's worth of pages).
-    let ahead = writer.pages_per_write();
-    overlapped_ahead(node_pages(source, batch), ahead, async |page| {
+    overlapped(node_pages(source, batch), async |page| {
         writer.write_nodes(page).await?;
         writer.report(progress);
         Ok(())
     })
     .await?;
     writer.flush(progress).await?;
-    overlapped_ahead(relationship_pages(source, batch), ahead, async |page| {
+    overlapped(relationship_pages(source, batch), async |page| {
         writer.write_relationships(page).await?;
         writer.report(progress);
         Ok(())
@@ -94,8 +94,6 @@ pub struct Writer<'a> {
     bulk_loaded: u64,
     /// Rows per write statement ([`Dialect::write_rows`]).
     batch: u64,
-    /// Entities per source page (the `batch` the writer was started with).
-    page_rows: u64,
     /// Pages gathered into one write of `batch` rows (not with the bulk loader, whose Cypher
     /// nodes must follow its own in order).
     held_nodes: Vec<ExportedNode>,
@@ -132,7 +130,6 @@ impl<'a> Writer<'a> {
             bulk,
             bulk_loaded: 0,
             batch: target.dialect().write_rows(batch.max(1)),
-            page_rows: batch.max(1),
             held_nodes: Vec::new(),
             held_relationships: Vec::new(),
             nodes: 0,
@@ -140,15 +137,6 @@ impl<'a> Writer<'a> {
             reported: (0, 0),
             findings: Findings::default(),
         })
-    }
-
-    /// Source pages of `batch` entities gathered into one write (1 with the bulk loader, which
-    /// gathers by size instead).
-    pub fn pages_per_write(&self) -> usize {
-        if self.bulk.is_some() {
-            return 1;
-        }
-        usize::try_from(self.batch.div_ceil(self.page_rows)).unwrap_or(1)
     }
 
     pub fn nodes_written(&self) -> u64 {
