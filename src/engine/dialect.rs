@@ -176,6 +176,18 @@ impl Dialect {
         }
     }
 
+    /// Whether a paged read may send the next range's read before this one's reply is read
+    /// (`graph::export`), which then is dropped unread when the read ends on an error. FalkorDB:
+    /// yes, an abandoned request closes its own connection. Neo4j: no; neo4rs returns a
+    /// connection dropped mid-statement to its pool, whose `RESET` check reads one pending
+    /// reply as its own answer and so can leave the connection a reply behind for the next statement.
+    pub fn reads_ahead(&self) -> bool {
+        match self.engine {
+            EngineKind::Neo4j => false,
+            EngineKind::Falkordb => true,
+        }
+    }
+
     /// Whether values without a parameter literal (NaN, infinities, `i64::MIN`, points,
     /// vectors, temporals) are sent as tagged pairs and rebuilt by constructor calls in the
     /// write query (`engine::falkordb::construct`), since FalkorDB's parameters are rendered as

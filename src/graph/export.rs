@@ -339,8 +339,9 @@ impl Read<'_> {
 
 /// Consecutive ranges `[lo, lo + width)` of internal ids up to the largest id at the start.
 ///
-/// Two ranges are in flight at once: when a range is asked for, the read of the range after it
-/// is sent too (its reply waits in the connection), so the server answers the next range while
+/// Two ranges are in flight at once where the engine allows it
+/// ([`crate::engine::Dialect::reads_ahead`]): when a range is asked for, the read of the range
+/// after it is sent too (its reply waits in the connection), so the server answers the next range while
 /// the client parses and uses this one. Measured on FalkorDB (`cargo bench --bench baselines`),
 /// one read at a time left the server idle for the client's share of every page. A read sent
 /// ahead with columns that no longer match (a page learned a new float key) is awaited and its
@@ -411,7 +412,7 @@ impl<'c> IdRanges<'c> {
             };
             self.lo = hi;
             // Send the read of the range after this one before waiting for this one's rows.
-            if self.lo <= max_id {
+            if self.lo <= max_id && conn.dialect().reads_ahead() {
                 self.send_ahead(conn, read.text(conn, floats), width);
             }
             let rows = match ahead {
