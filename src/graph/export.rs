@@ -411,18 +411,17 @@ impl<'c> IdRanges<'c> {
                 None => (self.lo, self.lo.saturating_add(width)),
             };
             self.lo = hi;
+            // The statement as it stands: a read sent ahead with another is read again.
+            let text = read.text(conn, floats);
             // Send the read of the range after this one before waiting for this one's rows.
             if self.lo <= max_id && conn.dialect().reads_ahead() {
-                self.send_ahead(conn, read.text(conn, floats), width);
+                self.send_ahead(conn, text.clone(), width);
             }
             let rows = match ahead {
-                Some(a) => {
-                    let text = read.text(conn, floats);
-                    match a.rows.await {
-                        Ok(rows) if a.text == text => rows,
-                        _ => read.range(conn, floats, lo, hi).await?,
-                    }
-                }
+                Some(a) => match a.rows.await {
+                    Ok(rows) if a.text == text => rows,
+                    _ => read.range(conn, floats, lo, hi).await?,
+                },
                 None => read.range(conn, floats, lo, hi).await?,
             };
             if !rows.is_empty() {
