@@ -336,8 +336,9 @@ pub struct DumpArgs {
     /// Graph key (FalkorDB) or database (Neo4j) of a URI; the engine's default otherwise.
     #[arg(long, env = "MH_GRAPH", value_name = "NAME")]
     pub graph: Option<String>,
-    /// Nodes / relationships per page read or batch written (writes gather pages: FalkorDB's
-    /// GRAPH.BULK calls of about 4 MiB, Neo4j transactions of at least 10,000 rows).
+    /// Nodes / relationships per page read or batch written (FalkorDB's GRAPH.BULK writer
+    /// gathers pages into calls of about 4 MiB; into Neo4j, pages and writes hold at least
+    /// 10,000 rows).
     #[arg(long, env = "MH_BATCH_SIZE", value_name = "N", default_value_t = 1000)]
     pub batch_size: u64,
     /// `off`: import into FalkorDB through Cypher only, not its GRAPH.BULK loader.

@@ -1078,7 +1078,8 @@ pub async fn import_counting(
 ) -> Result<ImportReport, DumpError> {
     let mut reader = DumpReader::open(path)?;
     let header = reader.header.clone();
-    let batch = batch.max(1);
+    // Batches as large as the target's writes (`Dialect::write_rows`): each is one write.
+    let batch = target.dialect().write_rows(batch.max(1));
     let cap = usize::try_from(batch).unwrap_or(usize::MAX).min(100_000);
     let mut writer = Writer::start_with(target, batch, graph_bulk).await?;
     // The file is read and parsed on a thread of its own while the previous batch is written.

@@ -83,7 +83,10 @@ pub async fn copy_with(
 }
 
 /// The write side of a logical copy, fed pages of nodes (all of them first) and then pages of
-/// relationships whose endpoints are the ids the nodes were written with.
+/// relationships whose endpoints are the ids the nodes were written with. Without the bulk
+/// loader each page is written as it comes (one statement per label set or relationship type),
+/// so callers hand it pages of [`Dialect::write_rows`] entities: a copy into Neo4j pays a
+/// commit per write.
 pub struct Writer<'a> {
     target: &'a dyn GraphConnection,
     dialect: Dialect,
@@ -92,12 +95,8 @@ pub struct Writer<'a> {
     /// FalkorDB's bulk loader, for a target graph that did not exist (see [`super::bulk`]).
     bulk: Option<BulkWriter<'a>>,
     bulk_loaded: u64,
-    /// Rows per write statement ([`Dialect::write_rows`]).
+    /// Rows per write statement at most ([`Dialect::write_rows`]).
     batch: u64,
-    /// Pages gathered into one write of `batch` rows (not with the bulk loader, whose Cypher
-    /// nodes must follow its own in order).
-    held_nodes: Vec<ExportedNode>,
-    held_relationships: Vec<ExportedRelationship>,
     nodes: u64,
     relationships: u64,
     /// The (nodes, relationships) counts last reported as progress.
@@ -130,8 +129,6 @@ impl<'a> Writer<'a> {
             bulk,
             bulk_loaded: 0,
             batch: target.dialect().write_rows(batch.max(1)),
-            held_nodes: Vec::new(),
-            held_relationships: Vec::new(),
             nodes: 0,
             relationships: 0,
             reported: (0, 0),
@@ -147,38 +144,8 @@ impl<'a> Writer<'a> {
         self.relationships
     }
 
-    /// Writes nodes, grouped by label set (labels cannot be parameters); without the bulk
-    /// loader, pages are held until they fill a write.
-    pub async fn write_nodes(&mut self, page: Vec<ExportedNode>) -> Result<(), TransferError> {
-        if self.bulk.is_some() {
-            return self.write_node_rows(page).await;
-        }
-        self.held_nodes.extend(page);
-        if self.held_nodes.len() as u64 >= self.batch {
-            self.write_held_nodes().await?;
-        }
-        Ok(())
-    }
-
-    /// Writes the node pages held for one write (if any).
-    async fn write_held_nodes(&mut self) -> Result<(), TransferError> {
-        if self.held_nodes.is_empty() {
-            return Ok(());
-        }
-        let rows = std::mem::take(&mut self.held_nodes);
-        self.write_node_rows(rows).await
-    }
-
-    /// Writes the relationship pages held for one write (if any).
-    async fn write_held_relationships(&mut self) -> Result<(), TransferError> {
-        if self.held_relationships.is_empty() {
-            return Ok(());
-        }
-        let rows = std::mem::take(&mut self.held_relationships);
-        self.write_relationship_rows(rows).await
-    }
-
-    async fn write_node_rows(&mut self, mut page: Vec<ExportedNode>) -> Result<(), TransferError> {
+    /// Writes nodes, grouped by label set (labels cannot be parameters).
+    pub async fn write_nodes(&mut self, mut page: Vec<ExportedNode>) -> Result<(), TransferError> {
         for node in &mut page {
             let entity = node_entity(&node.labels);
             self.findings
@@ -236,25 +203,8 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Writes relationships, grouped by type, endpoints resolved through the temporary id map
-    /// (the nodes held are written first); without the bulk loader, pages are held until they
-    /// fill a write.
+    /// Writes relationships, grouped by type, endpoints resolved through the temporary id map.
     pub async fn write_relationships(
-        &mut self,
-        page: Vec<ExportedRelationship>,
-    ) -> Result<(), TransferError> {
-        if self.bulk.is_some() {
-            return self.write_relationship_rows(page).await;
-        }
-        self.write_held_nodes().await?;
-        self.held_relationships.extend(page);
-        if self.held_relationships.len() as u64 >= self.batch {
-            self.write_held_relationships().await?;
-        }
-        Ok(())
-    }
-
-    async fn write_relationship_rows(
         &mut self,
         mut page: Vec<ExportedRelationship>,
     ) -> Result<(), TransferError> {
@@ -320,14 +270,12 @@ impl<'a> Writer<'a> {
         self.bulk_loaded += sent.nodes + sent.relationships;
     }
 
-    /// Writes what is held (pages gathered for one write, or queued for the bulk loader; the
-    /// writer's counts include them only once written), and reports the progress.
+    /// Sends what the bulk loader queued (the writer's counts include it only once written), and
+    /// reports the progress.
     pub async fn flush(
         &mut self,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<(), TransferError> {
-        self.write_held_nodes().await?;
-        self.write_held_relationships().await?;
         if let Some(bulk) = &mut self.bulk {
             let sent = bulk.flush(&mut self.ids).await?;
             self.count_bulk(sent);
