@@ -411,17 +411,20 @@ impl<'c> IdRanges<'c> {
                 None => (self.lo, self.lo.saturating_add(width)),
             };
             self.lo = hi;
-            // The statement as it stands: a read sent ahead with another is read again.
-            let text = read.text(conn, floats);
-            // Send the read of the range after this one before waiting for this one's rows.
-            if self.lo <= max_id && conn.dialect().reads_ahead() {
-                self.send_ahead(conn, text.clone(), width);
+            let mut rows = None;
+            if conn.dialect().reads_ahead() {
+                // The statement as it stands: a read sent ahead with another is read again.
+                let text = read.text(conn, floats);
+                // Send the read of the range after this one before waiting for this one's rows.
+                if self.lo <= max_id {
+                    self.send_ahead(conn, text.clone(), width);
+                }
+                if let Some(a) = ahead {
+                    rows = a.rows.await.ok().filter(|_| a.text == text);
+                }
             }
-            let rows = match ahead {
-                Some(a) => match a.rows.await {
-                    Ok(rows) if a.text == text => rows,
-                    _ => read.range(conn, floats, lo, hi).await?,
-                },
+            let rows = match rows {
+                Some(rows) => rows,
                 None => read.range(conn, floats, lo, hi).await?,
             };
             if !rows.is_empty() {
