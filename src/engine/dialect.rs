@@ -73,20 +73,6 @@ impl Dialect {
         }
     }
 
-    /// Drops the index made by [`Dialect::create_index`].
-    pub fn drop_index(&self, label: &str, property: &str) -> String {
-        match self.engine {
-            EngineKind::Neo4j => format!("DROP INDEX {} IF EXISTS", index_name(label, property)),
-            EngineKind::Falkordb => {
-                format!(
-                    "DROP INDEX ON :{}({})",
-                    escape_name(label),
-                    escape_name(property)
-                )
-            }
-        }
-    }
-
     /// An extra RETURN column that carries the exact value of every float among the properties
     /// of entity `var`, where the engine's replies cannot carry doubles exactly (FalkorDB prints
     /// them with 15 significant digits); `None` where they arrive exact (Neo4j's Bolt sends
