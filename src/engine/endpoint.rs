@@ -76,14 +76,22 @@ impl Endpoint {
             reason: e.to_string(),
         })?;
         let authority = uri.split_once("://").map_or("", |(_, rest)| rest);
-        // A password with an unencoded `#`, `?` or `/` can parse as something else (a port and a
-        // fragment, a path): an `@` the parser did not take as the userinfo's end, or any
-        // fragment, means the URI is not what it seems; refuse it, redacted. So does an `@` in
-        // a server's path (`user:@pa/ss@host` parses as host `pa`, path `/ss@host`).
-        let at_in_path =
-            !is_socket_scheme(&url.scheme().to_ascii_lowercase()) && url.path().contains('@');
+        // A password with an unencoded `#`, `?` or `/` can parse as something else (a host, a
+        // port, a path, a query): the parser ends the authority at the first of them, so the
+        // `@` that was meant to end the password lands after it. `user:[@ab?c@host/0` parses
+        // as password `[`, host `ab` and a query `c@host/0` that shows the rest of the password.
+        // So an `@` the parser did not take as the userinfo's end, anywhere after the authority
+        // (path, query; a fragment is refused whole), means the URI is not what it seems; refuse
+        // it, redacted. A socket URI with no authority (`unix:///run/r.sock?pass=p@ss`) has no
+        // userinfo to confuse, so an `@` in its path or query is its own.
+        let has_authority = !url.username().is_empty()
+            || url.password().is_some()
+            || url.host_str().is_some_and(|h| !h.is_empty());
+        let at_after_authority = (!is_socket_scheme(&url.scheme().to_ascii_lowercase())
+            || has_authority)
+            && (url.path().contains('@') || url.query().is_some_and(|q| q.contains('@')));
         if url.fragment().is_some()
-            || at_in_path
+            || at_after_authority
             || (authority.contains('@') && url.username().is_empty() && url.password().is_none())
         {
             return Err(EndpointError::Invalid {
@@ -184,6 +192,12 @@ impl Endpoint {
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://", self.scheme)?;
+        // A scheme no engine knows is most often a URI typed without one: `user:pw@host` with
+        // a password starting `//` reads as scheme `user` and user name `pw`. Its parts cannot
+        // be trusted to hold no secret, so none is shown.
+        if self.engine().is_none() {
+            return f.write_str("***");
+        }
         if !self.user.is_empty() || self.password.is_some() {
             f.write_str(&self.user)?;
             if self.password.is_some() {
@@ -386,6 +400,9 @@ mod tests {
             "bolt://neo4j:p@ss@h:7687",
             "redis://user:@$%=Q7z(/@127.0.0.1:1/0?password=x",
             "bolt://neo4j:@pa/ss@h:7687",
+            "redis://user:[@P$Y{Q7zJZ?@127.0.0.1:1/0?password=[@P$Y{Q7zJZ?",
+            "redis://:x@Q7z?abc@127.0.0.1:1",
+            "redis+unix://:x@Q7z/abc@/r.sock",
         ] {
             let shown = match Endpoint::parse(uri) {
                 Ok(e) => e.to_string(),
@@ -402,6 +419,68 @@ mod tests {
                 "/ss@",
             ] {
                 assert!(!shown.contains(secret), "{uri}: {shown}");
+            }
+        }
+    }
+
+    /// The URI forms a user may type a password into, with the password as typed (`{pw}`).
+    const TEMPLATES: &[&str] = &[
+        "redis://:{pw}@127.0.0.1:1",
+        "redis://user:{pw}@127.0.0.1:1/0?password={pw}",
+        "rediss://user:{pw}@db.example:6380/2",
+        "bolt://neo4j:{pw}@127.0.0.1:7687",
+        "neo4j+s://neo4j:{pw}@db.example:7687/db",
+        "redis+unix:///run/r.sock?pass={pw}",
+        "unix:///run/r.sock?db=1&password={pw}&x=y",
+        "redis+unix://:{pw}@/run/r.sock",
+        "user:{pw}@127.0.0.1:1",
+    ];
+
+    fn shown(uri: &str) -> Vec<String> {
+        let mut shown = vec![redact_uri(uri)];
+        match Endpoint::parse(uri) {
+            Ok(e) => shown.extend([e.to_string(), format!("{e:?}")]),
+            Err(e) => shown.extend([e.to_string(), e.for_engine(EngineKind::Falkordb)]),
+        }
+        for engine in [EngineKind::Neo4j, EngineKind::Falkordb] {
+            if let Err(e) = Endpoint::parse_for(uri, engine) {
+                shown.push(e);
+            }
+        }
+        shown
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 2000,
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// No part of a password, as typed or percent-encoded, shows in what an endpoint or its
+        /// error prints: the distinctive core `Q7z` would show wherever a misparse put any
+        /// part of it (a host, a port, a path, a query).
+        #[test]
+        fn no_part_of_a_password_is_ever_shown(
+            password in "[ -~\u{e9}\u{4e2d}]{0,6}Q7z[ -~\u{e9}\u{4e2d}]{0,10}"
+        ) {
+            let encoded: String = password
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            for pw in [password.as_str(), encoded.as_str()] {
+                for template in TEMPLATES {
+                    let uri = template.replace("{pw}", pw);
+                    for text in shown(&uri) {
+                        proptest::prop_assert!(!text.contains("Q7z"), "{uri} shows {text}");
+                    }
+                }
             }
         }
     }
