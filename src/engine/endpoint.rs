@@ -434,6 +434,9 @@ mod tests {
         "unix:///run/r.sock?db=1&password={pw}&x=y",
         "redis+unix://:{pw}@/run/r.sock",
         "user:{pw}@127.0.0.1:1",
+        "redis://user:{pw}@127.0.0.1:42303/0?password={pw}",
+        "redis+unix:///nonexistent/r.sock?pass={pw}",
+        "user:{pw}@127.0.0.1:42303",
     ];
 
     fn shown(uri: &str) -> Vec<String> {
