@@ -339,11 +339,13 @@ impl Read<'_> {
 
 /// Consecutive ranges `[lo, lo + width)` of internal ids up to the largest id at the start.
 ///
-/// Two ranges are in flight at once where the engine allows it
-/// ([`crate::engine::Dialect::reads_ahead`]): when a range is asked for, the read of the range
-/// after it is sent too (its reply waits in the connection), so the server answers the next range while
-/// the client parses and uses this one. Measured on FalkorDB (`cargo bench --bench baselines`),
-/// one read at a time left the server idle for the client's share of every page. A read sent
+/// [`READS_IN_FLIGHT`] ranges are in flight at once where the engine allows it
+/// ([`crate::engine::Dialect::reads_ahead`]): when a range is asked for, the reads of the ranges
+/// after it are sent too (their replies wait in their connections), so the server answers the
+/// next ranges while the client parses and uses this one. Measured on FalkorDB (`cargo bench
+/// --bench baselines`), one read at a time left the server idle for the client's share of every
+/// page, and one range ahead still did whenever the client's share (both graphs' pages, for
+/// the content hash) was longer than the server's. A read sent
 /// ahead with columns that no longer match (a page learned a new float key) is awaited and its
 /// rows dropped, never abandoned mid-reply; a read ahead that failed is read again in the
 /// ordinary way, which reports its error.
@@ -351,8 +353,16 @@ struct IdRanges<'c> {
     lo: i64,
     width: i64,
     max_id: Option<i64>,
-    ahead: Option<Ahead<'c>>,
+    /// The reads sent ahead, consecutive ranges from `lo` on.
+    ahead: std::collections::VecDeque<Ahead<'c>>,
 }
+
+/// How many range reads are in flight at once where reads go ahead: the one being waited for
+/// and the ones sent after it. The content hash of two 100k-node graphs, each depth in turn in
+/// one process (`cargo bench --bench baselines`, 4 rounds): 2: 1.77 s, 3: 1.73 s, 4: 1.63 s
+/// (1.66 s in a second run), 5: 1.67 s, 6: 1.74 s. Each costs one pooled connection and one
+/// page of memory.
+const READS_IN_FLIGHT: usize = 4;
 
 /// The read of range `[lo, hi)` sent ahead, with its statement.
 struct Ahead<'c> {
@@ -376,7 +386,7 @@ impl<'c> IdRanges<'c> {
             lo: 0,
             width: i64::try_from(batch.max(1)).unwrap_or(i64::MAX),
             max_id: None,
-            ahead: None,
+            ahead: std::collections::VecDeque::new(),
         }
     }
 
@@ -405,7 +415,10 @@ impl<'c> IdRanges<'c> {
         // up to 64 x the batch; a non-empty page restores the batch width.
         let mut width = self.width;
         while self.lo <= max_id {
-            let ahead = self.ahead.take().filter(|a| a.lo == self.lo);
+            let ahead = match self.ahead.front() {
+                Some(a) if a.lo == self.lo => self.ahead.pop_front(),
+                _ => None,
+            };
             let (lo, hi) = match &ahead {
                 Some(a) => (a.lo, a.hi),
                 None => (self.lo, self.lo.saturating_add(width)),
@@ -415,9 +428,11 @@ impl<'c> IdRanges<'c> {
             if conn.dialect().reads_ahead() {
                 // The statement as it stands: a read sent ahead with another is read again.
                 let text = read.text(conn, floats);
-                // Send the read of the range after this one before waiting for this one's rows.
-                if self.lo <= max_id {
-                    self.send_ahead(conn, text.clone(), width);
+                // Send the reads of the ranges after this one before waiting for this one's
+                // rows.
+                let mut next = self.ahead.back().map_or(self.lo, |a| a.hi);
+                while self.ahead.len() + 1 < READS_IN_FLIGHT && next <= max_id {
+                    next = self.send_ahead(conn, text.clone(), next, width);
                 }
                 if let Some(a) = ahead {
                     rows = a.rows.await.ok().filter(|_| a.text == text);
@@ -435,10 +450,11 @@ impl<'c> IdRanges<'c> {
         Ok(None)
     }
 
-    /// Sends the read of `[self.lo, self.lo + width)` with statement `text`, and polls it once
-    /// so that the request leaves now; its reply is awaited by the next [`IdRanges::next_rows`].
-    fn send_ahead(&mut self, conn: &'c dyn GraphConnection, text: String, width: i64) {
-        let (lo, hi) = (self.lo, self.lo.saturating_add(width));
+    /// Sends the read of `[lo, lo + width)` with statement `text`, and polls it once so that
+    /// the request leaves now; its reply is awaited by a later [`IdRanges::next_rows`].
+    /// Returns the range's end.
+    fn send_ahead(&mut self, conn: &'c dyn GraphConnection, text: String, lo: i64, width: i64) -> i64 {
+        let hi = lo.saturating_add(width);
         let query = Query::new(text.as_str()).param("lo", lo).param("hi", hi);
         let mut rows: RowsFuture<'c> =
             Box::pin(async move { conn.execute(&query).await.map(|r| r.rows) });
@@ -447,7 +463,8 @@ impl<'c> IdRanges<'c> {
         if let std::task::Poll::Ready(done) = rows.as_mut().poll(&mut cx) {
             rows = Box::pin(std::future::ready(done));
         }
-        self.ahead = Some(Ahead { lo, hi, text, rows });
+        self.ahead.push_back(Ahead { lo, hi, text, rows });
+        hi
     }
 }
 

@@ -31,6 +31,8 @@ pub struct FalkorConnection {
     /// graphs of the same server made from this one. A request that does not finish drops its
     /// connection.
     wires: Arc<std::sync::Mutex<Vec<Wire>>>,
+    /// Reply buffers handed back after parsing, for the next replies (see [`Wire::request`]).
+    frames: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
     graph: String,
     dialect: Dialect,
     description: String,
@@ -43,7 +45,12 @@ pub struct FalkorConnection {
 
 /// At most this many idle graph-query connections are kept per server (more than the queries
 /// the harness runs at once on one server).
-const MAX_IDLE_WIRES: usize = 4;
+const MAX_IDLE_WIRES: usize = 6;
+
+/// At most this many reply buffers, of at most [`MAX_KEPT_FRAME`] bytes each, are kept per
+/// server for the next replies.
+const MAX_KEPT_FRAMES: usize = 4;
+const MAX_KEPT_FRAME: usize = 1 << 20;
 
 /// How often a pending reply checks that its server still accepts connections.
 const PROBE_EVERY: Duration = Duration::from_secs(2);
@@ -180,6 +187,7 @@ impl FalkorConnection {
             conn,
             info: client.get_connection_info().clone(),
             wires: Arc::default(),
+            frames: Arc::default(),
             graph,
             dialect,
             description,
@@ -255,7 +263,13 @@ impl FalkorConnection {
                             )
                         })??,
                 };
-                let reply = wire.request(args).await?;
+                let buf = self
+                    .frames
+                    .lock()
+                    .ok()
+                    .and_then(|mut f| f.pop())
+                    .unwrap_or_default();
+                let reply = wire.request(args, buf).await?;
                 Ok::<_, redis::RedisError>((wire, reply))
             };
             let (wire, reply) = tokio::time::timeout(self.statement_timeout, exchange)
@@ -274,6 +288,18 @@ impl FalkorConnection {
             .watched(self)
             .await
             .map_err(|e| self.redis_error(e, what))
+    }
+
+    /// Keeps a parsed reply's buffer for a later reply, unless enough are kept or it is large.
+    fn keep_frame(&self, mut frame: Vec<u8>) {
+        if frame.capacity() <= MAX_KEPT_FRAME {
+            if let Ok(mut kept) = self.frames.lock() {
+                if kept.len() < MAX_KEPT_FRAMES {
+                    frame.clear();
+                    kept.push(frame);
+                }
+            }
+        }
     }
 
     /// Whether this connection's graph key exists on the server (`EXISTS <key>`).
@@ -300,6 +326,7 @@ impl FalkorConnection {
             conn: self.conn.clone(),
             info: self.info.clone(),
             wires: self.wires.clone(),
+            frames: self.frames.clone(),
             graph: graph.to_owned(),
             dialect: self.dialect.clone(),
             description,
@@ -573,6 +600,7 @@ impl GraphConnection for FalkorConnection {
             }
         }
         .map_err(|e| self.parse_error(e, &query.text))?;
+        self.keep_frame(raw);
         Ok(QueryResult {
             columns: reply.columns,
             rows: reply.rows,
