@@ -170,3 +170,113 @@ async fn a_statement_on_a_server_that_died_fails_fast_as_a_lost_connection() {
     assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
     assert!(text.contains("query: MATCH (n) RETURN count(n)"), "{text}");
 }
+
+/// One Bolt message from `stream` (its chunks joined), `None` at the end of the connection.
+fn bolt_message(stream: &mut std::net::TcpStream) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut message = Vec::new();
+    loop {
+        let mut size = [0u8; 2];
+        stream.read_exact(&mut size).ok()?;
+        let size = usize::from(u16::from_be_bytes(size));
+        if size == 0 {
+            if message.is_empty() {
+                continue;
+            }
+            return Some(message);
+        }
+        let mut chunk = vec![0u8; size];
+        stream.read_exact(&mut chunk).ok()?;
+        message.extend_from_slice(&chunk);
+    }
+}
+
+fn send_bolt(stream: &mut std::net::TcpStream, message: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = (message.len() as u16).to_be_bytes().to_vec();
+    out.extend_from_slice(message);
+    out.extend_from_slice(&[0, 0]);
+    stream.write_all(&out)
+}
+
+/// A Bolt 4.1 server that answers in order, as Neo4j does: HELLO, RESET and the rest with
+/// SUCCESS {}, RUN with SUCCESS {fields: ["n"]} (a RUN whose text holds `slow` only after
+/// 1.5 s), PULL with one RECORD [42] and SUCCESS {}. Returns its port.
+fn scripted_bolt_server() -> u16 {
+    use std::io::{Read, Write};
+    const SUCCESS: &[u8] = &[0xB1, 0x70, 0xA0];
+    const RUN_SUCCESS: &[u8] = &[
+        0xB1, 0x70, 0xA1, 0x86, b'f', b'i', b'e', b'l', b'd', b's', 0x91, 0x81, b'n',
+    ];
+    const RECORD_42: &[u8] = &[0xB1, 0x71, 0x91, 42];
+    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut handshake = [0u8; 20];
+                if stream.read_exact(&mut handshake).is_err()
+                    || stream.write_all(&[0, 0, 1, 4]).is_err()
+                {
+                    return;
+                }
+                while let Some(message) = bolt_message(&mut stream) {
+                    let replies: Vec<&[u8]> = match message.get(1) {
+                        Some(0x10) => {
+                            if message.windows(4).any(|w| w == b"slow") {
+                                std::thread::sleep(Duration::from_millis(1500));
+                            }
+                            vec![RUN_SUCCESS]
+                        }
+                        Some(0x3F) => vec![RECORD_42, SUCCESS],
+                        Some(0x02) => return,
+                        _ => vec![SUCCESS],
+                    };
+                    for reply in replies {
+                        if send_bolt(&mut stream, reply).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// A statement cut off by the statement timeout between its RUN and the server's answer must
+/// not leave its pooled connection behind for the next statement: neo4rs's pool used to check
+/// such a connection with RESET, read the late answer to the RUN as RESET's, and hand it out
+/// one reply behind, so that the next statement read an empty result without an error.
+#[tokio::test]
+async fn a_statement_cut_off_by_its_timeout_leaves_no_connection_a_reply_behind() {
+    use migration_harness::engine::dialect::EngineKind;
+    use migration_harness::engine::server::ServerRequest;
+    use migration_harness::engine::Query;
+    use migration_harness::value::Value;
+
+    let port = scripted_bolt_server();
+    let request = ServerRequest {
+        statement_timeout: Duration::from_secs(1),
+        ..ServerRequest::for_tests(EngineKind::Neo4j, "5.26")
+    };
+    let conn =
+        migration_harness::engine::neo4j::connect(&request, &format!("bolt://127.0.0.1:{port}"))
+            .await
+            .expect("connect to the scripted server");
+    let slow = conn.execute(&Query::new("RETURN 'slow' AS n")).await;
+    let err = slow.expect_err("the slow statement times out").to_string();
+    assert!(err.contains("statement timeout"), "{err}");
+    for attempt in 0..3 {
+        let rows = conn
+            .execute(&Query::new("RETURN 42 AS n"))
+            .await
+            .unwrap_or_else(|e| panic!("statement {attempt} after the timeout: {e}"))
+            .rows;
+        assert_eq!(
+            rows,
+            vec![vec![Value::Int(42)]],
+            "statement {attempt} after the timeout"
+        );
+    }
+}

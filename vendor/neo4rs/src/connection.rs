@@ -29,6 +29,12 @@ const MAX_CHUNK_SIZE: usize = 65_535 - mem::size_of::<u16>();
 pub struct Connection {
     version: Version,
     stream: BufStream<ConnectionStream>,
+    /// Requests sent whose final response (SUCCESS or FAILURE; RECORDs come before it) has
+    /// not been read yet. (Patched in, see PATCHED.md.)
+    due: usize,
+    /// A `send` or `recv` was cut off (its future dropped, or it failed) partway through a
+    /// message: where the stream stands is unknown. (Patched in, see PATCHED.md.)
+    cut: bool,
 }
 
 impl Connection {
@@ -65,7 +71,12 @@ impl Connection {
         let mut response = [0, 0, 0, 0];
         stream.read_exact(&mut response).await?;
         let version = Version::parse(response)?;
-        let mut connection = Connection { version, stream };
+        let mut connection = Connection {
+            version,
+            stream,
+            due: 0,
+            cut: false,
+        };
         let hello = hello_builder.with_version(version).build();
         match connection.send_recv(hello).await? {
             BoltResponse::Success(_msg) => Ok(connection),
@@ -75,6 +86,15 @@ impl Connection {
 
             msg => Err(unexpected(msg, "HELLO")),
         }
+    }
+
+    /// Whether every request sent has had its final response read, and no message was cut
+    /// off: only then is the next response read the answer to the next request. A statement
+    /// dropped between its RUN and the server's answer (a timeout) leaves a response due; a
+    /// RESET sent then would read that late answer as its own, and the connection would
+    /// answer every later request with the reply before. (Patched in, see PATCHED.md.)
+    pub fn in_step(&self) -> bool {
+        self.due == 0 && !self.cut
     }
 
     pub async fn reset(&mut self) -> Result<()> {
@@ -92,16 +112,29 @@ impl Connection {
     pub async fn send(&mut self, message: BoltRequest) -> Result<()> {
         let end_marker: [u8; 2] = [0, 0];
         let bytes: Bytes = message.into_bytes(self.version)?;
+        self.cut = true;
         for c in bytes.chunks(MAX_CHUNK_SIZE) {
             self.stream.write_u16(c.len() as u16).await?;
             self.stream.write_all(c).await?;
         }
         self.stream.write_all(&end_marker).await?;
         self.stream.flush().await?;
+        self.cut = false;
+        self.due += 1;
         Ok(())
     }
 
     pub async fn recv(&mut self) -> Result<BoltResponse> {
+        self.cut = true;
+        let response = self.recv_message().await?;
+        self.cut = false;
+        if !matches!(response, BoltResponse::Record(_)) {
+            self.due = self.due.saturating_sub(1);
+        }
+        Ok(response)
+    }
+
+    async fn recv_message(&mut self) -> Result<BoltResponse> {
         let mut bytes = BytesMut::new();
         let mut chunk_size = 0;
         while chunk_size == 0 {

@@ -51,6 +51,14 @@ impl deadpool::managed::Manager for ConnectionManager {
     }
 
     async fn recycle(&self, conn: &mut Connection) -> deadpool::managed::RecycleResult<Error> {
+        // A connection left with a response due (a statement dropped mid-way) or a message cut
+        // off is not reset but discarded: RESET would read the late response as its own answer
+        // and hand the connection out one reply behind. (Patched in, see PATCHED.md.)
+        if !conn.in_step() {
+            return Err(deadpool::managed::RecycleError::StaticMessage(
+                "a statement was cut off mid-reply on this connection",
+            ));
+        }
         Ok(conn.reset().await?)
     }
 }
