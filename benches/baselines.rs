@@ -22,7 +22,7 @@
 //! | peak heap of copy and hash, largest size vs smallest | flat: <= 1.5x |
 //!
 //! A ratio is baseline time / harness time: above 1 the harness is faster. Timed phases run
-//! twice, harness and baseline alternating, and the faster run of each counts. The load
+//! [`ROUNDS`] times, harness and baseline alternating, and the fastest run of each counts. The load
 //! average is printed before and after. Prints numbers; asserts nothing (not a timed test).
 
 mod support;
@@ -40,6 +40,11 @@ use support::{cpu_seconds, loadavg, peak_mib, reset_peak, servers_cpu_seconds, C
 
 const SOURCE_VERSION: &str = "4.16.3";
 const TARGET_VERSION: &str = "4.18.3";
+
+/// Runs of each timed phase, harness and baseline alternating; the fastest of each counts. Three,
+/// as in the measurements of the issue that set the goals: with two, the plain reader's own time
+/// moved by 15% between runs of the bench.
+const ROUNDS: usize = 3;
 
 /// The private virtualenv with the loader and the reader's client, created on first use.
 fn venv() -> Res<PathBuf> {
@@ -244,7 +249,7 @@ async fn bench_size(
 
     let copy = target.graph("copy").await?;
     let loaded = target.graph("loaded").await?;
-    for round in 0..2 {
+    for round in 0..ROUNDS {
         eprintln!("[{n}] round {round}: loader, copy");
         loaded.wipe().await?;
         keep_min(
@@ -276,7 +281,7 @@ async fn bench_size(
         (source.uri.as_str(), "bench"),
         (target.uri.as_str(), "copy"),
     ];
-    for round in 0..2 {
+    for round in 0..ROUNDS {
         eprintln!("[{n}] round {round}: plain reader x2, content hash x2");
         let servers = || {
             [&source.uri, &target.uri]
@@ -321,7 +326,7 @@ async fn bench_size(
 
     let dump = work.path().join("bench.jsonl");
     let dump_s = dump.to_string_lossy().into_owned();
-    for round in 0..2 {
+    for round in 0..ROUNDS {
         eprintln!("[{n}] round {round}: plain reader, export, import");
         let read = plain_read(venv, &both[..1])?;
         keep_min(out, tag("read_source"), read.seconds);
@@ -338,7 +343,7 @@ async fn bench_size(
             tag("import"),
             harness_cli(&["import", &dump_s, &target.uri, "--graph", "imported"])?,
         );
-        if round == 1 && hash::stream_hash(&imported, 1000).await?.graph_hash != src_hash.graph_hash
+        if round == 0 && hash::stream_hash(&imported, 1000).await?.graph_hash != src_hash.graph_hash
         {
             return Err("the imported graph's content hash differs from the source's".into());
         }
@@ -384,7 +389,9 @@ fn main() -> Res<()> {
         begin.elapsed().as_secs_f64(),
         loadavg()
     );
-    println!("seconds (best of 2); ratio = baseline / harness, above 1 the harness is faster");
+    println!(
+        "seconds (best of {ROUNDS}); ratio = baseline / harness, above 1 the harness is faster"
+    );
     for &size in &sizes {
         let e = 6.0 * size as f64;
         println!("{size} nodes + {} relationships:", 5 * size);
