@@ -355,6 +355,11 @@ struct IdRanges<'c> {
     max_id: Option<i64>,
     /// The reads sent ahead, consecutive ranges from `lo` on.
     ahead: std::collections::VecDeque<Ahead<'c>>,
+    /// Whether a range has been read: only then are reads sent ahead. The first page learns
+    /// which keys hold floats and so which columns a read asks for; reads sent before it would
+    /// all be outdated by it and read again (at 100k nodes, about 3% of the hash's reading;
+    /// the wall time did not move measurably either way).
+    read_one: bool,
 }
 
 /// How many range reads are in flight at once where reads go ahead: the one being waited for
@@ -387,6 +392,7 @@ impl<'c> IdRanges<'c> {
             width: i64::try_from(batch.max(1)).unwrap_or(i64::MAX),
             max_id: None,
             ahead: std::collections::VecDeque::new(),
+            read_one: false,
         }
     }
 
@@ -425,7 +431,7 @@ impl<'c> IdRanges<'c> {
             };
             self.lo = hi;
             let mut rows = None;
-            if conn.dialect().reads_ahead() {
+            if conn.dialect().reads_ahead() && self.read_one {
                 // The statement as it stands: a read sent ahead with another is read again.
                 let text = read.text(conn, floats);
                 // Send the reads of the ranges after this one before waiting for this one's
@@ -443,6 +449,7 @@ impl<'c> IdRanges<'c> {
                 None => read.range(conn, floats, lo, hi).await?,
             };
             if !rows.is_empty() {
+                self.read_one = true;
                 return Ok(Some((lo, hi, rows)));
             }
             width = width.saturating_mul(2).min(self.width.saturating_mul(64));
