@@ -164,9 +164,10 @@ impl Dialect {
 
     /// Whether a paged read may send the next range's read before this one's reply is read
     /// (`graph::export`), which then is dropped unread when the read ends on an error. FalkorDB:
-    /// yes, an abandoned request closes its own connection. Neo4j: no; neo4rs returns a
-    /// connection dropped mid-statement to its pool, whose `RESET` check reads one pending
-    /// reply as its own answer and so can leave the connection a reply behind for the next statement.
+    /// yes, an abandoned request closes its own connection. Neo4j: not yet. It was off because
+    /// neo4rs 0.8.0 handed a connection dropped mid-statement back out a reply behind; the
+    /// vendored neo4rs now discards such a connection (vendor/neo4rs/PATCHED.md), but reading
+    /// ahead on Neo4j has not been measured since, and its reads already pull 10,000 rows at once.
     pub fn reads_ahead(&self) -> bool {
         match self.engine {
             EngineKind::Neo4j => false,

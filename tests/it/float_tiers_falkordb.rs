@@ -24,19 +24,25 @@ fn bits(v: &Value) -> String {
     }
 }
 
-#[tokio::test]
-async fn one_page_takes_every_exact_float_path() {
+/// A FalkorDB 4.18.3 started for the test, and a connection to its graph `graph`.
+async fn open(graph: &str) -> (ExternalServer, FalkorConnection) {
     let version = "4.18.3";
     let server = ExternalServer::start(version);
     let endpoint = format!("redis://127.0.0.1:{}", server.port);
     let conn = FalkorConnection::open(
         &endpoint,
-        "tiers".into(),
+        graph.into(),
         Dialect::new(EngineKind::Falkordb, Version::parse_lenient(version)),
         format!("falkordb {version} at {endpoint}"),
     )
     .await
     .expect("connect");
+    (server, conn)
+}
+
+#[tokio::test]
+async fn one_page_takes_every_exact_float_path() {
+    let (_server, conn) = open("tiers").await;
     // Written as parameters, which FalkorDB reads back bit-exact (docs/ARCHITECTURE.md).
     let values: Vec<Value> = vec![
         Value::Float(1.0 / 3.0 + 1.0),              // settled by its fraction
@@ -80,17 +86,7 @@ async fn one_page_takes_every_exact_float_path() {
 /// still come back whole and bit-exact.
 #[tokio::test]
 async fn reads_ahead_that_a_new_float_key_outdates_are_read_again() {
-    let version = "4.18.3";
-    let server = ExternalServer::start(version);
-    let endpoint = format!("redis://127.0.0.1:{}", server.port);
-    let conn = FalkorConnection::open(
-        &endpoint,
-        "ahead".into(),
-        Dialect::new(EngineKind::Falkordb, Version::parse_lenient(version)),
-        format!("falkordb {version} at {endpoint}"),
-    )
-    .await
-    .expect("connect");
+    let (_server, conn) = open("ahead").await;
     let mut written = BTreeMap::new();
     for i in 0..40_i64 {
         let key = format!("k{}", i / 3);
