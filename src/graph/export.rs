@@ -423,7 +423,11 @@ impl<'c> IdRanges<'c> {
         while self.lo <= max_id {
             let ahead = match self.ahead.front() {
                 Some(a) if a.lo == self.lo => self.ahead.pop_front(),
-                _ => None,
+                // Reads ahead are consecutive from `lo`; any that are not are of no use.
+                _ => {
+                    self.ahead.clear();
+                    None
+                }
             };
             let (lo, hi) = match &ahead {
                 Some(a) => (a.lo, a.hi),
