@@ -78,8 +78,11 @@ async fn build(conn: &dyn GraphConnection, n: i64) -> Res<()> {
 
 /// One query per node and per relationship (the baseline the mover is compared with).
 async fn per_row_copy(src: &dyn GraphConnection, tgt: &dyn GraphConnection) -> Res<u64> {
-    let dialect = tgt.dialect().clone();
-    q(tgt, dialect.create_index(TEMP_LABEL, TEMP_ID)).await?;
+    q(
+        tgt,
+        format!("CREATE INDEX FOR (n:{TEMP_LABEL}) ON (n.{TEMP_ID})"),
+    )
+    .await?;
     let mut done = 0u64;
     let mut pager = NodePager::new(1000);
     loop {

@@ -59,20 +59,6 @@ impl Dialect {
         Dialect { engine, version }
     }
 
-    /// A single-property index on `label.property`, created only when missing.
-    pub fn create_index(&self, label: &str, property: &str) -> String {
-        let (l, p) = (escape_name(label), escape_name(property));
-        match self.engine {
-            EngineKind::Neo4j => {
-                format!(
-                    "CREATE INDEX {} IF NOT EXISTS FOR (n:{l}) ON (n.{p})",
-                    index_name(label, property)
-                )
-            }
-            EngineKind::Falkordb => format!("CREATE INDEX FOR (n:{l}) ON (n.{p})"),
-        }
-    }
-
     /// An extra RETURN column that carries the exact value of every float among the properties
     /// of entity `var`, where the engine's replies cannot carry doubles exactly (FalkorDB prints
     /// them with 15 significant digits); `None` where they arrive exact (Neo4j's Bolt sends
@@ -225,16 +211,6 @@ impl Dialect {
         }
     }
 }
-
-fn index_name(label: &str, property: &str) -> String {
-    let clean = |s: &str| {
-        s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect::<String>()
-    };
-    format!("mh_{}_{}", clean(label), clean(property))
-}
-
 
 #[cfg(test)]
 mod tests {
