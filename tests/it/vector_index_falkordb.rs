@@ -1,6 +1,6 @@
 //! A vector index copied FalkorDB 4.16.3 -> 4.18.3 is usable on the target: the same vector
-//! query returns the same rows on both sides, and the schema check's "same" for it means the
-//! same number of entries found through it. Before vectors were carried as vectors, the copy
+//! query returns the same rows on both sides, and the schema check's "same" for it means it
+//! answers a vector query on both sides, over the same number of vectors. Before vectors were carried as vectors, the copy
 //! wrote plain lists, the target's index stayed empty, and the schema check still said "same".
 
 use crate::support;
@@ -105,6 +105,6 @@ async fn a_copied_vector_index_answers_the_same_vector_query() {
     assert!(!broken.passed, "{}", broken.summary);
     assert_eq!(
         broken.details,
-        ["not usable on target: index VECTOR :Doc(emb) {M: 16, dimension: 3, efConstruction: 200, efRuntime: 10, similarityFunction: euclidean}: a vector query through it finds 3 entries on the source, 2 on the target"]
+        ["not usable on target: index VECTOR :Doc(emb) {M: 16, dimension: 3, efConstruction: 200, efRuntime: 10, similarityFunction: euclidean}: it answers a vector query over 3 vector(s) on the source, 2 on the target"]
     );
 }

@@ -118,7 +118,7 @@ impl std::fmt::Display for VectorProbe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "not usable on target: {}: a vector query through it finds {} entries on the source, {} on the target",
+            "not usable on target: {}: it answers a vector query over {} vector(s) on the source, {} on the target",
             self.item, self.source_entries, self.target_entries
         )
     }
@@ -273,7 +273,7 @@ mod tests {
         );
         assert_eq!(
             o.details,
-            ["not usable on target: index VECTOR :Doc(emb): a vector query through it finds 3 entries on the source, 0 on the target"]
+            ["not usable on target: index VECTOR :Doc(emb): it answers a vector query over 3 vector(s) on the source, 0 on the target"]
         );
         let json = serde_json::to_value(&o).unwrap();
         assert_eq!(json["data"]["type"], "schema");

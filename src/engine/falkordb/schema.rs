@@ -45,6 +45,14 @@ impl EngineSchema for FalkorSchema {
              YIELD node RETURN count(node)",
         )
     }
+
+    fn vector_count_query(&self, label: &str, property: &str) -> Option<String> {
+        Some(format!(
+            "MATCH (n:{}) WHERE typeOf(n.{}) = 'Vectorf32' RETURN count(n)",
+            crate::cypher::escape_name(label),
+            crate::cypher::escape_name(property)
+        ))
+    }
 }
 
 /// (property, index types) pairs of a FalkorDB `types` column, in property order.

@@ -92,6 +92,13 @@ pub trait EngineSchema: Send + Sync {
     fn vector_entries_query(&self) -> Option<&'static str> {
         None
     }
+
+    /// A query that counts, exactly, the nodes of `label` whose `property` holds a vector (what
+    /// a vector index on them indexes); `None` when the engine's vector indexes are not probed.
+    fn vector_count_query(&self, label: &str, property: &str) -> Option<String> {
+        let _ = (label, property);
+        None
+    }
 }
 
 /// Reads and normalizes the indexes and constraints of one graph.
