@@ -197,6 +197,20 @@ impl Dialect {
         }
     }
 
+    /// How many node writes of one page a copy runs at once, each its own transaction: Neo4j
+    /// runs a transaction on one thread, so a page's nodes go in two halves side by side
+    /// (`cargo bench --bench neo4j`, 5.26 -> 2026.08 on 2 cores, 100k nodes + 100k
+    /// relationships: the copy took 6.8-6.9 s so, 7.5-7.9 s one write at a time; at 20k, the
+    /// same within noise). Only nodes: relationship writes lock their endpoint nodes, and two
+    /// of them side by side may deadlock.
+    /// FalkorDB runs one write at a time per graph: 1.
+    pub fn concurrent_node_writes(&self) -> usize {
+        match self.engine {
+            EngineKind::Neo4j => 2,
+            EngineKind::Falkordb => 1,
+        }
+    }
+
     /// Whether a new graph may be created with `GRAPH.BULK`. FalkorDB before 4.16 is left
     /// out: 4.14.11 was seen to deadlock inside `GRAPH.BULK ... BEGIN` (its main thread
     /// waiting for the module's global graph lock in `Globals_AddGraph`, called from

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 use super::export::{
-    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship,
+    graph_pages, node_pages, overlapped, ExportedNode, ExportedRelationship, GraphPage,
     RelationshipPager,
 };
 use super::id_table::{IdTable, IdTableError};
@@ -131,29 +131,24 @@ fn table_error(step: &str) -> impl Fn(IdTableError) -> GraphError + '_ {
     }
 }
 
-/// Reads every node into `acc`/`out`, handing each node's id and digest to `keep`; the next
-/// page is read while this one is hashed.
-async fn hash_nodes(
-    conn: &dyn GraphConnection,
-    batch: u64,
+/// Hashes a page of nodes into `acc`/`out`, handing each node's id and digest to `keep`.
+fn hash_node_page(
+    page: Vec<ExportedNode>,
     acc: &mut Accumulator,
     out: &mut GraphHash,
     mut keep: impl FnMut(i64, &Hash) -> Result<(), GraphError>,
 ) -> Result<(), GraphError> {
-    overlapped(node_pages(conn, batch), async |page: Vec<ExportedNode>| {
-        for n in page {
-            let content = strip(n.labels, n.properties);
-            let h = node_digest(&content);
-            keep(n.id, &h)?;
-            acc.add(&h);
-            out.nodes += 1;
-            for l in content.labels {
-                *out.per_label.entry(l).or_default() += 1;
-            }
+    for n in page {
+        let content = strip(n.labels, n.properties);
+        let h = node_digest(&content);
+        keep(n.id, &h)?;
+        acc.add(&h);
+        out.nodes += 1;
+        for l in content.labels {
+            *out.per_label.entry(l).or_default() += 1;
         }
-        Ok(())
-    })
-    .await
+    }
+    Ok(())
 }
 
 fn add_relationship(
@@ -239,23 +234,25 @@ async fn hash_with_id_table(
     let mut digests = NodeDigests::new().map_err(table_error(step))?;
     let mut acc = Accumulator::default();
     let mut out = GraphHash::default();
-    hash_nodes(conn, batch, &mut acc, &mut out, |id, h| {
-        digests.put(id, h).map_err(table_error(step))
-    })
-    .await?;
-    let rels = relationship_pages(conn, batch);
-    overlapped(rels, async |page: Vec<ExportedRelationship>| {
-        let ends = digests.endpoints(&page).map_err(|e| match e {
-            EndpointError::Table(source) => table_error("look up node digests")(source),
-            missing => GraphError::Unexpected {
-                step: "hash relationships".into(),
-                message: missing.message("hashed"),
-            },
-        })?;
-        for (r, (start, end)) in page.into_iter().zip(ends) {
-            add_relationship(&mut acc, &mut out, r.rel_type, r.properties, &start, &end);
+    // The next page is read while this one is hashed, the first relationship page while the
+    // last node page is.
+    overlapped(graph_pages(conn, batch), async |page| match page {
+        GraphPage::Nodes(page) => hash_node_page(page, &mut acc, &mut out, |id, h| {
+            digests.put(id, h).map_err(table_error(step))
+        }),
+        GraphPage::Relationships(page) => {
+            let ends = digests.endpoints(&page).map_err(|e| match e {
+                EndpointError::Table(source) => table_error("look up node digests")(source),
+                missing => GraphError::Unexpected {
+                    step: "hash relationships".into(),
+                    message: missing.message("hashed"),
+                },
+            })?;
+            for (r, (start, end)) in page.into_iter().zip(ends) {
+                add_relationship(&mut acc, &mut out, r.rel_type, r.properties, &start, &end);
+            }
+            Ok(())
         }
-        Ok(())
     })
     .await?;
     Ok(finish(acc, out))
@@ -269,7 +266,10 @@ pub async fn stream_hash_reading_endpoints(
 ) -> Result<GraphHash, GraphError> {
     let mut acc = Accumulator::default();
     let mut out = GraphHash::default();
-    hash_nodes(conn, batch, &mut acc, &mut out, |_, _| Ok(())).await?;
+    overlapped(node_pages(conn, batch), async |page: Vec<ExportedNode>| {
+        hash_node_page(page, &mut acc, &mut out, |_, _| Ok(()))
+    })
+    .await?;
     let mut pager = RelationshipPager::new(batch);
     loop {
         let page = pager.next_page_with_ends(conn).await?;

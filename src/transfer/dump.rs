@@ -25,7 +25,7 @@ use super::logical::Writer;
 use super::{Phase, Progress, TransferStats};
 use crate::engine::GraphConnection;
 use crate::graph::export::{
-    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship, NodePager,
+    graph_pages, overlapped, ExportedNode, ExportedRelationship, GraphPage, NodePager,
     RelationshipPager,
 };
 use crate::graph::hash::{stream_hash, EndpointError, GraphHash, HashBuilder, NodeDigests};
@@ -599,37 +599,39 @@ async fn write_hashed_body(
     };
     let mut hasher = HashBuilder::default();
     let mut digests = NodeDigests::new().map_err(table_err)?;
-    // The next page is read while this one is written and hashed.
-    let mut nodes = 0u64;
-    overlapped(node_pages(conn, batch), async |page: Vec<ExportedNode>| {
-        for n in &page {
-            write(out, &node_line(n))?;
-            let digest = hasher.add_node(&n.labels, &n.properties);
-            digests.put(n.id, &digest).map_err(table_err)?;
+    // The next page is read while this one is written and hashed, the first relationship page
+    // while the last node page is.
+    let (mut nodes, mut rels) = (0u64, 0u64);
+    overlapped(graph_pages(conn, batch), async |page| {
+        match page {
+            GraphPage::Nodes(page) => {
+                for n in &page {
+                    write(out, &node_line(n))?;
+                    let digest = hasher.add_node(&n.labels, &n.properties);
+                    digests.put(n.id, &digest).map_err(table_err)?;
+                }
+                nodes += page.len() as u64;
+                progress(Progress {
+                    phase: Phase::Nodes,
+                    done: nodes,
+                });
+            }
+            GraphPage::Relationships(page) => {
+                let ends = digests.endpoints(&page).map_err(|e| match e {
+                    EndpointError::Table(source) => table_err(source),
+                    missing => DumpError::Inconsistent(missing.message("exported")),
+                })?;
+                for (r, (start, end)) in page.iter().zip(ends) {
+                    write(out, &rel_line(r))?;
+                    hasher.add_relationship(&r.rel_type, &r.properties, &start, &end);
+                }
+                rels += page.len() as u64;
+                progress(Progress {
+                    phase: Phase::Relationships,
+                    done: rels,
+                });
+            }
         }
-        nodes += page.len() as u64;
-        progress(Progress {
-            phase: Phase::Nodes,
-            done: nodes,
-        });
-        Ok::<(), DumpError>(())
-    })
-    .await?;
-    let mut rels = 0u64;
-    overlapped(relationship_pages(conn, batch), async |page: Vec<ExportedRelationship>| {
-        let ends = digests.endpoints(&page).map_err(|e| match e {
-            EndpointError::Table(source) => table_err(source),
-            missing => DumpError::Inconsistent(missing.message("exported")),
-        })?;
-        for (r, (start, end)) in page.iter().zip(ends) {
-            write(out, &rel_line(r))?;
-            hasher.add_relationship(&r.rel_type, &r.properties, &start, &end);
-        }
-        rels += page.len() as u64;
-        progress(Progress {
-            phase: Phase::Relationships,
-            done: rels,
-        });
         Ok::<(), DumpError>(())
     })
     .await?;

@@ -24,6 +24,8 @@
 
 use std::collections::BTreeMap;
 
+use futures::{StreamExt, TryStreamExt};
+
 use super::bulk::{BulkWriter, Sent};
 use super::capability::{node_entity, relationship_entity, Findings};
 use super::id_map::target_id;
@@ -31,11 +33,16 @@ use super::{Phase, Progress, TransferError, TransferStats};
 use crate::engine::dialect::escape_name;
 use crate::engine::falkordb::construct::{self, Tags};
 use crate::engine::{Dialect, GraphConnection, Query};
+use crate::engine::schema;
 use crate::graph::export::{
-    node_pages, overlapped, relationship_pages, ExportedNode, ExportedRelationship,
+    graph_pages, overlapped, ExportedNode, ExportedRelationship, GraphPage,
 };
 use crate::graph::id_table::IdTable;
 use crate::value::Value;
+
+/// Rows below which a label set's node write is not split into concurrent writes
+/// ([`Dialect::concurrent_node_writes`]): a transaction costs a commit.
+const MIN_SPLIT_ROWS: usize = 2_000;
 
 /// Copies every node and relationship of `source` into `target` (which should be empty),
 /// through FalkorDB's GRAPH.BULK loader where it applies ([`copy_with`] can turn it off).
@@ -60,25 +67,40 @@ pub async fn copy_with(
     // transaction, `Dialect::write_rows`), so that the source reads the next page while the
     // target writes this one.
     let batch = target.dialect().write_rows(batch_size.max(1));
-    let mut writer = Writer::start_with(target, batch, graph_bulk).await?;
-    overlapped(node_pages(source, batch), async |page| {
-        writer.write_nodes(page).await?;
-        writer.report(progress);
-        Ok(())
-    })
-    .await?;
-    writer.flush(progress).await?;
-    overlapped(relationship_pages(source, batch), async |page| {
-        writer.write_relationships(page).await?;
-        writer.report(progress);
-        Ok(())
-    })
-    .await?;
-    let stats = writer.finish(progress).await?;
-    // Indexes (and the constraints the target's Cypher can create) after the data: a bulk load
-    // must start on a graph that does not exist, and the servers build indexes over existing
-    // data. What cannot be created is left for the schema check to report (transfer::schema).
-    super::schema::copy_schema(source, target).await?;
+    let data = async {
+        let mut writer = Writer::start_with(target, batch, graph_bulk).await?;
+        let mut nodes_flushed = false;
+        overlapped(graph_pages(source, batch), async |page| {
+            match page {
+                GraphPage::Nodes(page) => writer.write_nodes(page).await?,
+                GraphPage::Relationships(page) => {
+                    if !nodes_flushed {
+                        writer.flush(progress).await?;
+                        nodes_flushed = true;
+                    }
+                    writer.write_relationships(page).await?;
+                }
+            }
+            writer.report(progress);
+            Ok(())
+        })
+        .await?;
+        writer.finish(progress).await
+    };
+    // The source's schema is read while the data is copied (the source does not change), and
+    // created on the target after the data: a bulk load must start on a graph that does not
+    // exist, and the servers build indexes over existing data. What cannot be created is left
+    // for the schema check to report (transfer::schema).
+    let source_schema = async {
+        schema::snapshot(source)
+            .await
+            .map_err(|source| TransferError::Engine {
+                step: "read the source schema".into(),
+                source,
+            })
+    };
+    let (stats, snapshot) = tokio::try_join!(data, source_schema)?;
+    super::schema::create_schema(&snapshot, target).await?;
     Ok(stats)
 }
 
@@ -163,20 +185,43 @@ impl<'a> Writer<'a> {
             row.insert("id".to_owned(), Value::Int(node.id));
             group.rows.push(Value::Map(row));
         }
+        // Each label set's rows in up to `concurrent_node_writes` chunks (not below
+        // MIN_SPLIT_ROWS rows a chunk), written that many at a time; ids recorded in order.
+        let ways = self.dialect.concurrent_node_writes().max(1);
+        let mut writes = Vec::new();
         for (labels, group) in groups {
-            let count = group.rows.len() as u64;
             let label_text: String = labels
                 .iter()
                 .map(|l| format!(":{}", escape_name(l)))
                 .collect();
-            let step = "write nodes to the target";
             let constructed_sets = group.constructed_sets("n");
             let text = format!(
                 "UNWIND $rows AS row CREATE (n{label_text}){constructed_sets} SET n += row.p RETURN row.id, id(n)"
             );
-            let query = Query::new(text).param("rows", Value::List(group.rows));
-            let created = exec(self.target, query, step).await?;
-            if created.rows.len() as u64 != count {
+            let chunk = group
+                .rows
+                .len()
+                .div_ceil(ways)
+                .max(MIN_SPLIT_ROWS)
+                .max(1);
+            let mut rows = group.rows;
+            while !rows.is_empty() {
+                let rest = rows.split_off(chunk.min(rows.len()));
+                writes.push((text.clone(), rows));
+                rows = rest;
+            }
+        }
+        let target = self.target;
+        let step = "write nodes to the target";
+        let mut created = futures::stream::iter(writes)
+            .map(|(text, rows)| async move {
+                let count = rows.len();
+                let query = Query::new(text).param("rows", Value::List(rows));
+                exec(target, query, step).await.map(|c| (count, c))
+            })
+            .buffered(ways);
+        while let Some((count, created)) = created.try_next().await? {
+            if created.rows.len() != count {
                 return Err(unexpected(
                     step,
                     format!("{count} nodes sent, {} created", created.rows.len()),
@@ -198,7 +243,7 @@ impl<'a> Writer<'a> {
             if let Some(bulk) = &mut self.bulk {
                 bulk.created_by_cypher(&ids)?;
             }
-            self.nodes += count;
+            self.nodes += count as u64;
         }
         Ok(())
     }
