@@ -154,6 +154,36 @@ impl<'a> Cursor<'a> {
     }
 
     fn next(&mut self) -> Result<Item<'a>, ParseError> {
+        // Integers, lengths and counts (most of a reply's lines) in one pass over their digits;
+        // anything else, malformed lines included, goes the general way below.
+        if let Some(&kind @ (b':' | b'$' | b'*')) = self.buf.get(self.pos) {
+            if let Some((n, end)) = int_line(self.buf, self.pos + 1) {
+                let at = self.pos;
+                self.pos = end;
+                match kind {
+                    b':' => return Ok(Item::Int(n)),
+                    b'*' => return Ok(Item::Array(usize::try_from(n).ok())),
+                    _ if n < 0 => return Ok(Item::Nil),
+                    _ => {
+                        let n = n as usize;
+                        if let Some(bytes) = self
+                            .buf
+                            .get(end..end + n)
+                            .filter(|_| self.buf.get(end + n..end + n + 2) == Some(b"\r\n"))
+                        {
+                            self.pos = end + n + 2;
+                            return Ok(Item::Text(bytes));
+                        }
+                        self.pos = at;
+                    }
+                }
+            }
+        }
+        self.next_general()
+    }
+
+    /// [`Cursor::next`] without its one-pass reading of integer lines.
+    fn next_general(&mut self) -> Result<Item<'a>, ParseError> {
         let (kind, body) = self.line()?;
         Ok(match kind {
             b'+' | b',' => Item::Text(body),
@@ -460,6 +490,31 @@ pub(super) fn parse_int(b: &[u8]) -> Option<i64> {
     Some(n)
 }
 
+/// The decimal `i64` that starts at `at` and ends a line (`-`, digits, then CRLF), read in one
+/// pass, and the position after the line; `None` for anything else (no digits, another byte
+/// before the CR, no LF after it, overflow), which the general path then reports.
+pub(super) fn int_line(buf: &[u8], at: usize) -> Option<(i64, usize)> {
+    let mut i = at;
+    let negative = buf.get(i) == Some(&b'-');
+    if negative {
+        i += 1;
+    }
+    let digits = i;
+    // Accumulated with the sign, so i64::MIN parses too.
+    let mut n: i64 = 0;
+    while let Some(&d) = buf.get(i) {
+        if !d.is_ascii_digit() {
+            break;
+        }
+        let d = i64::from(d - b'0');
+        n = n
+            .checked_mul(10)?
+            .checked_add(if negative { -d } else { d })?;
+        i += 1;
+    }
+    (i > digits && buf.get(i..i + 2) == Some(b"\r\n")).then_some((n, i + 2))
+}
+
 fn name(names: &[String], id: i64) -> Result<String, ParseError> {
     usize::try_from(id)
         .ok()
@@ -686,6 +741,38 @@ mod tests {
         }
         for t in ["", "-", "+1", "1a", "9223372036854775808", "-9223372036854775809"] {
             assert_eq!(super::parse_int(t.as_bytes()), None, "{t}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The one-pass reading of integer lines gives what the general path gives (item,
+        /// position, error) for well-formed and malformed lines alike.
+        #[test]
+        fn integer_lines_read_in_one_pass_agree_with_the_general_path(
+            kind in proptest::sample::select(vec![b':', b'$', b'*', b'+', b'-']),
+            minus in proptest::bool::ANY,
+            digits in "[0-9]{0,21}",
+            end in proptest::sample::select(vec!["\r\n", "\r", "\rx", "x\r\n", "", "\n"]),
+            rest in proptest::collection::vec(
+                proptest::sample::select(b"0123456789-\r\nab".to_vec()),
+                0..12,
+            ),
+        ) {
+            let mut line = vec![kind];
+            if minus {
+                line.push(b'-');
+            }
+            line.extend_from_slice(digits.as_bytes());
+            line.extend_from_slice(end.as_bytes());
+            line.extend_from_slice(&rest);
+            let mut fast = Cursor { buf: &line, pos: 0 };
+            let mut general = Cursor { buf: &line, pos: 0 };
+            let a = format!("{:?}", fast.next());
+            let b = format!("{:?}", general.next_general());
+            proptest::prop_assert_eq!(a, b);
+            proptest::prop_assert_eq!(fast.pos, general.pos);
         }
     }
 

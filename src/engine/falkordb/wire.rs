@@ -143,6 +143,31 @@ impl Frame {
     /// The end of the frame, once all of it is in `buf`.
     fn advance(&mut self, buf: &[u8]) -> io::Result<Option<usize>> {
         loop {
+            // Integers, lengths and counts in one pass over their digits (most of a reply's
+            // lines); anything else, or a line not all here yet, goes the general way below.
+            if let Some(&kind @ (b':' | b'$' | b'*')) = buf.get(self.pos) {
+                if let Some((n, after)) = super::compact::int_line(buf, self.pos + 1) {
+                    match kind {
+                        b'*' if n > 0 => {
+                            self.pos = after;
+                            self.open.push(n as u64);
+                            continue;
+                        }
+                        b'$' if n >= 0 => {
+                            let end = after + n as usize + 2;
+                            if end > buf.len() {
+                                return Ok(None);
+                            }
+                            self.pos = end;
+                        }
+                        _ => self.pos = after,
+                    }
+                    if let Some(end) = self.complete() {
+                        return Ok(Some(end));
+                    }
+                    continue;
+                }
+            }
             let rest = &buf[self.pos..];
             let Some(cr) = rest.iter().position(|&b| b == b'\r') else {
                 return Ok(None);
@@ -182,17 +207,24 @@ impl Frame {
                 }
                 _ => return Err(bad("unknown item type in a reply")),
             }
-            // One item is complete: it counts against the innermost open array.
-            loop {
-                match self.open.last_mut() {
-                    None => return Ok(Some(self.pos)),
-                    Some(due) => {
-                        *due -= 1;
-                        if *due > 0 {
-                            break;
-                        }
-                        self.open.pop();
+            if let Some(end) = self.complete() {
+                return Ok(Some(end));
+            }
+        }
+    }
+
+    /// One item is complete: it counts against the innermost open array. The end of the
+    /// frame when that was its last item.
+    fn complete(&mut self) -> Option<usize> {
+        loop {
+            match self.open.last_mut() {
+                None => return Some(self.pos),
+                Some(due) => {
+                    *due -= 1;
+                    if *due > 0 {
+                        return None;
                     }
+                    self.open.pop();
                 }
             }
         }
@@ -224,5 +256,55 @@ mod tests {
         assert_eq!(ends(b"*-1\r\n"), Some(5));
         assert!(Frame::default().advance(b"?x\r\n").is_err());
         assert!(Frame::default().advance(b"$x\r\n").is_err());
+    }
+
+    /// A random well-formed RESP item: integers, bulk and simple strings, errors, nils and
+    /// arrays of those, nested.
+    fn item() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            any::<i64>().prop_map(|n| format!(":{n}\r\n").into_bytes()),
+            proptest::collection::vec(any::<u8>(), 0..40).prop_map(|b| {
+                let mut v = format!("${}\r\n", b.len()).into_bytes();
+                v.extend_from_slice(&b);
+                v.extend_from_slice(b"\r\n");
+                v
+            }),
+            "[a-z ]{0,12}".prop_map(|t| format!("+{t}\r\n").into_bytes()),
+            "[a-z ]{1,12}".prop_map(|t| format!("-{t}\r\n").into_bytes()),
+            Just(b"$-1\r\n".to_vec()),
+            Just(b"*-1\r\n".to_vec()),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            proptest::collection::vec(inner, 0..8).prop_map(|items| {
+                let mut v = format!("*{}\r\n", items.len()).into_bytes();
+                for i in items {
+                    v.extend_from_slice(&i);
+                }
+                v
+            })
+        })
+    }
+
+    proptest::proptest! {
+        /// A frame's end is found exactly at its end, never before, however the bytes arrive.
+        #[test]
+        fn random_frames_end_where_they_end(frame in item(), cut in 0usize..1000, junk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..8)) {
+            let cut = cut % (frame.len() + 1);
+            let mut buf = frame.clone();
+            buf.extend_from_slice(&junk);
+            proptest::prop_assert_eq!(ends(&buf), Some(frame.len()));
+            if cut < frame.len() {
+                proptest::prop_assert_eq!(ends(&frame[..cut]), None);
+            }
+            let mut f = Frame::default();
+            let mut piece = frame[..cut].to_vec();
+            let first = f.advance(&piece).unwrap();
+            proptest::prop_assert_eq!(first, (cut == frame.len()).then_some(frame.len()));
+            if first.is_none() {
+                piece.extend_from_slice(&frame[cut..]);
+                proptest::prop_assert_eq!(f.advance(&piece).unwrap(), Some(frame.len()));
+            }
+        }
     }
 }
