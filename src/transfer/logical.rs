@@ -198,12 +198,7 @@ impl<'a> Writer<'a> {
             let text = format!(
                 "UNWIND $rows AS row CREATE (n{label_text}){constructed_sets} SET n += row.p RETURN row.id, id(n)"
             );
-            let chunk = group
-                .rows
-                .len()
-                .div_ceil(ways)
-                .max(MIN_SPLIT_ROWS)
-                .max(1);
+            let chunk = group.rows.len().div_ceil(ways).max(MIN_SPLIT_ROWS);
             let mut rows = group.rows;
             while !rows.is_empty() {
                 let rest = rows.split_off(chunk.min(rows.len()));
