@@ -469,31 +469,20 @@ fn int_of(b: &[u8]) -> Result<i64, ParseError> {
 /// for anything else, or on overflow. (`str::parse` after a UTF-8 check cost a tenth of a
 /// whole-graph read.)
 pub(super) fn parse_int(b: &[u8]) -> Option<i64> {
-    let (negative, digits) = match b.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, b),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    // Accumulated with the sign, so i64::MIN parses too.
-    let mut n: i64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        let d = i64::from(d - b'0');
-        n = n
-            .checked_mul(10)?
-            .checked_add(if negative { -d } else { d })?;
-    }
-    Some(n)
+    leading_int(b, 0).and_then(|(n, end)| (end == b.len()).then_some(n))
 }
 
 /// The decimal `i64` that starts at `at` and ends a line (`-`, digits, then CRLF), read in one
 /// pass, and the position after the line; `None` for anything else (no digits, another byte
 /// before the CR, no LF after it, overflow), which the general path then reports.
 pub(super) fn int_line(buf: &[u8], at: usize) -> Option<(i64, usize)> {
+    let (n, end) = leading_int(buf, at)?;
+    (buf.get(end..end + 2) == Some(b"\r\n")).then_some((n, end + 2))
+}
+
+/// The decimal `i64` at `at` (optional `-`, then at least one digit) and the position of the
+/// first byte after its digits; `None` without a digit or on overflow.
+fn leading_int(buf: &[u8], at: usize) -> Option<(i64, usize)> {
     let mut i = at;
     let negative = buf.get(i) == Some(&b'-');
     if negative {
@@ -502,17 +491,14 @@ pub(super) fn int_line(buf: &[u8], at: usize) -> Option<(i64, usize)> {
     let digits = i;
     // Accumulated with the sign, so i64::MIN parses too.
     let mut n: i64 = 0;
-    while let Some(&d) = buf.get(i) {
-        if !d.is_ascii_digit() {
-            break;
-        }
+    while let Some(&d) = buf.get(i).filter(|d| d.is_ascii_digit()) {
         let d = i64::from(d - b'0');
         n = n
             .checked_mul(10)?
             .checked_add(if negative { -d } else { d })?;
         i += 1;
     }
-    (i > digits && buf.get(i..i + 2) == Some(b"\r\n")).then_some((n, i + 2))
+    (i > digits).then_some((n, i))
 }
 
 fn name(names: &[String], id: i64) -> Result<String, ParseError> {
